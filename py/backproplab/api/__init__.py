@@ -1,0 +1,88 @@
+"""The worker protocol: one pure function, ``handle(request) -> reply``.
+
+The web page's worker (``web/js/worker.js``) only boots Pyodide and forwards messages here;
+every decision about what a request means lives in Python and is tested in CPython.
+
+Request:  ``{"id": any, "type": str, ...fields}``
+Reply:    ``{"id": same, "ok": True, "result": {...}}``
+       or ``{"id": same, "ok": False, "error": {"name": str, "message": str}}``
+
+Fields are JSON-safe values; pixel data may arrive as ``bytes``/``memoryview`` (typed arrays
+converted by the worker) and results may hold ``bytes`` (sent back as ``Uint8Array``).
+Handlers live in the sibling modules, one module per concern, registered with ``@handler``.
+State that outlives a request (loaded models, a training run) lives in ``SESSION``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+HANDLERS: dict[str, Callable[["Session", dict], dict]] = {}
+
+
+class ProtocolError(ValueError):
+    """A request the protocol refuses; its message is shown to the user as is."""
+
+
+class Session:
+    """Everything the worker keeps between requests. One per worker; tests make their own."""
+
+    def __init__(self) -> None:
+        self.data_dir: str | None = None
+        self.store: dict[str, Any] = {}  # handler modules keep their state here, by key
+
+
+SESSION = Session()
+
+
+def handler(name: str):
+    """Register ``fn(session, request) -> result dict`` as the handler of request type ``name``."""
+
+    def register(fn):
+        if name in HANDLERS:
+            raise RuntimeError(f"request type {name!r} registered twice")
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def handle(request: dict, session: Session | None = None) -> dict:
+    """Answer one request with exactly one reply; never raises."""
+    session = SESSION if session is None else session
+    request_id = request.get("id") if isinstance(request, dict) else None
+    try:
+        if not isinstance(request, dict):
+            raise ProtocolError(f"A request must be an object. Got {type(request).__name__}.")
+        kind = request.get("type")
+        fn = HANDLERS.get(kind)
+        if fn is None:
+            known = ", ".join(sorted(HANDLERS))
+            raise ProtocolError(f"Unknown request type {kind!r}. Known: {known}.")
+        return {"id": request_id, "ok": True, "result": fn(session, request)}
+    except Exception as exc:  # every failure becomes a reply the page can show
+        return {"id": request_id, "ok": False,
+                "error": {"name": type(exc).__name__, "message": str(exc) or repr(exc)}}
+
+
+@handler("ping")
+def _ping(session: Session, request: dict) -> dict:
+    from .. import __version__
+
+    return {"version": __version__, "handlers": sorted(HANDLERS)}
+
+
+def _load_handler_modules() -> None:
+    """Import every handler module so that it registers itself (missing ones are skipped
+    only while the package is being built up; each module is imported exactly once)."""
+    import importlib
+
+    for module in ("predict", "models", "train", "stepper"):
+        try:
+            importlib.import_module(f"{__name__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{module}":
+                raise
+
+
+_load_handler_modules()

@@ -1,0 +1,106 @@
+"""Activation functions, registered under the public names used everywhere.
+
+``ACTIVATIONS[name]`` holds the forward function, the elementwise derivative dA/dZ computed
+from ``(Z, A)`` (whichever is cheaper), and the TeX of both. Softmax is only an output
+activation: its Jacobian is not elementwise, so it is used fused with the cross-entropy loss
+(see ``losses.py``) and its ``derivative`` is ``None``. All functions keep the input dtype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: ``forward(Z) -> A`` and ``derivative(Z, A) -> dA/dZ`` (both (N, n))."""
+
+    name: str
+    forward: Callable[[Array], Array]
+    derivative: Optional[Callable[[Array, Array], Array]]
+    tex: str
+    tex_derivative: str
+    hidden: bool = True  # usable in hidden layers (elementwise)
+
+
+def sigmoid(Z: Array) -> Array:
+    # \sigma(z) = 1 / (1 + e^{-z}), computed from e^{-|z|} so no exp overflows
+    E = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1 / (1 + E), E / (1 + E))
+
+
+def sigmoid_derivative(Z: Array, A: Array) -> Array:
+    # \sigma'(z) = \sigma(z)(1 - \sigma(z)) = A (1 - A)
+    return A * (1 - A)
+
+
+def tanh(Z: Array) -> Array:
+    # \tanh(z)
+    return np.tanh(Z)
+
+
+def tanh_derivative(Z: Array, A: Array) -> Array:
+    # \tanh'(z) = 1 - \tanh^2(z) = 1 - A^2
+    return 1 - A * A
+
+
+def relu(Z: Array) -> Array:
+    # \max(0, z)
+    return np.maximum(Z, 0)
+
+
+def relu_derivative(Z: Array, A: Array) -> Array:
+    # \mathbb{1}[z > 0]  (0 at the kink z = 0)
+    return (Z > 0).astype(Z.dtype)
+
+
+def softmax(Z: Array) -> Array:
+    # \mathrm{softmax}(z)_j = e^{z_j - \max z} / \sum_k e^{z_k - \max z}  (shift: no overflow)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def log_softmax(Z: Array) -> Array:
+    # \log \mathrm{softmax}(z)_j = z_j - \mathrm{logsumexp}(z), stable for any finite z
+    S = Z - Z.max(axis=1, keepdims=True)
+    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(
+        "sigmoid", sigmoid, sigmoid_derivative,
+        r"A = \sigma(Z) = \frac{1}{1 + e^{-Z}}",
+        r"\frac{\partial A}{\partial Z} = A \odot (1 - A)",
+    ),
+    "tanh": Activation(
+        "tanh", tanh, tanh_derivative,
+        r"A = \tanh(Z)",
+        r"\frac{\partial A}{\partial Z} = 1 - A \odot A",
+    ),
+    "relu": Activation(
+        "relu", relu, relu_derivative,
+        r"A = \max(0, Z)",
+        r"\frac{\partial A}{\partial Z} = \mathbb{1}[Z > 0]",
+    ),
+    "softmax": Activation(
+        "softmax", softmax, None,
+        r"A_{ij} = \frac{e^{Z_{ij}}}{\sum_k e^{Z_{ik}}}",
+        r"\frac{\partial A_{ij}}{\partial Z_{ik}} = A_{ij}(\delta_{jk} - A_{ik})"
+        r"\ \text{(not elementwise: fused with the loss)}",
+        hidden=False,
+    ),
+}
+
+HIDDEN_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.hidden)
+
+
+def get_activation(name: str) -> Activation:
+    """The registered activation ``name``; unknown names list the known ones."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}. Known: {', '.join(ACTIVATIONS)}.")
+    return ACTIVATIONS[name]

@@ -1,0 +1,259 @@
+"""Mini-batch training in chunks, so a web page can drive it a few steps at a time.
+
+``Trainer.run(n_steps)`` does up to ``n_steps`` optimizer steps and returns a progress dict;
+the page calls it repeatedly (~50-100 ms per call) and pausing is simply not calling it.
+``fit()`` runs to the end with an optional progress callback. Training data stays as given
+(uint8 pixels stay uint8); each batch is converted to the model dtype (/255 for uint8) when
+it is drawn, and one-hot targets are built per batch. A NaN/inf loss or weight stops
+training with ``TrainingDiverged`` after restoring the last weights that gave a finite loss.
+
+Labels: ``y`` (N,) integer classes (one-hot per batch; for a 1-unit output, 0/1 targets) or
+``Y`` (N, n_out) float targets used as they are. Per-epoch train loss and accuracy are running
+averages over the epoch's batches (no second pass over the training set); test metrics are a
+full forward pass over the test set at each epoch end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable, Optional
+
+import numpy as np
+
+from .mlp import MLP
+from .optimizers import Optimizer, make_optimizer
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the weights became NaN/inf; the model holds the last good weights."""
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Expected {name} >= 1 (an integer). Got {value!r}.")
+    return int(value)
+
+
+class Trainer:
+    """Train ``model`` on (X, y) with mini-batches; see the module docstring.
+
+    Parameters
+    ----------
+    model : MLP
+    X : (N, n_in) uint8 pixels or floats
+    y : (N,) integer labels, or (N, n_out) float targets
+    optimizer : a name in ``OPTIMIZERS`` (built with ``learning_rate`` and
+        ``optimizer_options``) or an ``Optimizer`` instance
+    batch_size, epochs : integers >= 1
+    seed : shuffling seed (``np.random.default_rng(seed)``)
+    X_test, y_test : optional test set, evaluated at each epoch end
+    """
+
+    def __init__(self, model: MLP, X, y, *, optimizer="sgd", learning_rate: float = 0.1,
+                 batch_size: int = 128, epochs: int = 10, seed: int = 0,
+                 X_test=None, y_test=None, optimizer_options: Optional[dict] = None):
+        if not isinstance(model, MLP):
+            raise TypeError(f"Expected an MLP. Got {type(model).__name__}.")
+        self.model = model
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.epochs = _positive_int("epochs", epochs)
+        if isinstance(optimizer, Optimizer):
+            self.optimizer = optimizer
+        else:
+            self.optimizer = make_optimizer(optimizer, learning_rate=learning_rate,
+                                            **(optimizer_options or {}))
+        self.X, self.y = self._check_data(X, y, "X", "y")
+        self.has_test = X_test is not None
+        if self.has_test:
+            if y_test is None:
+                raise ValueError("Expected y_test with X_test. Got None.")
+            self.X_test, self.y_test = self._check_data(X_test, y_test, "X_test", "y_test")
+        self.n = self.X.shape[0]
+        self.steps_per_epoch = math.ceil(self.n / self.batch_size)
+        self.total_steps = self.steps_per_epoch * self.epochs
+        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+        self.epoch = 0          # completed epochs
+        self.step = 0           # optimizer steps done
+        self.samples_seen = 0
+        self.history: list[dict] = []
+        self._order = None
+        self._pos = 0           # position in the current epoch's order
+        self._epoch_loss = 0.0  # sum of batch loss * batch size this epoch
+        self._epoch_correct = 0
+        self._epoch_count = 0
+        self._good = [p.copy() for p in model.parameters()]
+        self.last_loss = float("nan")
+        self.seconds = 0.0
+
+    # ---------------------------------------------------------------- validation
+    def _check_data(self, X, y, xname: str, yname: str):
+        m = self.model
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != m.layer_sizes[0] or X.shape[0] < 1:
+            raise ValueError(f"Expected {xname} of shape (N >= 1, {m.layer_sizes[0]}). "
+                             f"Got {X.shape}.")
+        if X.dtype != np.uint8:
+            if X.dtype.kind not in "fiu":
+                raise ValueError(f"Expected {xname} as uint8 pixels or real numbers. "
+                                 f"Got dtype {X.dtype}.")
+            if not np.isfinite(X).all():
+                raise ValueError(f"Expected finite {xname}. Got NaN or inf values.")
+        y = np.asarray(y)
+        n_out = m.layer_sizes[-1]
+        if y.shape[:1] != X.shape[:1]:
+            raise ValueError(f"Expected {yname} with {X.shape[0]} rows like {xname}. "
+                             f"Got shape {y.shape}.")
+        if y.ndim == 2:
+            if y.shape[1] != n_out or y.dtype.kind not in "fiub" or not np.isfinite(y).all():
+                raise ValueError(f"Expected {yname} as (N, {n_out}) finite targets. "
+                                 f"Got shape {y.shape}, dtype {y.dtype}.")
+        elif y.ndim == 1:
+            if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
+                raise ValueError(f"Expected {yname} as integer labels. Got dtype {y.dtype}.")
+            n_classes = 2 if n_out == 1 else n_out
+            if y.size and (y.min() < 0 or y.max() >= n_classes):
+                bad = y.min() if y.min() < 0 else y.max()
+                raise ValueError(f"Expected {yname} labels in 0..{n_classes - 1}. Got {bad!r}.")
+            y = y.astype(np.int64)
+        else:
+            raise ValueError(f"Expected {yname} of shape (N,) or (N, {n_out}). Got {y.shape}.")
+        return X, y
+
+    # ---------------------------------------------------------------- batches
+    def _inputs(self, Xb: np.ndarray) -> np.ndarray:
+        """One batch as the model dtype; uint8 pixels become k/255."""
+        dt = self.model.dtype
+        if Xb.dtype == np.uint8:
+            return np.multiply(Xb, dt.type(1 / 255), dtype=dt)
+        return Xb.astype(dt, copy=False)
+
+    def _targets(self, yb: np.ndarray) -> np.ndarray:
+        """(B, n_out) targets: one-hot rows from labels, 0/1 column for one unit, or as given."""
+        dt = self.model.dtype
+        n_out = self.model.layer_sizes[-1]
+        if yb.ndim == 2:
+            return yb.astype(dt, copy=False)
+        if n_out == 1:
+            return yb.astype(dt).reshape(-1, 1)
+        Y = np.zeros((yb.shape[0], n_out), dtype=dt)
+        Y[np.arange(yb.shape[0]), yb] = 1
+        return Y
+
+    @staticmethod
+    def _correct(A: np.ndarray, yb: np.ndarray) -> int:
+        """How many rows of outputs A (B, n_out) match the labels/targets yb."""
+        if A.shape[1] == 1:
+            truth = yb[:, 0] > 0.5 if yb.ndim == 2 else yb == 1
+            return int(np.count_nonzero((A[:, 0] > 0.5) == truth))
+        truth = yb.argmax(axis=1) if yb.ndim == 2 else yb
+        return int(np.count_nonzero(A.argmax(axis=1) == truth))
+
+    # ---------------------------------------------------------------- training
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs
+
+    def _train_step(self) -> None:
+        m = self.model
+        if self._order is None:
+            self._order = self.rng.permutation(self.n)
+            self._pos = 0
+        idx = self._order[self._pos:self._pos + self.batch_size]
+        yb = self.y[idx]
+        X = self._inputs(self.X[idx])                          # (B, n_in)
+        Y = self._targets(yb)                                  # (B, n_out)
+        fwd = m._forward(X)
+        loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
+        if not math.isfinite(loss):
+            self._diverged(f"loss became {loss}")
+        params = m.parameters()
+        for good, p in zip(self._good, params):                # these weights gave a finite loss
+            np.copyto(good, p)
+        grads = m._backward(fwd, Y, input_grad=False)
+        self.optimizer.step(params, grads.parameter_grads())
+        if not all(np.isfinite(p).all() for p in params):
+            self._diverged("the weights became nan or inf")
+        b = idx.shape[0]
+        self.last_loss = loss
+        self._epoch_loss += loss * b
+        self._epoch_correct += self._correct(fwd.output, yb)
+        self._epoch_count += b
+        self.step += 1
+        self.samples_seen += b
+        self._pos += b
+        if self._pos >= self.n:
+            self._end_epoch()
+
+    def _diverged(self, what: str) -> None:
+        for good, p in zip(self._good, self.model.parameters()):
+            np.copyto(p, good)
+        lr = self.optimizer.learning_rate
+        raise TrainingDiverged(
+            f"Training diverged: {what} at epoch {self.epoch + 1}, step "
+            f"{self._pos // self.batch_size + 1} — try a smaller learning rate (now {lr:g}). "
+            "The model keeps the last weights that gave a finite loss.")
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        self._order = None
+        record = {
+            "epoch": self.epoch,
+            "train_loss": self._epoch_loss / self._epoch_count,
+            "train_accuracy": self._epoch_correct / self._epoch_count,
+        }
+        if self.has_test:
+            record["test_loss"], record["test_accuracy"] = self.evaluate(self.X_test, self.y_test)
+        self.history.append(record)
+        self._epoch_loss, self._epoch_correct, self._epoch_count = 0.0, 0, 0
+
+    def evaluate(self, X, y, chunk: int = 2048) -> tuple:
+        """(mean loss, accuracy) of the model on validated (X, y), in chunks of rows."""
+        m = self.model
+        total, correct = 0.0, 0
+        for s in range(0, X.shape[0], chunk):
+            yb = y[s:s + chunk]
+            fwd = m._forward(self._inputs(X[s:s + chunk]))
+            total += m.loss_fn.value(fwd.output, self._targets(yb), fwd.Z[-1]) * yb.shape[0]
+            correct += self._correct(fwd.output, yb)
+        return total / X.shape[0], correct / X.shape[0]
+
+    def run(self, n_steps: int) -> dict:
+        """Do up to ``n_steps`` optimizer steps (fewer at the end) and return ``progress()``."""
+        n_steps = _positive_int("n_steps", n_steps)
+        t0 = time.perf_counter()
+        try:
+            for _ in range(n_steps):
+                if self.done:
+                    break
+                self._train_step()
+        finally:
+            self.seconds += time.perf_counter() - t0
+        return self.progress()
+
+    def progress(self) -> dict:
+        """JSON-safe snapshot: epoch (completed), step, samples seen, losses, done, history."""
+        return {
+            "epoch": self.epoch,
+            "epochs": self.epochs,
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "samples_seen": self.samples_seen,
+            "loss": self.last_loss,
+            "epoch_loss": (self._epoch_loss / self._epoch_count) if self._epoch_count else None,
+            "done": self.done,
+            "seconds": self.seconds,
+            "history": [dict(h) for h in self.history],
+        }
+
+    def fit(self, progress: Optional[Callable[[dict], None]] = None,
+            steps_per_call: Optional[int] = None) -> MLP:
+        """Train to the end; call ``progress(dict)`` after every epoch (or every
+        ``steps_per_call`` steps). Returns the model."""
+        chunk = steps_per_call or self.steps_per_epoch
+        while not self.done:
+            info = self.run(chunk)
+            if progress is not None:
+                progress(info)
+        return self.model

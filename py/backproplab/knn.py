@@ -1,0 +1,273 @@
+"""k-nearest neighbours on squared Euclidean distances, chunked so memory stays bounded.
+
+Distances use the expansion
+:math:`\\lVert a-b\\rVert^2 = \\lVert a\\rVert^2 + \\lVert b\\rVert^2 - 2\\,a\\cdot b`, so the work is
+one matrix product per chunk of query rows (``backproplab.linalg.matmul`` when it exists:
+BLAS in CPython, the fast ``einsum`` form in Pyodide). A full query×train matrix is only built
+when a caller asks ``distance_matrix`` for one; ``KNN`` keeps just the nearest neighbours of
+each chunk.
+
+Vote and tie-break (deterministic): neighbours are ordered by distance, equal distances by
+lower training index. The predicted class is the one with the most votes (``weights="uniform"``)
+or the largest sum of :math:`1/(d+\\varepsilon)` (``weights="distance"``, :math:`d` the Euclidean
+distance); among tied classes, the one whose nearest member comes first in that order wins
+(the closest one; equal distances -> lower training index).
+
+Left out on purpose: other metrics than L2 (cosine = L2 on unit vectors: the ``normalize`` recipe),
+KD-trees (brute force is what the lab asks for and what a 784-d problem needs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # another module of the package; plain ``@`` until it exists
+    from .linalg import matmul as _matmul
+except ImportError:  # pragma: no cover - only while the package is being assembled
+    def _matmul(a, b):
+        return a @ b
+
+MAX_K = 20  # accuracy_per_k keeps this many neighbours per chunk by default
+_CHUNK_ELEMENTS = 1 << 22  # ~16 MB of float32 distances per chunk
+_WEIGHTS = ("uniform", "distance")
+_EPS = 1e-6
+
+# Presets for digits (784 uint8 pixels). ``recipe`` is applied to training and query digits
+# alike (``backproplab.preprocess.prepare_digits``: deskew, Gaussian blur of width ``blur``
+# pixels, unit-norm rows). "best" was chosen on a validation split of the training set
+# (MNIST-10k, 80/20 stratified seed 0, then 80/20 of the training part with seed 1:
+# deskew + blur 0.7, k=4 uniform scored 0.979 there) and scores 0.974 on the test set
+# (raw pixels: 0.945 at k=1). Measured by ``tests/unit/test_knn_mnist.py``.
+KNN_PRESETS: dict[str, dict] = {
+    "raw": {"k": 1, "weights": "uniform", "recipe": {}},
+    "best": {"k": 4, "weights": "uniform", "recipe": {"deskew": True, "blur": 0.7}},
+}
+_RECIPE_KEYS = ("deskew", "blur", "normalize")
+
+
+def _check_matrix(X, name: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected {name} with 2 dimensions (n_samples, n_features). "
+                         f"Got shape {X.shape}.")
+    if X.dtype.kind not in "uif":
+        raise ValueError(f"Expected {name} with a numeric dtype. Got {X.dtype}.")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        bad = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"Expected finite values in {name}. Got {X[tuple(bad)]} at "
+                         f"row {bad[0]}, column {bad[1]}.")
+    return X
+
+
+def _auto_chunk(n_cols: int) -> int:
+    return max(1, _CHUNK_ELEMENTS // max(1, n_cols))
+
+
+def _sq_distance_chunks(A, B_float, b_sq, chunk_size, dtype):
+    """Yield ``(start, D)`` with ``D`` (rows, n_B) squared distances, clamped at 0."""
+    for start in range(0, A.shape[0], chunk_size):
+        a = np.ascontiguousarray(A[start:start + chunk_size], dtype=dtype)
+        a_sq = np.einsum("ij,ij->i", a, a)
+        D = _matmul(a, B_float.T)  # (rows, n_B)
+        D *= -2
+        D += a_sq[:, None]
+        D += b_sq[None, :]
+        np.maximum(D, 0, out=D)  # rounding can leave tiny negatives
+        yield start, D
+
+
+def _float_and_norms(B, dtype):
+    B_float = np.ascontiguousarray(B, dtype=dtype)
+    return B_float, np.einsum("ij,ij->i", B_float, B_float)
+
+
+def distance_matrix(A, B, chunk_size: int | None = None, dtype=np.float32) -> np.ndarray:
+    """Squared Euclidean distances ``D[i, j] = ||A[i] - B[j]||^2``.
+
+    A: (n_A, d), B: (n_B, d), any numeric dtype (uint8 pixels are fine).
+    Returns (n_A, n_B) in ``dtype`` (float32 by default), computed ``chunk_size`` rows of A
+    at a time (automatic: about 16 MB of distances per chunk).
+    """
+    A = _check_matrix(A, "A")
+    B = _check_matrix(B, "B")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B need the same number of features. Got A {A.shape} and "
+                         f"B {B.shape}.")
+    chunk_size = _auto_chunk(B.shape[0]) if chunk_size is None else int(chunk_size)
+    if chunk_size < 1:
+        raise ValueError(f"Expected chunk_size >= 1. Got {chunk_size}.")
+    B_float, b_sq = _float_and_norms(B, dtype)
+    out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
+    for start, D in _sq_distance_chunks(A, B_float, b_sq, chunk_size, dtype):
+        out[start:start + D.shape[0]] = D
+    return out
+
+
+def normalize(X, dtype=np.float32) -> np.ndarray:
+    """Rows scaled to unit L2 norm (all-zero rows stay zero). X: (n, d) -> (n, d) float."""
+    X = np.asarray(X, dtype=dtype)
+    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+    return X / np.where(norms > 0, norms, 1)[:, None]
+
+
+def _nearest(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k smallest entries of each row of D, ordered by (distance, column). D: (m, n)."""
+    m, n = D.shape
+    if k < n:
+        part = np.argpartition(D, k, axis=1)  # [:, :k] smallest, [:, k] the next one
+        idx = part[:, :k]
+        d = np.take_along_axis(D, idx, axis=1)
+        nxt = np.take_along_axis(D, part[:, k:k + 1], axis=1)[:, 0]
+        # A tie across the k boundary: argpartition may have picked any of the equal
+        # entries; a stable full sort picks the lowest columns.
+        ties = d.max(axis=1) == nxt
+        if ties.any():
+            idx[ties] = np.argsort(D[ties], axis=1, kind="stable")[:, :k]
+            d[ties] = np.take_along_axis(D[ties], idx[ties], axis=1)
+    else:
+        idx = np.broadcast_to(np.arange(n), (m, n)).copy()
+        d = D.copy()
+    order = np.lexsort((idx, d), axis=-1)
+    return np.take_along_axis(d, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+class KNN:
+    """k-nearest-neighbours classifier (brute force, squared L2, chunked).
+
+    ``KNN(k=3, weights="uniform", recipe=None, chunk_size=None, dtype=np.float32)``.
+    ``recipe``: digit preprocessing applied to training and query rows alike, keys
+    ``deskew`` (bool), ``blur`` (float, pixels), ``normalize`` (bool); see
+    ``preprocess.prepare_digits``. ``fit(X, y)`` keeps the training set as given (e.g. uint8,
+    which is what model files store) plus its features in ``dtype`` for the products.
+    """
+
+    def __init__(self, k: int = 3, weights: str = "uniform", recipe: dict | None = None,
+                 chunk_size: int | None = None, dtype=np.float32):
+        if weights not in _WEIGHTS:
+            raise ValueError(f"Unknown weights {weights!r}. Known: {', '.join(_WEIGHTS)}.")
+        recipe = dict(recipe or {})
+        unknown = sorted(set(recipe) - set(_RECIPE_KEYS))
+        if unknown:
+            raise ValueError(f"Unknown recipe keys {unknown}. Known: {', '.join(_RECIPE_KEYS)}.")
+        self.k = self._check_k(k)
+        self.weights = weights
+        self.recipe = recipe
+        self.chunk_size = chunk_size
+        self.dtype = np.dtype(dtype)
+        self.X = self.y = self.classes_ = None
+
+    @classmethod
+    def from_preset(cls, name: str = "best", **overrides) -> "KNN":
+        """An unfitted KNN with the settings of ``KNN_PRESETS[name]``."""
+        if name not in KNN_PRESETS:
+            raise ValueError(f"Unknown k-NN preset {name!r}. Known: {', '.join(KNN_PRESETS)}.")
+        return cls(**{**KNN_PRESETS[name], **overrides})
+
+    def __repr__(self) -> str:
+        n = None if self.X is None else self.X.shape
+        return f"KNN(k={self.k}, weights={self.weights!r}, recipe={self.recipe}, train={n})"
+
+    def features(self, X) -> np.ndarray:
+        """The rows the distances are computed on: X itself, or ``prepare_digits(X, **recipe)``."""
+        if not any(self.recipe.values()):
+            return X
+        if X.shape[1] != 784:
+            raise ValueError(f"A digit recipe ({self.recipe}) needs 784 features (28×28). "
+                             f"Got {X.shape[1]}.")
+        from .preprocess import prepare_digits
+        return prepare_digits(X, **self.recipe)
+
+    @staticmethod
+    def _check_k(k, n_train: int | None = None) -> int:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"Expected an integer k. Got {k!r}.")
+        if k < 1:
+            raise ValueError(f"Expected k >= 1. Got {k}.")
+        if n_train is not None and k > n_train:
+            raise ValueError(f"Expected k <= the number of training samples ({n_train}). "
+                             f"Got {k}.")
+        return int(k)
+
+    def fit(self, X, y) -> "KNN":
+        """X: (n, d) numeric, y: (n,) integer labels."""
+        X = _check_matrix(X, "X")
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"Expected y with shape ({X.shape[0]},) to match X {X.shape}. "
+                             f"Got {y.shape}.")
+        if y.dtype.kind not in "iu":
+            raise ValueError(f"Expected integer labels y. Got dtype {y.dtype}.")
+        if X.shape[0] == 0:
+            raise ValueError("Expected at least one training sample. Got 0.")
+        self._check_k(self.k, X.shape[0])
+        self.X, self.y = X, y
+        self.classes_, self._y_index = np.unique(y, return_inverse=True)
+        self._X_float, self._x_sq = _float_and_norms(self.features(X), self.dtype)
+        return self
+
+    def _check_query(self, Xq) -> np.ndarray:
+        if self.X is None:
+            raise RuntimeError("Call fit(X, y) before querying the KNN.")
+        Xq = np.asarray(Xq)
+        if Xq.ndim == 1:
+            Xq = Xq[None, :]
+        Xq = _check_matrix(Xq, "Xq")
+        if Xq.shape[1] != self.X.shape[1]:
+            raise ValueError(f"Expected {self.X.shape[1]} features per query (like the training "
+                             f"set). Got {Xq.shape[1]}.")
+        return Xq
+
+    def kneighbors(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Squared distances (m, k) and training indices (m, k) of the k nearest neighbours,
+        nearest first (equal distances: lower index first)."""
+        Xq = self._check_query(Xq)
+        k = self._check_k(self.k if k is None else k, self.X.shape[0])
+        chunk = _auto_chunk(self.X.shape[0]) if self.chunk_size is None else self.chunk_size
+        dist = np.empty((Xq.shape[0], k), dtype=self.dtype)
+        index = np.empty((Xq.shape[0], k), dtype=np.intp)
+        Xq = self.features(Xq)
+        for start, D in _sq_distance_chunks(Xq, self._X_float, self._x_sq, chunk, self.dtype):
+            dist[start:start + len(D)], index[start:start + len(D)] = _nearest(D, k)
+        return dist, index
+
+    def _votes(self, dist: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class votes (m, C) from the first k neighbours and the winning class index (m,)."""
+        labels = self._y_index[index[:, :k]]  # (m, k) class positions
+        hit = labels[:, :, None] == np.arange(len(self.classes_))  # (m, k, C)
+        if self.weights == "uniform":
+            votes = hit.sum(axis=1)
+        else:
+            w = 1.0 / (np.sqrt(dist[:, :k].astype(np.float64)) + _EPS)  # (m, k)
+            votes = np.einsum("mk,mkc->mc", w, hit)
+        # first position of each class among the neighbours (k if absent)
+        first = np.where(hit.any(axis=1), hit.argmax(axis=1), k)
+        best = votes.max(axis=1, keepdims=True)
+        tied = np.isclose(votes, best, rtol=1e-12, atol=0) if self.weights == "distance" \
+            else votes == best
+        winner = np.where(tied, first, k + 1).argmin(axis=1)
+        return votes, winner
+
+    def predict_with_votes(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted labels (m,) and votes (m, C), columns ordered as ``classes_`` (counts for
+        uniform weights, sums of 1/distance for distance weights)."""
+        k = self._check_k(self.k if k is None else k, None if self.X is None else len(self.X))
+        dist, index = self.kneighbors(Xq, k)
+        votes, winner = self._votes(dist, index, k)
+        return self.classes_[winner], votes
+
+    def predict(self, Xq, k: int | None = None) -> np.ndarray:
+        """Predicted labels (m,) for queries Xq (m, d)."""
+        return self.predict_with_votes(Xq, k)[0]
+
+    def accuracy_per_k(self, Xq, yq, ks=range(1, MAX_K + 1)) -> dict[int, float]:
+        """Test accuracy for every k in ``ks`` from one distance computation."""
+        Xq = self._check_query(Xq)
+        yq = np.asarray(yq)
+        if yq.shape != (Xq.shape[0],):
+            raise ValueError(f"Expected yq with shape ({Xq.shape[0]},). Got {yq.shape}.")
+        ks = [self._check_k(k, self.X.shape[0]) for k in ks]
+        if not ks:
+            raise ValueError("Expected at least one k. Got an empty ks.")
+        dist, index = self.kneighbors(Xq, max(ks))
+        return {k: float(np.mean(self.classes_[self._votes(dist, index, k)[1]] == yq))
+                for k in ks}

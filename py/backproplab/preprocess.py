@@ -1,0 +1,254 @@
+"""Real-world digit images -> MNIST-style 28×28 uint8, deskewing, and k-NN feature recipes.
+
+``to_mnist`` follows the MNIST recipe (LeCun et al.): grayscale, white ink on black, crop to
+the ink, fit into a 20×20 box keeping the aspect ratio (anti-aliased), paste into 28×28 so
+the centre of mass sits at the centre. It is made for drawings from the page's canvas
+(e.g. 280×280 RGBA, black strokes on white or on transparent) and for photos or scans of
+dark ink on light paper. ``deskew`` is the classic moment-based affine deskew.
+
+Pure NumPy on purpose (no PIL, no SciPy), so it runs unchanged in Pyodide. Left out on
+purpose: perspective correction, splitting several digits in one image, colour ink
+selection (ink is whatever differs from the background).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIDE = 28  # MNIST field
+BOX = 20  # the digit is fitted into BOX×BOX inside the field
+CENTRE = 14.0  # where MNIST digits have their centre of mass (row, column): measured 13.98, 14.01
+
+
+def _as_unit_float(image) -> np.ndarray:
+    """Any image array -> float32 values in [0, 1] (uint8 /255; floats in [0, 1] as is,
+    floats up to 255 /255)."""
+    a = np.asarray(image)
+    if a.dtype == bool:
+        return a.astype(np.float32)
+    if a.dtype.kind in "ui":
+        if a.size and (a.min() < 0 or a.max() > 255):
+            raise ValueError(f"Expected integer pixels in 0..255. Got values from {a.min()} "
+                             f"to {a.max()}.")
+        return a.astype(np.float32) / 255
+    if a.dtype.kind != "f":
+        raise ValueError(f"Expected a numeric image array. Got dtype {a.dtype}.")
+    if not np.isfinite(a).all():
+        raise ValueError("Expected finite pixel values. Got NaN or infinity.")
+    lo, hi = float(a.min()), float(a.max())
+    if lo < 0 or hi > 255:
+        raise ValueError(f"Expected pixels in [0, 1] (or 0..255). Got values from {lo} to {hi}.")
+    a = a.astype(np.float32)
+    return a / 255 if hi > 1 else a
+
+
+def grayscale(image) -> np.ndarray:
+    """(H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA -> (H, W) float32 in [0, 1], 1 = white.
+
+    Luma :math:`Y = 0.299R + 0.587G + 0.114B` (ITU-R 601, as PIL's "L"); transparency is
+    composited on white: :math:`Y' = \\alpha Y + (1 - \\alpha)`.
+    """
+    shape = np.shape(image)
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3, 4)):
+        raise ValueError(f"Expected an image of shape (H, W), (H, W, 3) or (H, W, 4). "
+                         f"Got {shape}.")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"Expected a non-empty image. Got shape {shape}.")
+    a = _as_unit_float(image)
+    if a.ndim == 2:
+        return a
+    if a.shape[2] == 1:
+        return a[:, :, 0]
+    gray = a[:, :, 0] * 0.299 + a[:, :, 1] * 0.587 + a[:, :, 2] * 0.114
+    if a.shape[2] == 4:
+        alpha = a[:, :, 3]
+        gray = alpha * gray + (1 - alpha)
+    return gray.astype(np.float32)
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+
+
+def resize_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) weights, rows summing to 1: area averaging when shrinking, bilinear
+    (pixel centres aligned) when enlarging. Resize an image as ``R_h @ img @ R_w.T``."""
+    if n_out <= n_in:
+        scale = n_in / n_out
+        edges = np.arange(n_out + 1) * scale  # output pixel j covers [edges[j], edges[j+1])
+        lo = np.maximum(edges[:-1, None], np.arange(n_in)[None, :])
+        hi = np.minimum(edges[1:, None], np.arange(1, n_in + 1)[None, :])
+        return (np.clip(hi - lo, 0, None) / scale).astype(np.float32)
+    centres = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    return np.clip(1 - np.abs(centres[:, None] - np.arange(n_in)[None, :]), 0, None) \
+        .astype(np.float32)
+
+
+def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) float -> (height, width) float32 (see ``resize_matrix``)."""
+    image = np.asarray(image, dtype=np.float32)
+    return resize_matrix(image.shape[0], height) @ image @ resize_matrix(image.shape[1], width).T
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) centre of mass of a non-negative (H, W) image."""
+    total = image.sum()
+    rows = np.arange(image.shape[0]) @ image.sum(axis=1) / total
+    cols = np.arange(image.shape[1]) @ image.sum(axis=0) / total
+    return float(rows), float(cols)
+
+
+def to_mnist(image, threshold: float = 0.25, invert: str | bool = "auto") -> np.ndarray:
+    """A digit image -> (28, 28) uint8, white ink on black, like MNIST.
+
+    image: (H, W), (H, W, 3) or (H, W, 4), uint8 or float ([0, 1]).
+    threshold: ink level (0..1 of the strongest ink) that counts as ink when cropping.
+    invert: ``"auto"`` inverts when the border is light (dark ink on light paper or canvas),
+    ``True``/``False`` force it.
+    Raises ValueError when the image has no ink.
+    """
+    if invert not in ("auto", True, False):
+        raise ValueError(f"Expected invert 'auto', True or False. Got {invert!r}.")
+    if not 0 < threshold < 1:
+        raise ValueError(f"Expected 0 < threshold < 1. Got {threshold}.")
+    gray = grayscale(image)
+    if invert == "auto":
+        invert = bool(np.median(_border(gray)) > 0.5)
+    ink = 1 - gray if invert else gray
+    # background -> 0, strongest ink -> 1 (photos: grey paper, grey pencil)
+    background = float(np.median(_border(ink)))
+    peak = float(ink.max())
+    if peak - background < 0.05:
+        raise ValueError("The image has no ink: it is blank or has too little contrast "
+                         f"(background {background:.2f}, darkest stroke {peak:.2f} on a 0..1 "
+                         "ink scale).")
+    ink = np.clip((ink - background) / (peak - background), 0, 1)
+    rows = np.flatnonzero((ink > threshold).any(axis=1))
+    cols = np.flatnonzero((ink > threshold).any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    digit = resize(crop, new_h, new_w)
+    cy, cx = centre_of_mass(digit)
+    top = int(np.clip(round(CENTRE - cy), 0, SIDE - new_h))
+    left = int(np.clip(round(CENTRE - cx), 0, SIDE - new_w))
+    out = np.zeros((SIDE, SIDE), dtype=np.float32)
+    out[top:top + new_h, left:left + new_w] = digit
+    return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+
+
+def _as_stack(images) -> tuple[np.ndarray, tuple]:
+    """(N, 784) or (28, 28) or (N, 28, 28) -> (N, 28, 28) float32 and the original shape."""
+    a = np.asarray(images)
+    shape = a.shape
+    if a.ndim == 2 and shape == (SIDE, SIDE):
+        stack = a[None]
+    elif a.ndim == 2 and shape[1] == SIDE * SIDE:
+        stack = a.reshape(-1, SIDE, SIDE)
+    elif a.ndim == 3 and shape[1:] == (SIDE, SIDE):
+        stack = a
+    else:
+        raise ValueError(f"Expected digits of shape (N, 784), (28, 28) or (N, 28, 28). "
+                         f"Got {shape}.")
+    if a.dtype.kind not in "uif":
+        raise ValueError(f"Expected numeric digits. Got dtype {a.dtype}.")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise ValueError("Expected finite pixel values. Got NaN or infinity.")
+    return stack.astype(np.float32), shape
+
+
+def _restore(stack: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    if np.dtype(dtype) == np.uint8:
+        stack = np.clip(np.rint(stack), 0, 255).astype(np.uint8)
+    else:
+        stack = stack.astype(dtype)
+    return stack.reshape(shape)
+
+
+def deskew(images, chunk_size: int = 1024) -> np.ndarray:
+    """Straighten slanted digits: (N, 784), (28, 28) or (N, 28, 28) -> same shape and dtype.
+
+    With image moments (intensity-weighted) :math:`\\mu = (\\bar r, \\bar c)`,
+    :math:`\\sigma_{rr} = E[(r-\\bar r)^2]`, :math:`\\sigma_{rc} = E[(r-\\bar r)(c-\\bar c)]`, the
+    skew is :math:`\\alpha = \\sigma_{rc}/\\sigma_{rr}`; output pixel :math:`(r, c)` samples the
+    input (bilinear, zero outside) at
+    :math:`(r + \\bar r - 14,\\; c + \\bar c - 14 + \\alpha (r - 14))`,
+    which removes the slant and moves the centre of mass to (14, 14).
+    Blank images come back unchanged.
+    """
+    stack, shape = _as_stack(images)
+    dtype = np.asarray(images).dtype
+    out = np.empty_like(stack)
+    r, c = np.mgrid[:SIDE, :SIDE].astype(np.float32)
+    half = SIDE / 2
+    for start in range(0, len(stack), chunk_size):
+        img = stack[start:start + chunk_size]  # (n, 28, 28)
+        n = len(img)
+        total = img.sum(axis=(1, 2))
+        blank = total <= 0
+        total = np.where(blank, 1, total)
+        mr = np.einsum("nij,ij->n", img, r) / total
+        mc = np.einsum("nij,ij->n", img, c) / total
+        dr = r[None] - mr[:, None, None]
+        var_r = np.einsum("nij,nij->n", img, dr * dr) / total
+        cov = np.einsum("nij,nij,nij->n", img, dr, c[None] - mc[:, None, None]) / total
+        alpha = np.where(blank | (var_r <= 0), 0, cov / np.where(var_r > 0, var_r, 1))
+        src_r = r[None] + np.where(blank, half, mr)[:, None, None] - half
+        src_c = (c[None] + np.where(blank, half, mc)[:, None, None] - half
+                 + alpha[:, None, None] * (r[None] - half))
+        out[start:start + n] = _bilinear(img, src_r, src_c)
+    return _restore(out, shape, dtype)
+
+
+def _bilinear(img: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) -> np.ndarray:
+    """Sample img (n, H, W) at float coordinates (n, H, W) each; zero outside."""
+    n, H, W = img.shape
+    r0 = np.floor(src_r).astype(np.int64)
+    c0 = np.floor(src_c).astype(np.int64)
+    fr = src_r - r0
+    fc = src_c - c0
+    flat = img.reshape(-1)
+    base = (np.arange(n) * H * W)[:, None, None]
+    out = np.zeros_like(img)
+    for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (0, 1, (1 - fr) * fc),
+                           (1, 0, fr * (1 - fc)), (1, 1, fr * fc)):
+        rr, cc = r0 + dr, c0 + dc
+        inside = (rr >= 0) & (rr < H) & (cc >= 0) & (cc < W)
+        index = base + np.clip(rr, 0, H - 1) * W + np.clip(cc, 0, W - 1)
+        out += np.where(inside, flat[index], 0) * weight
+    return out
+
+
+def gaussian_blur(images, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur of (N, 784), (28, 28) or (N, 28, 28) digits (zero outside the
+    field), same shape; float32 unless the input is uint8 (then rounded uint8)."""
+    if not sigma >= 0:
+        raise ValueError(f"Expected sigma >= 0. Got {sigma}.")
+    stack, shape = _as_stack(images)
+    if sigma == 0:
+        return _restore(stack, shape, np.asarray(images).dtype)
+    i = np.arange(SIDE)
+    G = np.exp(-((i[:, None] - i[None, :]) ** 2) / (2 * sigma * sigma)).astype(np.float32)
+    G /= G.sum(axis=1, keepdims=True)
+    return _restore(G @ stack @ G.T, shape, np.asarray(images).dtype)
+
+
+_deskew = deskew  # prepare_digits takes a flag of the same name
+
+
+def prepare_digits(X, deskew: bool = False, blur: float = 0.0, normalize: bool = False,
+                   **_ignored) -> np.ndarray:
+    """k-NN features from uint8 digits (N, 784): optional deskew, Gaussian blur of width
+    ``blur`` pixels, unit L2 norm per row. Returns (N, 784) float32 (uint8 when nothing
+    is applied). Takes a ``knn.KNN_PRESETS`` entry as keywords."""
+    X = np.asarray(X)
+    if deskew:
+        X = _deskew(X)
+    if blur:
+        X = gaussian_blur(X.astype(np.float32), blur)
+    if normalize:
+        X = X.astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+        X = X / np.where(norms > 0, norms, 1)[:, None]
+    return X

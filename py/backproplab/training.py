@@ -25,6 +25,13 @@ from .mlp import MLP
 from .optimizers import Optimizer, make_optimizer
 
 
+#: A batch loss above this many times the first batch's loss counts as divergence too: with a
+#: numerically stable loss (log-softmax, clipped logs) a far too large learning rate makes the
+#: loss explode without ever reaching NaN (softmax CE starts near ln 10 and lr 100 sends it
+#: past 100). Healthy training stays below its first loss.
+DIVERGENCE_FACTOR = 10.0
+
+
 class TrainingDiverged(RuntimeError):
     """The loss or the weights became NaN/inf; the model holds the last good weights."""
 
@@ -85,6 +92,7 @@ class Trainer:
         self._epoch_count = 0
         self._good = [p.copy() for p in model.parameters()]
         self.last_loss = float("nan")
+        self.first_loss: Optional[float] = None  # the first batch's loss: the divergence yardstick
         self.seconds = 0.0
 
     # ---------------------------------------------------------------- validation
@@ -168,6 +176,11 @@ class Trainer:
         loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
         if not math.isfinite(loss):
             self._diverged(f"loss became {loss}")
+        if self.first_loss is None:
+            self.first_loss = loss
+        elif loss > DIVERGENCE_FACTOR * self.first_loss:   # exploding, e.g. learning rate 100
+            self._diverged(f"the loss grew to {loss:.3g}, over {DIVERGENCE_FACTOR:g}× the "
+                           f"first batch's {self.first_loss:.3g},")
         params = m.parameters()
         for good, p in zip(self._good, params):                # these weights gave a finite loss
             np.copyto(good, p)

@@ -1,0 +1,201 @@
+"""Benchmark: our MLP and k-NN beside scikit-learn's, in one run, on the same split.
+
+``backproplab bench`` or ``python -m backproplab.bench`` (needs the ``bench`` extra,
+scikit-learn). MNIST-10k, stratified 80/20 split, seed 0:
+
+- MLP 784-128-10, sigmoid hidden layer (scikit-learn: ``logistic``), softmax output with
+  cross-entropy, plain SGD (learning rate 0.5 constant, momentum 0, no Nesterov), batch 64,
+  30 epochs, no L2 penalty (``alpha=0``: ours has none), no early stopping, ``tol=0``;
+  timed from building the model to the end of training.
+- k-NN brute force, k = 1 (``KNeighborsClassifier(algorithm="brute")``): prediction of the
+  test set timed (fit apart), and whether both predict exactly the same labels.
+
+Inputs: ours gets the uint8 digits and converts each batch to float32 /255 itself (the
+package's default and its design); scikit-learn gets the whole set converted beforehand to
+float32 /255 (``--sklearn-dtype float64`` for its default dtype), conversion not timed.
+Both use the same BLAS threads. Targets: MLP training <= 0.8x scikit-learn's time at >= its
+accuracy; k-NN prediction <= 1.0x with identical k=1 predictions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from .datasets import load_digits, stratified_split
+from .knn import KNN
+from .mlp import MLP
+from .training import Trainer
+
+MLP_TIME_TARGET = 0.8
+KNN_TIME_TARGET = 1.0
+
+
+def _sklearn():
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neighbors import KNeighborsClassifier
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:
+        raise SystemExit("backproplab bench: scikit-learn is not installed; install the bench "
+                         "extra: pip install 'backproplab[bench]'") from None
+    return MLPClassifier, KNeighborsClassifier, ConvergenceWarning
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def bench_mlp(X_train, y_train, X_test, y_test, *, hidden=128, learning_rate=0.5, batch_size=64,
+              epochs=30, seed=0, sklearn_dtype=np.float32) -> dict:
+    """Train ours and scikit-learn's MLP with the same settings -> times and accuracies."""
+    MLPClassifier, _, ConvergenceWarning = _sklearn()
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+
+    def ours():
+        model = MLP([X_train.shape[1], hidden, n_classes], activation="sigmoid",
+                    loss="softmax_cross_entropy", dtype="float32", seed=seed)
+        Trainer(model, X_train, y_train, optimizer="sgd", learning_rate=learning_rate,
+                batch_size=batch_size, epochs=epochs, seed=seed).fit()
+        return model
+
+    sk_train = (X_train / 255).astype(sklearn_dtype)
+    sk_test = (X_test / 255).astype(sklearn_dtype)
+
+    def theirs():
+        clf = MLPClassifier(hidden_layer_sizes=(hidden,), activation="logistic", solver="sgd",
+                            alpha=0.0, batch_size=batch_size, learning_rate="constant",
+                            learning_rate_init=learning_rate, momentum=0.0,
+                            nesterovs_momentum=False, max_iter=epochs, shuffle=True,
+                            random_state=seed, tol=0.0, early_stopping=False,
+                            n_iter_no_change=epochs + 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return clf.fit(sk_train, y_train)
+
+    model, our_s = _timed(ours)
+    clf, their_s = _timed(theirs)
+    return {
+        "ours_s": our_s, "sklearn_s": their_s, "ratio": our_s / their_s,
+        "ours_acc": float(np.mean(model.predict(X_test) == y_test)),
+        "sklearn_acc": float(np.mean(clf.predict(sk_test) == y_test)),
+        "epochs": epochs, "sklearn_epochs": int(clf.n_iter_),
+    }
+
+
+def bench_knn(X_train, y_train, X_test, y_test, *, k=1, sklearn_dtype=np.float32) -> dict:
+    """k-NN brute force, ours vs scikit-learn's, on the same float32 /255 features."""
+    _, KNeighborsClassifier, _ = _sklearn()
+    F_train, F_test = (X_train / 255).astype(np.float32), (X_test / 255).astype(np.float32)
+    ours = KNN(k=k)
+    _, our_fit = _timed(lambda: ours.fit(F_train, y_train))
+    our_pred, our_s = _timed(lambda: ours.predict(F_test))
+    sk_train, sk_test = F_train.astype(sklearn_dtype), F_test.astype(sklearn_dtype)
+    clf = KNeighborsClassifier(n_neighbors=k, algorithm="brute")
+    _, their_fit = _timed(lambda: clf.fit(sk_train, y_train))
+    their_pred, their_s = _timed(lambda: clf.predict(sk_test))
+    return {
+        "k": k, "ours_s": our_s, "sklearn_s": their_s, "ratio": our_s / their_s,
+        "ours_fit_s": our_fit, "sklearn_fit_s": their_fit,
+        "ours_acc": float(np.mean(our_pred == y_test)),
+        "sklearn_acc": float(np.mean(their_pred == y_test)),
+        "identical": bool(np.array_equal(our_pred, their_pred)),
+        "n_different": int(np.count_nonzero(our_pred != their_pred)),
+    }
+
+
+def run(X, y, *, epochs=30, test_fraction=0.2, seed=0, sklearn_dtype=np.float32) -> dict:
+    """Both benchmarks on the stratified split of (X uint8 (N, d), y (N,))."""
+    train, test = stratified_split(y, test_fraction=test_fraction, seed=seed)
+    y = np.asarray(y).astype(np.int64)
+    parts = X[train], y[train], X[test], y[test]
+    return {
+        "n_train": len(train), "n_test": len(test), "sklearn_dtype": np.dtype(sklearn_dtype).name,
+        "mlp": bench_mlp(*parts, epochs=epochs, seed=seed, sklearn_dtype=sklearn_dtype),
+        "knn": bench_knn(*parts, sklearn_dtype=sklearn_dtype),
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def format_report(result: dict) -> str:
+    """A compact table of ``run``'s result, with the targets."""
+    m, k = result["mlp"], result["knn"]
+    mlp_ok = m["ratio"] <= MLP_TIME_TARGET and m["ours_acc"] >= m["sklearn_acc"]
+    knn_ok = k["ratio"] <= KNN_TIME_TARGET and k["identical"]
+    rows = [
+        ("", "ours (s)", "sklearn (s)", "ratio", "ours acc", "sklearn acc", "target"),
+        (f"MLP train, {m['epochs']} epochs", f"{m['ours_s']:.3f}", f"{m['sklearn_s']:.3f}",
+         f"{m['ratio']:.2f}x", f"{m['ours_acc']:.4f}", f"{m['sklearn_acc']:.4f}",
+         f"<= {MLP_TIME_TARGET}x, acc >=: {_verdict(mlp_ok)}"),
+        (f"k-NN predict, k={k['k']}", f"{k['ours_s']:.3f}", f"{k['sklearn_s']:.3f}",
+         f"{k['ratio']:.2f}x", f"{k['ours_acc']:.4f}", f"{k['sklearn_acc']:.4f}",
+         f"<= {KNN_TIME_TARGET}x, identical: {_verdict(knn_ok)}"),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) if i < 6 else c
+                       for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    same = "identical" if k["identical"] else f"{k['n_different']} differ"
+    lines += [
+        "",
+        f"data: {result['n_train']} train / {result['n_test']} test digits (stratified, seed 0); "
+        f"ours: uint8 -> float32 per batch; sklearn: {result['sklearn_dtype']} /255",
+        f"k-NN k=1 predictions: {same}; fit (not in the ratio): ours {k['ours_fit_s']:.3f} s, "
+        f"sklearn {k['sklearn_fit_s']:.3f} s",
+    ]
+    return "\n".join(lines)
+
+
+def targets_met(result: dict) -> bool:
+    m, k = result["mlp"], result["knn"]
+    return (m["ratio"] <= MLP_TIME_TARGET and m["ours_acc"] >= m["sklearn_acc"]
+            and k["ratio"] <= KNN_TIME_TARGET and k["identical"])
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 1500 digits, 2 epochs (timings mean little)")
+    parser.add_argument("--data", metavar="NPZ",
+                        help="digits file (default: $BACKPROPLAB_DATA_DIR/mnist-10k.npz)")
+    parser.add_argument("--epochs", type=int, default=None, help="MLP epochs (default 30)")
+    parser.add_argument("--sklearn-dtype", choices=("float32", "float64"), default="float32",
+                        help="dtype scikit-learn gets (default float32, like ours)")
+
+
+def run_from_args(args) -> int:
+    """Load the digits, run, print the table; exit code 0 (1 when a target is missed)."""
+    _sklearn()
+    X, y = load_digits(args.data)
+    epochs = args.epochs if args.epochs is not None else (2 if args.quick else 30)
+    if epochs < 1:
+        raise ValueError(f"Expected --epochs >= 1. Got {epochs}.")
+    if args.quick:  # the first 1500 of a seeded permutation: every class, small and fast
+        keep = np.sort(np.random.default_rng(0).permutation(len(y))[:1500])
+        X, y = X[keep], y[keep]
+    result = run(X, y, epochs=epochs, sklearn_dtype=np.dtype(args.sklearn_dtype))
+    print(format_report(result))
+    return 0 if (args.quick or targets_met(result)) else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backproplab.bench",
+                                     description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run_from_args(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"backproplab bench: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+// Browser storage for what a student makes: their own datasets and their trained models.
+//
+// One IndexedDB database ("backproplab", object store "kv") through idb-keyval. Keys are
+// namespaced strings: `dataset:<id>` and `model:<id>`. Values are plain objects holding
+// Uint8Arrays (IndexedDB stores typed arrays natively). Nothing here knows about the page;
+// views call these functions and show their own messages when a call throws.
+
+import { createStore, get, set, del, keys } from "../vendor/idb-keyval/index.js";
+
+const store = createStore("backproplab", "kv");
+
+async function listPrefixed(prefix) {
+  const all = await keys(store);
+  return all.filter((k) => typeof k === "string" && k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+}
+
+/** A user dataset: {name, classes: [{name, images: Uint8Array(784)[]}], updated}. */
+export async function loadDataset(id) {
+  return (await get(`dataset:${id}`, store)) ?? null;
+}
+
+export async function saveDataset(id, dataset) {
+  await set(`dataset:${id}`, { ...dataset, updated: Date.now() }, store);
+}
+
+export async function deleteDataset(id) {
+  await del(`dataset:${id}`, store);
+}
+
+export function listDatasets() {
+  return listPrefixed("dataset:");
+}
+
+/** A trained model as the worker's `modelio` JSON dict, plus metadata (settings, accuracy). */
+export async function loadModel(id) {
+  return (await get(`model:${id}`, store)) ?? null;
+}
+
+export async function saveModel(id, model) {
+  await set(`model:${id}`, { ...model, saved: Date.now() }, store);
+}
+
+export async function deleteModel(id) {
+  await del(`model:${id}`, store);
+}
+
+export function listModels() {
+  return listPrefixed("model:");
+}

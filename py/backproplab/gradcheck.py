@@ -80,8 +80,14 @@ def mlp_input_gradient(model: MLP, X, Y, h: float = 1e-5) -> np.ndarray:
 
 
 def mlp_intermediate_gradient(model: MLP, X, Y, l: int, at: str, h: float = 1e-5) -> np.ndarray:
-    """Finite-difference dC/dA_l (at="A") or dC/dZ_l (at="Z") at the batch's forward values."""
+    """Finite-difference dC/dA_l (at="A") or dC/dZ_l (at="Z") at the batch's forward values.
+
+    For dC/dA_L of a log loss the step shrinks to 1e-4 x the smallest output (log's curvature).
+    """
     Xf, Y = model.as_input(X), model.as_target(Y)
     fwd = model._forward(Xf)
     start = (fwd.A[l] if at == "A" else fwd.Z[l]).copy()
+    if at == "A" and l == model.n_layers and model.loss_name != "mse":
+        # log A has curvature 1/A^2: error ~ (h/A)^2, so the step scales with the smallest output
+        h = min(h, 1e-4 * float(np.abs(start).min()))
     return numerical_gradient(lambda: cost_from(model, l, start, Y, at), start, h)

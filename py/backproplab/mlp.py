@@ -186,9 +186,7 @@ class MLP:
     # ---------------------------------------------------------------- inputs
     def as_input(self, X) -> np.ndarray:
         """Validate X (N, n_in) and return it as the model dtype (uint8 pixels are /255)."""
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"Expected X of shape (N, {self.layer_sizes[0]}). Got {X.shape}.")
+        X = self._check_X_shape(X)
         if X.dtype == np.uint8:
             return X.astype(self.dtype) / self.dtype.type(255)
         if X.dtype.kind not in "fiu":
@@ -196,6 +194,12 @@ class MLP:
         X = X.astype(self.dtype, copy=False)
         if not np.isfinite(X).all():
             raise ValueError("Expected finite X. Got NaN or inf values.")
+        return X
+
+    def _check_X_shape(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"Expected X of shape (N, {self.layer_sizes[0]}). Got {X.shape}.")
         return X
 
     def as_target(self, Y) -> np.ndarray:
@@ -265,8 +269,7 @@ class MLP:
 
     def predict_proba(self, X) -> np.ndarray:
         """Output activations (N, n_out), computed in chunks of rows."""
-        X = np.asarray(X)
-        self.as_input(X[:1])  # shape / dtype check without converting everything at once
+        X = self._check_X_shape(X)  # rows are converted (and checked) chunk by chunk
         out = np.empty((X.shape[0], self.layer_sizes[-1]), dtype=self.dtype)
         for s in range(0, X.shape[0], PREDICT_CHUNK):
             out[s:s + PREDICT_CHUNK] = self._forward(self.as_input(X[s:s + PREDICT_CHUNK])).output

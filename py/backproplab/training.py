@@ -25,11 +25,20 @@ from .mlp import MLP
 from .optimizers import Optimizer, make_optimizer
 
 
-#: A batch loss above this many times the first batch's loss counts as divergence too: with a
+#: A batch loss above this many times the reference loss counts as divergence too: with a
 #: numerically stable loss (log-softmax, clipped logs) a far too large learning rate makes the
 #: loss explode without ever reaching NaN (softmax CE starts near ln 10 and lr 100 sends it
-#: past 100). Healthy training stays below its first loss.
+#: past 100). The reference is the larger of the first batch's loss and the loss of a
+#: know-nothing guess (``chance_loss``), so a run that starts from a trained model, whose
+#: first batch may score 0.001, is not stopped for a later batch at 0.05.
 DIVERGENCE_FACTOR = 10.0
+
+
+def chance_loss(model: MLP) -> float:
+    """The loss of uniform outputs: ln K (softmax CE), ln 2 (BCE), 0.25 (MSE, A = 0.5)."""
+    n_out = model.layer_sizes[-1]
+    return {"softmax_cross_entropy": math.log(n_out), "binary_cross_entropy": math.log(2),
+            "mse": 0.25}[model.loss_name]
 
 
 class TrainingDiverged(RuntimeError):
@@ -93,6 +102,7 @@ class Trainer:
         self._good = [p.copy() for p in model.parameters()]
         self.last_loss = float("nan")
         self.first_loss: Optional[float] = None  # the first batch's loss: the divergence yardstick
+        self._loss_limit = math.inf
         self.seconds = 0.0
 
     # ---------------------------------------------------------------- validation
@@ -178,9 +188,10 @@ class Trainer:
             self._diverged(f"loss became {loss}")
         if self.first_loss is None:
             self.first_loss = loss
-        elif loss > DIVERGENCE_FACTOR * self.first_loss:   # exploding, e.g. learning rate 100
-            self._diverged(f"the loss grew to {loss:.3g}, over {DIVERGENCE_FACTOR:g}× the "
-                           f"first batch's {self.first_loss:.3g},")
+            self._loss_limit = DIVERGENCE_FACTOR * max(loss, chance_loss(m))
+        elif loss > self._loss_limit:                          # exploding, e.g. learning rate 100
+            self._diverged(f"the loss grew to {loss:.3g} (over {DIVERGENCE_FACTOR:g}× the first "
+                           f"batch's {self.first_loss:.3g} or the chance level)")
         params = m.parameters()
         for good, p in zip(self._good, params):                # these weights gave a finite loss
             np.copyto(good, p)

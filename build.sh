@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Backprop Lab build: one self-contained static site in dist/site/ (no request to another origin).
+#
+#   ./build.sh               build dist/site/ and dist/backprop-lab-offline.zip
+#   ./build.sh serve [PORT]  build, then serve dist/site/ on http://localhost:PORT/ (default 8000)
+#   ./build.sh test          build, then run every test (unit + browser)
+#   ./build.sh bench         build, then print the benchmarks
+#
+# Installs what it needs: .venv (pip install -e .[test,bench]), node_modules (npm ci), Debian
+# chromium for the browser tests. Downloads are cached in .cache/; a second run does no network work.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+SITE="$ROOT/dist/site"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+PYODIDE_PACKAGES=(numpy)
+
+log() { printf 'build: %s\n' "$*" >&2; }
+die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+ensure_venv() {
+  if [[ ! -x "$PY" ]]; then
+    local base
+    base="$(command -v python3.11 || command -v python3 || true)"
+    [[ -n "$base" ]] || die "python3 not found: install Python >= 3.10."
+    log "creating $VENV with $base"
+    "$base" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.backproplab-installed" want
+  want="$(hash_of pyproject.toml)"
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    log "pip install -e .[test,bench] (+ build tools)"
+    "$PY" -m pip install --quiet --upgrade "pip>=23" "setuptools>=68" wheel
+    "$PY" -m pip install --quiet -e ".[test,bench]"
+    echo "$want" >"$stamp"
+  fi
+}
+
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm not found: install Node.js >= 18 (Debian: apt-get install -y nodejs npm)."
+  local stamp="node_modules/.backproplab-installed" want
+  want="$(hash_of package.json package-lock.json)"
+  if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
+  fi
+}
+
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  if [[ "$(id -u)" == 0 ]]; then
+    log "installing Debian chromium for the browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    die "/usr/bin/chromium is missing. Run: sudo apt-get update && sudo apt-get install -y chromium"
+  fi
+}
+
+build_wheel() {
+  # Our package as a pure wheel, rebuilt only when its source changes.
+  local key dir
+  key="$(find py/backproplab -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml | sha256sum | cut -c1-16)"
+  dir=".cache/wheel/$key"
+  if ! compgen -G "$dir/*.whl" >/dev/null; then
+    rm -rf .cache/wheel && mkdir -p "$dir"
+    log "building our wheel"
+    "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >/dev/null
+    rm -rf build py/*.egg-info/SOURCES.txt.tmp
+  fi
+  mkdir -p "$SITE/py"
+  cp "$dir"/*.whl "$SITE/py/"
+}
+
+vendor_libs() {
+  local v="$SITE/vendor" p="node_modules/pyodide"
+  mkdir -p "$v/pyodide" "$v/katex" "$v/uplot" "$v/idb-keyval"
+  cp "$p/pyodide.mjs" "$p/pyodide.asm.js" "$p/pyodide.asm.wasm" "$p/python_stdlib.zip" \
+     "$p/pyodide-lock.json" "$v/pyodide/"
+  "$PY" tools/build_site.py pyodide-packages --dest "$v/pyodide" "${PYODIDE_PACKAGES[@]}"
+  cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.mjs \
+     node_modules/katex/dist/katex.min.css "$v/katex/"
+  cp -r node_modules/katex/dist/fonts "$v/katex/"
+  cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css "$v/uplot/"
+  cp node_modules/idb-keyval/dist/index.js "$v/idb-keyval/index.js"
+}
+
+build_site() {
+  ensure_venv
+  ensure_node_modules
+  rm -rf "$SITE"
+  mkdir -p "$SITE/data" "$SITE/models" "$SITE/py"
+  cp -r web/. "$SITE/"
+  vendor_libs
+  build_wheel
+  "$PY" tools/build_site.py digits --out "$SITE/data/mnist-10k.npz"
+  "$PY" tools/build_site.py models --data "$SITE/data/mnist-10k.npz" --out "$SITE/models"
+  "$PY" tools/build_site.py manifest --site "$SITE"
+  rm -f dist/backprop-lab-offline.zip
+  (cd dist && "$PY" -m zipfile -c backprop-lab-offline.zip site/)
+  log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"
+}
+
+cmd="${1:-build}"
+case "$cmd" in
+  build)
+    build_site
+    ;;
+  serve)
+    port="${2:-8000}"
+    build_site
+    exec "$PY" tools/serve.py "$SITE" "$port"
+    ;;
+  test)
+    build_site
+    ensure_chromium
+    exec "$PY" -m pytest tests/unit tests/browser
+    ;;
+  bench)
+    build_site
+    ensure_chromium
+    exec "$PY" tests/bench/bench_page.py
+    ;;
+  -h|--help|help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+  *)
+    die "unknown command '$cmd'. Use: ./build.sh [build|serve [PORT]|test|bench]"
+    ;;
+esac

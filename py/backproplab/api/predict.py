@@ -1,0 +1,205 @@
+"""Predictions for the page: load the digits and the default models, classify one image.
+
+Request types (fields; replies are JSON-safe, ``bytes`` become ``Uint8Array`` in the page):
+
+``init``
+    ``data_dir`` (str, folder holding ``mnist-10k.npz``), ``models_dir`` (str, optional: folder
+    holding ``index.json`` and the files it names, as written by the build).
+    Loads the digits, fits the k-NN on the training split (preset from ``index.json``, else
+    ``"best"``), loads the default MLP. Reply: ``dataset`` {name, n_samples, n_train, n_test,
+    image_shape}, ``class_names`` [str], ``models`` {mlp: description | None, knn: description}.
+``predict``
+    ``pixels`` (784 uint8 bytes, already 28×28, white ink on black) or ``image`` {width,
+    height, rgba (width·height·4 uint8 bytes)} (canvas or upload pixels, run through
+    ``preprocess.to_mnist``); ``k`` (int, optional, k-NN neighbours; default the model's k).
+    Reply: ``image28`` (784 bytes: what the models see), ``mlp`` {label, probabilities [C]}
+    (None when no MLP is loaded), ``knn`` {label, k, votes [C], neighbours [{index, label,
+    distance, pixels (784 bytes)}]}, ``timings_ms`` {preprocess, mlp, knn}; labels are class
+    indices into ``class_names``.
+
+Session state (``session.store``), shared with the other handler modules:
+
+``store["digits"]``
+    {"X": uint8 (N, 784), "y": uint8 (N,), "train_idx": (n_train,), "test_idx": (n_test,),
+    "name": str}.
+``store["models"]``
+    {"mlp": object with ``predict_proba(X uint8 (n, 784)) -> (n, C)`` or None,
+    "knn": a fitted ``knn.KNN`` (its ``X`` rows are 784 uint8 pixels, ``y`` class indices),
+    "class_names": [str] (C), "info": {"mlp": dict | None, "knn": dict}}.
+    This is "the current model": ``predict`` uses whatever is there, so the training view
+    replaces an entry (and its ``info``) to make the page predict with a freshly trained
+    model, or with a k-NN over the student's own classes.
+
+Left out on purpose: batch prediction (the page sends one drawing at a time) and model
+training (``api.train``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import ProtocolError, Session, handler
+from .. import datasets
+from ..knn import KNN, KNN_PRESETS
+from ..preprocess import to_mnist
+
+DIGIT_NAMES = [str(d) for d in range(10)]
+MAX_SIDE = 4096  # largest accepted image side (pixels); the page caps uploads before this
+MAX_K = 50
+
+
+# ---------------------------------------------------------------- field validation
+
+def _as_bytes(value, name: str) -> bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+        return bytes(value)
+    raise ProtocolError(f"Expected {name} as bytes (a Uint8Array). Got {type(value).__name__}.")
+
+
+def _int_field(request: dict, name: str, low: int, high: int, default=None) -> int:
+    value = request.get(name)
+    if value is None:
+        value = default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ProtocolError(f"Expected {name} an integer in {low}..{high}. Got {value!r}.")
+    return value
+
+
+def image28_from_request(request: dict) -> np.ndarray:
+    """The (784,) uint8 image the models see, from ``pixels`` or ``image`` (see module doc)."""
+    if "pixels" in request:
+        raw = _as_bytes(request["pixels"], "pixels")
+        if len(raw) != 784:
+            raise ProtocolError(f"Expected pixels with 784 bytes (28×28). Got {len(raw)}.")
+        return np.frombuffer(raw, dtype=np.uint8).copy()
+    image = request.get("image")
+    if not isinstance(image, dict):
+        raise ProtocolError("Expected a 'pixels' (784 bytes) or an 'image' {width, height, rgba} "
+                            f"field. Got fields {sorted(k for k in request if k not in ('id', 'type'))}.")
+    width = _int_field(image, "width", 1, MAX_SIDE)
+    height = _int_field(image, "height", 1, MAX_SIDE)
+    rgba = _as_bytes(image.get("rgba"), "image.rgba")
+    if len(rgba) != width * height * 4:
+        raise ProtocolError(f"Expected image.rgba with width·height·4 = {width * height * 4} bytes "
+                            f"({width}×{height} RGBA). Got {len(rgba)}.")
+    pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
+    if not pixels[..., 3].any():
+        raise ValueError("The image is empty: draw a digit first.")
+    # Transparent pixels are white paper: composite RGBA over white before preprocessing.
+    alpha = pixels[..., 3:4].astype(np.float32) / 255
+    rgb = pixels[..., :3].astype(np.float32) * alpha + 255 * (1 - alpha)
+    return to_mnist(np.rint(rgb).astype(np.uint8)).reshape(784)
+
+
+# ---------------------------------------------------------------- loading
+
+def _describe_knn(knn: KNN, preset: str | None) -> dict:
+    return {"kind": "knn", "preset": preset, "k": knn.k, "weights": knn.weights,
+            "recipe": dict(knn.recipe), "n_train": int(len(knn.X)),
+            "description": f"k-NN, k={knn.k}, {knn.weights} votes, over {len(knn.X)} training digits"}
+
+
+def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best") -> KNN:
+    """A k-NN with ``KNN_PRESETS[preset]`` fitted on uint8 digits (n, 784)."""
+    return KNN.from_preset(preset).fit(X_train, y_train)
+
+
+def _load_mlp(models_dir: Path, entry: dict | None):
+    """The default MLP named in ``index.json`` and its description (None, None if none)."""
+    if not entry:
+        return None, None
+    from .. import modelio
+
+    model, meta = modelio.load_model(models_dir / entry["file"])
+    info = {"kind": "mlp", "source": "default", "layer_sizes": list(model.layer_sizes),
+            "activation": model.activation, "loss": model.loss_name,
+            **{k: v for k, v in entry.items() if k != "file"}}
+    info.setdefault("description", f"MLP {'-'.join(map(str, model.layer_sizes))} "
+                                   f"({model.activation}), trained at build time")
+    return model, info
+
+
+@handler("init")
+def init(session: Session, request: dict) -> dict:
+    data_dir = request.get("data_dir") or session.data_dir
+    if not isinstance(data_dir, str) or not data_dir:
+        raise ProtocolError(f"Expected data_dir, the folder holding {datasets.DIGITS_FILE}. "
+                            f"Got {data_dir!r}.")
+    models_dir = request.get("models_dir")
+    index: dict = {}
+    if models_dir:
+        index_path = Path(models_dir) / "index.json"
+        if not index_path.is_file():
+            raise FileNotFoundError(f"No model index at {index_path}: run ./build.sh.")
+        index = json.loads(index_path.read_text())
+    split = index.get("split", {"test_fraction": 0.2, "seed": 0})
+    X, y = datasets.load_digits(Path(data_dir) / index.get("dataset", datasets.DIGITS_FILE))
+    train_idx, test_idx = datasets.stratified_split(y, split["test_fraction"], split["seed"])
+    session.data_dir = data_dir
+    session.store["digits"] = {"X": X, "y": y, "train_idx": train_idx, "test_idx": test_idx,
+                               "name": "mnist-10k"}
+
+    preset = index.get("knn", {}).get("preset", "best")
+    if preset not in KNN_PRESETS:
+        raise ValueError(f"Unknown k-NN preset {preset!r} in the model index. "
+                         f"Known: {', '.join(KNN_PRESETS)}.")
+    knn = load_knn(X[train_idx], y[train_idx], preset)
+    mlp, mlp_info = _load_mlp(Path(models_dir), index.get("mlp")) if models_dir else (None, None)
+    session.store["models"] = {"mlp": mlp, "knn": knn, "class_names": list(DIGIT_NAMES),
+                               "info": {"mlp": mlp_info, "knn": _describe_knn(knn, preset)}}
+    return {
+        "dataset": {"name": "mnist-10k", "n_samples": int(len(y)), "n_train": int(len(train_idx)),
+                    "n_test": int(len(test_idx)), "image_shape": [28, 28]},
+        "class_names": list(DIGIT_NAMES),
+        "models": session.store["models"]["info"],
+    }
+
+
+# ---------------------------------------------------------------- predict
+
+def _mlp_result(mlp, image: np.ndarray) -> dict | None:
+    if mlp is None:
+        return None
+    proba = np.asarray(mlp.predict_proba(image[None, :]), dtype=np.float64)[0]  # (C,)
+    if proba.shape == (1,):  # one sigmoid unit: p(class 1)
+        proba = np.array([1 - proba[0], proba[0]])
+    return {"label": int(np.argmax(proba)), "probabilities": [float(p) for p in proba]}
+
+
+def _knn_result(knn: KNN, image: np.ndarray, k: int) -> dict:
+    k = min(k, len(knn.X))
+    dist, index = knn.kneighbors(image[None, :], k)  # (1, k) squared distances, indices
+    labels, votes = knn.predict_with_votes(image[None, :], k)
+    neighbours = [{"index": int(i), "label": int(knn.y[i]), "distance": float(np.sqrt(d)),
+                   "pixels": np.ascontiguousarray(knn.X[i], dtype=np.uint8).tobytes()}
+                  for d, i in zip(dist[0], index[0])]
+    classes = [int(c) for c in knn.classes_]
+    return {"label": int(labels[0]), "k": k, "classes": classes,
+            "votes": [float(v) for v in votes[0]], "neighbours": neighbours}
+
+
+@handler("predict")
+def predict(session: Session, request: dict) -> dict:
+    models = session.store.get("models")
+    if not models:
+        raise ProtocolError("No models loaded yet: send 'init' first.")
+    knn = models["knn"]
+    k = _int_field(request, "k", 1, MAX_K, default=knn.k)
+    t0 = time.perf_counter()
+    image = image28_from_request(request)
+    t1 = time.perf_counter()
+    mlp = _mlp_result(models["mlp"], image)
+    t2 = time.perf_counter()
+    knn_result = _knn_result(knn, image, k)
+    t3 = time.perf_counter()
+    return {"image28": image.tobytes(), "mlp": mlp, "knn": knn_result,
+            "timings_ms": {"preprocess": 1e3 * (t1 - t0), "mlp": 1e3 * (t2 - t1),
+                           "knn": 1e3 * (t3 - t2)}}

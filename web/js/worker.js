@@ -1,0 +1,161 @@
+// Module Web Worker: boots Pyodide, NumPy and our wheel, then forwards requests to Python.
+//
+// A thin shell on purpose: every decision about what a request means is Python's
+// (backproplab.api.handle, tested in CPython). This file only loads, converts and forwards.
+//
+// Events (no id):  {event: "status", stage, message}  stages: runtime, numpy, package, models, ready
+//                  {event: "status", stage: "error", message, error: {name, message}}  boot failed
+//                  {event: "crash", message}  the runtime is unusable; the client restarts us
+// Requests:        {id, type, ...fields}  typed arrays become Python bytes
+// Replies:         {id, ok: true, result} | {id, ok: false, error: {name, message}}, exactly one
+//                  per request; bytes and NumPy buffers come back as typed arrays.
+
+import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+
+const SITE = new URL("../", import.meta.url);   // the site's root folder
+const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
+
+let pyodide = null;
+let api = null;      // backproplab.api (PyProxy)
+let pyBytes = null;  // Python's bytes() (PyProxy)
+let dead = false;
+
+function status(stage, message, extra = {}) {
+  postMessage({ event: "status", stage, message, ...extra });
+}
+
+async function fetchBytes(path) {
+  const response = await fetch(new URL(path, SITE));
+  if (!response.ok) throw new Error(`Could not load ${path}: HTTP ${response.status}.`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function boot() {
+  const started = performance.now();
+  const elapsed = () => `${Math.round(performance.now() - started)} ms`;
+  status("runtime", "Starting Python (Pyodide)…");
+  // Downloads that do not need Python start now, in parallel with the runtime.
+  const manifest = fetch(new URL("py/manifest.json", SITE)).then((r) => {
+    if (!r.ok) throw new Error(`Could not load py/manifest.json: HTTP ${r.status}.`);
+    return r.json();
+  });
+  const files = manifest.then((m) =>
+    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)])));
+  files.catch(() => {});  // reported where it is awaited
+
+  pyodide = await loadPyodide({ indexURL: new URL("vendor/pyodide/", SITE).href });
+  const quiet = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };
+
+  status("numpy", `Loading NumPy… (${elapsed()})`);
+  const { wheel } = await manifest;
+  const wheelLoad = pyodide.loadPackage(new URL(`py/${wheel}`, SITE).href, quiet);
+  await pyodide.loadPackage("numpy", quiet);
+
+  status("package", `Loading backproplab… (${elapsed()})`);
+  await wheelLoad;
+  api = pyodide.pyimport("backproplab.api");
+  pyBytes = pyodide.pyimport("builtins").bytes;
+
+  status("models", `Loading digits and models… (${elapsed()})`);
+  for (const [path, bytes] of await files) {
+    const target = `${FS_ROOT}/${path}`;
+    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    pyodide.FS.writeFile(target, bytes);
+  }
+  const info = request({ id: null, type: "init", data_dir: `${FS_ROOT}/data`,
+                         models_dir: `${FS_ROOT}/models` });
+  if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
+  status("ready", `Ready (${elapsed()})`, { info: info.result });
+}
+
+// JS value -> Python value: typed arrays become bytes, everything else via toPy.
+function toPython(message) {
+  const made = [];
+  const walk = (v) => {
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
+      const view = v instanceof ArrayBuffer ? new Uint8Array(v)
+        : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      const b = pyBytes(view);
+      made.push(b);
+      return b;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  const value = pyodide.toPy(walk(message));
+  for (const b of made) b.destroy();
+  return value;
+}
+
+// Python reply (already converted by toJs) -> plain JS: None -> null, collect transferables.
+function plain(v, transfer) {
+  if (v === undefined) return null;
+  if (ArrayBuffer.isView(v)) {
+    // toJs copies buffers out of the wasm heap; only whole, owned buffers are transferred.
+    if (v.byteOffset === 0 && v.buffer.byteLength === v.byteLength) transfer.push(v.buffer);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => plain(x, transfer));
+  if (v instanceof Map) v = Object.fromEntries(v);
+  if (v && typeof v === "object") {
+    for (const k of Object.keys(v)) v[k] = plain(v[k], transfer);
+  }
+  return v;
+}
+
+// One request -> one reply object (never throws).
+function request(message, transfer = []) {
+  let pyRequest = null;
+  let pyReply = null;
+  try {
+    pyRequest = toPython(message);
+    pyReply = api.handle(pyRequest);
+    const reply = pyReply.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+    return plain(reply, transfer);
+  } catch (err) {
+    return { id: message?.id ?? null, ok: false, error: errorOf(err) };
+  } finally {
+    pyRequest?.destroy?.();
+    pyReply?.destroy?.();
+  }
+}
+
+function errorOf(err) {
+  return { name: err?.name || "Error", message: String(err?.message ?? err) };
+}
+
+function isFatal(err) {
+  return /fatal error/i.test(String(err?.message ?? err)) || Boolean(pyodide?._api?.fatal_error_occurred);
+}
+
+const booting = boot().catch((err) => {
+  status("error", `Python could not start: ${err?.message ?? err}`, { error: errorOf(err) });
+  throw err;
+});
+booting.catch(() => {});  // each request awaits it and replies with the boot error
+
+self.onmessage = async (event) => {
+  const message = event.data ?? {};
+  const id = message.id ?? null;
+  try {
+    await booting;
+  } catch (err) {
+    postMessage({ id, ok: false, error: errorOf(err) });
+    return;
+  }
+  if (dead) {
+    postMessage({ id, ok: false, error: { name: "WorkerCrashed", message: "Python stopped working." } });
+    return;
+  }
+  const transfer = [];
+  const reply = request(message, transfer);
+  reply.id = id;
+  if (!reply.ok && isFatal(reply.error)) {
+    dead = true;
+    postMessage({ event: "crash", message: reply.error.message });
+  }
+  postMessage(reply, transfer);
+};

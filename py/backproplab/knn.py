@@ -113,6 +113,9 @@ def normalize(X, dtype=np.float32) -> np.ndarray:
 def _nearest(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k smallest entries of each row of D, ordered by (distance, column). D: (m, n)."""
     m, n = D.shape
+    if k == 1:  # argmin returns the first (lowest) column among equal minima
+        idx = D.argmin(axis=1)[:, None]
+        return np.take_along_axis(D, idx, axis=1), idx
     if k < n:
         part = np.argpartition(D, k, axis=1)  # [:, :k] smallest, [:, k] the next one
         idx = part[:, :k]

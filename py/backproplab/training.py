@@ -132,7 +132,7 @@ class Trainer:
                 raise ValueError(f"Expected {yname} as integer labels. Got dtype {y.dtype}.")
             n_classes = 2 if n_out == 1 else n_out
             if y.size and (y.min() < 0 or y.max() >= n_classes):
-                bad = y.min() if y.min() < 0 else y.max()
+                bad = int(y.min() if y.min() < 0 else y.max())
                 raise ValueError(f"Expected {yname} labels in 0..{n_classes - 1}. Got {bad!r}.")
             y = y.astype(np.int64)
         else:
@@ -248,10 +248,11 @@ class Trainer:
         n_steps = _positive_int("n_steps", n_steps)
         t0 = time.perf_counter()
         try:
-            for _ in range(n_steps):
-                if self.done:
-                    break
-                self._train_step()
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by us
+                for _ in range(n_steps):
+                    if self.done:
+                        break
+                    self._train_step()
         finally:
             self.seconds += time.perf_counter() - t0
         return self.progress()

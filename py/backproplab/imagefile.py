@@ -56,7 +56,7 @@ def decode_png(raw: bytes) -> np.ndarray:
         length, kind = struct.unpack(">I4s", raw[pos:pos + 8])
         body = raw[pos + 8:pos + 8 + length]
         if len(body) != length or pos + 12 + length > len(raw):
-            raise ImageFormatError(f"Truncated PNG chunk {kind!r}.")
+            raise ImageFormatError(f"Corrupt PNG: truncated chunk {kind!r}.")
         if zlib.crc32(kind + body) != struct.unpack(">I", raw[pos + 8 + length:pos + 12 + length])[0]:
             raise ImageFormatError(f"Corrupt PNG: bad CRC in chunk {kind!r}.")
         pos += 12 + length

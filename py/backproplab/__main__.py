@@ -1,0 +1,8 @@
+"""``python -m backproplab ...``: the command-line tool (see ``backproplab.cli``)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -180,44 +180,50 @@ def deskew(images, chunk_size: int = 1024) -> np.ndarray:
     stack, shape = _as_stack(images)
     dtype = np.asarray(images).dtype
     out = np.empty_like(stack)
-    r, c = np.mgrid[:SIDE, :SIDE].astype(np.float32)
+    r, c = np.mgrid[:SIDE, :SIDE].reshape(2, -1).astype(np.float64)
+    # moment features of each pixel: 1, r, c, r², r·c  -> one product gives all sums
+    features = np.stack([np.ones_like(r), r, c, r * r, r * c], axis=1)  # (784, 5)
     half = SIDE / 2
+    rows = np.arange(SIDE) - half
     for start in range(0, len(stack), chunk_size):
         img = stack[start:start + chunk_size]  # (n, 28, 28)
-        n = len(img)
-        total = img.sum(axis=(1, 2))
+        sums = img.reshape(len(img), -1).astype(np.float64) @ features  # (n, 5)
+        total = sums[:, 0]
         blank = total <= 0
         total = np.where(blank, 1, total)
-        mr = np.einsum("nij,ij->n", img, r) / total
-        mc = np.einsum("nij,ij->n", img, c) / total
-        dr = r[None] - mr[:, None, None]
-        var_r = np.einsum("nij,nij->n", img, dr * dr) / total
-        cov = np.einsum("nij,nij,nij->n", img, dr, c[None] - mc[:, None, None]) / total
-        alpha = np.where(blank | (var_r <= 0), 0, cov / np.where(var_r > 0, var_r, 1))
-        src_r = r[None] + np.where(blank, half, mr)[:, None, None] - half
-        src_c = (c[None] + np.where(blank, half, mc)[:, None, None] - half
-                 + alpha[:, None, None] * (r[None] - half))
-        out[start:start + n] = _bilinear(img, src_r, src_c)
+        mr, mc = sums[:, 1] / total, sums[:, 2] / total
+        var_r = sums[:, 3] / total - mr * mr
+        cov = sums[:, 4] / total - mr * mc
+        ok = ~blank & (var_r > 1e-9)
+        alpha = np.where(ok, cov / np.where(ok, var_r, 1), 0)
+        row_shift = np.where(blank, 0, mr - half)  # (n,)
+        col_shift = np.where(blank, 0, mc - half)[:, None] + alpha[:, None] * rows  # (n, 28)
+        out[start:start + len(img)] = _shear_sample(img, row_shift, col_shift)
     return _restore(out, shape, dtype)
 
 
-def _bilinear(img: np.ndarray, src_r: np.ndarray, src_c: np.ndarray) -> np.ndarray:
-    """Sample img (n, H, W) at float coordinates (n, H, W) each; zero outside."""
+def _shear_sample(img: np.ndarray, row_shift: np.ndarray, col_shift: np.ndarray) -> np.ndarray:
+    """``out[n, i, j] = img[n, i + row_shift[n], j + col_shift[n, i]]``, bilinear, zero outside.
+
+    The column offset depends only on the output row, so 2-D bilinear sampling splits into a
+    vertical pass (whole rows) and a horizontal pass. img (n, H, W) float32.
+    """
     n, H, W = img.shape
-    r0 = np.floor(src_r).astype(np.int64)
-    c0 = np.floor(src_c).astype(np.int64)
-    fr = src_r - r0
-    fc = src_c - c0
-    flat = img.reshape(-1)
-    base = (np.arange(n) * H * W)[:, None, None]
-    out = np.zeros_like(img)
-    for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (0, 1, (1 - fr) * fc),
-                           (1, 0, fr * (1 - fc)), (1, 1, fr * fc)):
-        rr, cc = r0 + dr, c0 + dc
-        inside = (rr >= 0) & (rr < H) & (cc >= 0) & (cc < W)
-        index = base + np.clip(rr, 0, H - 1) * W + np.clip(cc, 0, W - 1)
-        out += np.where(inside, flat[index], 0) * weight
-    return out
+    pad = max(H, W)
+    a = np.floor(row_shift)
+    f = (row_shift - a).astype(np.float32)[:, None, None]
+    tall = np.zeros((n, H + 2 * pad, W), dtype=np.float32)
+    tall[:, pad:pad + H] = img
+    src = np.clip(pad + np.arange(H)[None, :] + a.astype(np.int64)[:, None], 0, H + 2 * pad - 2)
+    src = src[:, :, None]
+    V = (1 - f) * np.take_along_axis(tall, src, 1) + f * np.take_along_axis(tall, src + 1, 1)
+    b = np.floor(col_shift)
+    g = (col_shift - b).astype(np.float32)[:, :, None]
+    wide = np.zeros((n, H, W + 2 * pad), dtype=np.float32)
+    wide[:, :, pad:pad + W] = V
+    src = np.clip(pad + np.arange(W)[None, None, :] + b.astype(np.int64)[:, :, None], 0,
+                  W + 2 * pad - 2)
+    return (1 - g) * np.take_along_axis(wide, src, 2) + g * np.take_along_axis(wide, src + 1, 2)
 
 
 def gaussian_blur(images, sigma: float) -> np.ndarray:

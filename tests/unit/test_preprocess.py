@@ -160,3 +160,31 @@ def test_prepare_digits_applies_the_recipe_in_order():
     expected = gaussian_blur(deskew(imgs).astype(np.float32), 0.7)
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     np.testing.assert_allclose(full, expected, rtol=1e-5)
+
+
+def deskew_oracle(img):
+    """The docstring's formula, pixel by pixel, with plain 2-D bilinear sampling."""
+    img = img.astype(np.float64)
+    r, c = np.mgrid[:28, :28]
+    w = img / img.sum()
+    mr, mc = (w * r).sum(), (w * c).sum()
+    alpha = (w * (r - mr) * (c - mc)).sum() / (w * (r - mr) ** 2).sum()
+    out = np.zeros((28, 28))
+    for i in range(28):
+        for j in range(28):
+            y, x = i + mr - 14, j + mc - 14 + alpha * (i - 14)
+            y0, x0 = int(np.floor(y)), int(np.floor(x))
+            for yy, wy in ((y0, 1 - (y - y0)), (y0 + 1, y - y0)):
+                for xx, wx in ((x0, 1 - (x - x0)), (x0 + 1, x - x0)):
+                    if 0 <= yy < 28 and 0 <= xx < 28:
+                        out[i, j] += wy * wx * img[yy, xx]
+    return out
+
+
+def test_deskew_matches_a_pixel_by_pixel_oracle_on_random_digits():
+    rng = np.random.default_rng(7)
+    imgs = np.zeros((3, 28, 28), dtype=np.float32)
+    imgs[:, 5:23, 8:20] = rng.uniform(0, 255, (3, 18, 12))
+    imgs[1] = np.roll(imgs[1], 4, axis=1)  # off-centre, so the shift matters too
+    for i, img in enumerate(deskew(imgs)):
+        np.testing.assert_allclose(img, deskew_oracle(imgs[i]), rtol=1e-4, atol=1e-3)

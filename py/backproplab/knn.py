@@ -191,8 +191,9 @@ class KNN:
                              f"Got {k}.")
         return int(k)
 
-    def fit(self, X, y) -> "KNN":
-        """X: (n, d) numeric, y: (n,) integer labels."""
+    def fit(self, X, y, features=None) -> "KNN":
+        """X: (n, d) numeric, y: (n,) integer labels. ``features``: ``self.features(X)`` when
+        the caller already has it (e.g. computed at build time), so fit skips recomputing it."""
         X = _check_matrix(X, "X")
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
@@ -205,7 +206,12 @@ class KNN:
         self._check_k(self.k, X.shape[0])
         self.X, self.y = X, y
         self.classes_, self._y_index = np.unique(y, return_inverse=True)
-        self._X_float, self._x_sq = _float_and_norms(self.features(X), self.dtype)
+        if features is None:
+            features = self.features(X)
+        elif np.shape(features)[0] != X.shape[0]:
+            raise ValueError(f"Expected features for the {X.shape[0]} rows of X. "
+                             f"Got shape {np.shape(features)}.")
+        self._X_float, self._x_sq = _float_and_norms(features, self.dtype)
         return self
 
     def _check_query(self, Xq) -> np.ndarray:

@@ -1,0 +1,165 @@
+"""The ``stepper`` request through ``api.handle``: networks, samples, notation, payload."""
+
+import json
+
+import numpy as np
+import pytest
+
+from backproplab.api import Session, handle
+from backproplab.api.stepper import SMALL, encode_array
+
+from synthetic_digits import make_digits
+
+
+def call(session: Session, **fields) -> dict:
+    return handle({"id": 7, "type": "stepper", **fields}, session)
+
+
+def ok(reply: dict) -> dict:
+    assert reply["ok"], reply.get("error")
+    return reply["result"]
+
+
+def error(reply: dict) -> str:
+    assert not reply["ok"]
+    return reply["error"]["message"]
+
+
+@pytest.fixture
+def session() -> Session:
+    """A session whose digits are synthetic shapes (as ``init`` would store MNIST)."""
+    s = Session()
+    X, y = make_digits(per_class=3, seed=0)
+    s.store["digits"] = {"X": X, "y": y}
+    return s
+
+
+def decode(value) -> np.ndarray:
+    """The page's view of an encoded array."""
+    if isinstance(value, dict):
+        return np.frombuffer(value["data"], dtype="<f4").reshape(value["shape"])
+    return np.asarray(value, dtype=np.float64)
+
+
+def json_safe(obj) -> bool:
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and json_safe(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(json_safe(v) for v in obj)
+    return obj is None or isinstance(obj, (str, bool, int, float, bytes))
+
+
+LAB_NAMES = ["A0", "Z1", "A1", "Z2", "A2", "C", "dC/dA2", "dA2/dZ2", "dC/dZ2", "dC/dW2",
+             "dC/dB2", "dC/dA1", "dA1/dZ1", "dC/dZ1", "dC/dW1", "dC/dB1", "dC/dA0",
+             "W1 ← W1 − η·dC/dW1", "B1 ← B1 − η·dC/dB1", "W2 ← W2 − η·dC/dW2",
+             "B2 ← B2 − η·dC/dB2", "C after"]
+
+
+def test_lab_network_on_a_digit_walks_the_labs_steps_and_every_check_passes(session):
+    result = ok(call(session, net="lab", sample="digit:4"))
+    assert result["net"]["layer_sizes"] == [784, 16, 10]
+    assert result["net"]["loss"] == "mse" and result["net"]["activation"] == "sigmoid"
+    assert [s["name"] for s in result["steps"]] == LAB_NAMES
+    assert result["sample"]["labels"] == [int(session.store["digits"]["y"][4])]
+    assert len(result["sample"]["images"]) == 784
+    checks = [s["check"] for s in result["steps"] if s["check"]]
+    assert len(checks) == 11 and all(c["passed"] for c in checks)
+    assert json_safe(result)
+    json.dumps(result, default=lambda b: len(b))  # everything but bytes is plain JSON
+    steps = {s["name"]: s for s in result["steps"]}
+    assert decode(steps["dC/dW1"]["value"]).shape == (784, 16)   # large: float32 bytes
+    assert isinstance(steps["dC/dW2"]["value"], list)            # small: exact numbers
+    assert decode(steps["dC/dW2"]["value"]).shape == (16, 10)
+    assert isinstance(steps["C"]["value"], float)
+
+
+def test_cols_notation_transposes_values_and_shapes(session):
+    rows = {s["name"]: s for s in ok(call(session, net="lab", sample="batch:3@2"))["steps"]}
+    cols = {s["name"]: s for s in ok(call(session, net="lab", sample="batch:3@2",
+                                          notation="cols"))["steps"]}
+    for name in ("A0", "Z1", "dC/dW1", "dC/dW2", "dC/dB1", "dC/dA0"):
+        np.testing.assert_array_equal(decode(cols[name]["value"]), decode(rows[name]["value"]).T)
+        assert cols[name]["shapes"][-1]["shape"] == rows[name]["shapes"][-1]["shape"][::-1]
+    assert rows["A0"]["shapes"][-1]["shape"] == [3, 784]
+    assert rows["Z1"]["formula"].startswith("Z^{(1)} = A^{(0)} W^{(1)}")
+    assert cols["Z1"]["formula"].startswith("Z^{[1]} = W^{[1]} A^{[0]}")
+
+
+def test_seed_network_uses_its_ten_people_and_binary_cross_entropy(session):
+    result = ok(call(session, net="seed", notation="cols"))
+    assert result["net"]["layer_sizes"] == [2, 3, 3, 1]
+    assert result["net"]["loss"] == "binary_cross_entropy"
+    assert result["learning_rate"] == 0.1
+    assert result["sample"]["n"] == 10
+    assert result["sample"]["labels"] == [0, 1, 1, 0, 0, 1, 1, 0, 1, 0]
+    assert result["sample"]["points"][0] == [150.0, 70.0]
+    steps = {s["name"]: s for s in result["steps"]}
+    assert r"\oslash" in steps["dC/dA3"]["formula"]
+    assert steps["dC/dA3"]["shapes"][-1]["shape"] == [1, 10]   # n^[3] x m
+    assert all(s["check"]["passed"] for s in result["steps"] if s["check"])
+    one = ok(call(session, net="seed", sample="person:3"))
+    assert one["sample"]["labels"] == [0] and one["sample"]["n"] == 1
+
+
+def test_a_drawn_digit_can_be_the_sample(session):
+    canvas = np.full((56, 56, 4), 0, np.uint8)
+    canvas[10:46, 26:30] = [0, 0, 0, 255]          # one black vertical stroke on transparent
+    result = ok(call(session, net="lab", sample="drawn", label=1,
+                     image={"width": 56, "height": 56, "rgba": canvas.tobytes()}))
+    assert result["sample"]["labels"] == [1]
+    image = np.frombuffer(result["sample"]["images"], np.uint8)
+    assert image.max() == 255 and image.reshape(28, 28)[:, 12:16].sum() > 0
+    steps = {s["name"]: s for s in result["steps"]}
+    A0 = decode(steps["A0"]["value"])
+    np.testing.assert_allclose(A0[0], image / 255, atol=1e-6)
+    np.testing.assert_array_equal(decode(steps["C"]["value"]), steps["C"]["value"])
+    guessed = ok(call(session, net="lab", sample="drawn", pixels=image.tobytes()))
+    assert "own guess" in guessed["sample"]["description"]
+    assert "draw a digit first" in error(call(session, net="lab", sample="drawn",
+                                              image={"width": 2, "height": 2, "rgba": bytes(16)}))
+
+
+def test_trained_network_is_the_training_runs_model(session):
+    assert "No trained network yet" in error(call(session, net="trained"))
+    started = handle({"id": 1, "type": "train_start", "dataset": "xor", "hidden": "4",
+                      "activation": "tanh", "loss": "softmax_cross_entropy", "lr": 0.3,
+                      "batch": 16, "epochs": 2, "seed": 1}, session)
+    assert started["ok"], started
+    assert handle({"id": 2, "type": "train_steps", "steps": 5}, session)["ok"]
+    result = ok(call(session, net="trained", sample="batch:4@3"))
+    run = session.store["train"]
+    assert result["net"]["layer_sizes"] == [2, 4, 2] and result["learning_rate"] == 0.3
+    steps = {s["name"]: s for s in result["steps"]}
+    X = run.data.net_input(run.data.X_train[3:7]).astype(np.float32)
+    np.testing.assert_allclose(decode(steps["A0"]["value"]), X, rtol=1e-6)
+    W1 = run.model.W[0]
+    np.testing.assert_allclose(decode(steps["W1 ← W1 − η·dC/dW1"]["value"]),
+                               W1 - 0.3 * decode(steps["dC/dW1"]["value"]), rtol=1e-5, atol=1e-7)
+    assert "dA2/dZ2" not in steps                        # softmax + cross-entropy: fused
+    assert all(s["check"]["passed"] for s in result["steps"] if s["check"])
+    assert "not drawings" in error(call(session, net="trained", sample="drawn", pixels=bytes(784)))
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"net": "big"}, "Unknown net 'big'"),
+    ({"notation": "diagonal"}, "Unknown notation 'diagonal'"),
+    ({"sample": "digit:x"}, "Got 'digit:x'"),
+    ({"sample": "batch:17"}, "Expected a batch of 1..16 samples. Got 17."),
+    ({"sample": "digit:30"}, "Expected digit indices 0..29. Got 30."),
+    ({"net": "seed", "sample": "batch:4@8"}, "Expected person indices 0..9. Got 8..11."),
+    ({"net": "seed", "sample": "digit:1"}, "takes people"),
+    ({"learning_rate": 0}, "Expected learning_rate > 0 and <= 100. Got 0."),
+    ({"sample": "drawn", "pixels": bytes(784), "label": 10},
+     "Expected label an integer in 0..9. Got 10."),
+])
+def test_bad_requests_are_refused_with_the_bad_value(session, fields, message):
+    assert message in error(call(session, **fields))
+
+
+def test_large_arrays_travel_as_float32_bytes_with_their_range():
+    a = np.linspace(-2, 3, SMALL + 1).reshape(1, -1)
+    enc = encode_array(a)
+    assert enc["shape"] == [1, SMALL + 1] and enc["min"] == -2 and enc["max"] == 3
+    np.testing.assert_allclose(decode(enc), a, rtol=1e-7)
+    small = encode_array(np.array([[1.5, -0.25]]))
+    assert small == [[1.5, -0.25]]

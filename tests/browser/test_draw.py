@@ -1,0 +1,170 @@
+"""The draw view: mouse strokes on #draw-pad become predictions; clear and undo work; the pad
+works before Python is ready and the prediction appears once it is.
+
+Digits are drawn as a student would with a mouse: a few strokes in the middle of the pad,
+given as points in pad units (0..1, y down) and replayed with page.mouse.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import wait_ready
+
+# Strokes in pad units (x, y), 0..1 from the top-left corner.
+DIGIT_STROKES = {
+    "0": [[(0.5 + 0.2 * math.sin(t), 0.5 - 0.32 * math.cos(t))
+           for t in [2 * math.pi * i / 40 for i in range(42)]]],
+    "1": [[(0.47, 0.16), (0.5, 0.5), (0.53, 0.84)]],
+    "7": [[(0.28, 0.2), (0.72, 0.2), (0.58, 0.45), (0.44, 0.84)]],
+    "4": [[(0.55, 0.15), (0.28, 0.58), (0.76, 0.58)], [(0.62, 0.36), (0.62, 0.86)]],
+}
+
+
+def draw_strokes(page, strokes, steps_per_segment: int = 6) -> None:
+    """Replay `strokes` on #draw-pad with the mouse, interpolating each segment."""
+    box = page.locator("#draw-pad").bounding_box()
+    assert box and box["width"] > 100, f"the pad is not laid out: {box}"
+    to_px = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])  # noqa: E731
+    for stroke in strokes:
+        page.mouse.move(*to_px(stroke[0]))
+        page.mouse.down()
+        for a, b in zip(stroke, stroke[1:]):
+            for i in range(1, steps_per_segment + 1):
+                t = i / steps_per_segment
+                page.mouse.move(*to_px((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))))
+        page.mouse.up()
+
+
+def strokes_drawn(page) -> int:
+    return int(page.get_attribute("#draw-pad", "data-strokes"))
+
+
+def wait_prediction(page) -> dict:
+    """Wait until the result card shows a finished prediction; return the two labels."""
+    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
+    return {
+        "mlp": page.get_attribute("#prediction", "data-label"),
+        "knn": page.get_attribute("#knn-prediction", "data-label"),
+    }
+
+
+def ink_pixels(page) -> int:
+    """How many of the 28×28 pixels the network sees are inked (from the #draw-seen canvas)."""
+    return page.evaluate("""() => {
+        const c = document.getElementById('draw-seen');
+        const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 64) n++;
+        return n;
+    }""")
+
+
+@pytest.mark.parametrize("digit", sorted(DIGIT_STROKES))
+def test_a_drawn_digit_is_recognised_by_the_network_and_the_knn(ready_page, digit):
+    page = ready_page
+    draw_strokes(page, DIGIT_STROKES[digit])
+    labels = wait_prediction(page)
+    assert labels["mlp"] == digit, f"drew {digit}, the network said {labels['mlp']}"
+    assert labels["knn"] == digit, f"drew {digit}, the k-NN said {labels['knn']}"
+    # the panel shows what the models saw and why
+    assert 20 < ink_pixels(page) < 400
+    bars = page.locator("#probabilities [data-digit]")
+    assert bars.count() == 10
+    top = page.locator("#probabilities .is-top")
+    assert top.get_attribute("data-digit") == digit
+    shares = [float(t.rstrip("%")) for t in page.locator("#probabilities .prob-value").all_inner_texts()]
+    assert abs(sum(shares) - 100) < 1.0, shares
+    neighbours = page.locator("#neighbours [data-label]")
+    assert neighbours.count() >= 1
+    assert digit in neighbours.evaluate_all("els => els.map(e => e.dataset.label)")
+    assert "d = " in neighbours.first.inner_text()
+
+
+def test_clear_empties_the_pad_and_the_prediction(ready_page):
+    page = ready_page
+    draw_strokes(page, DIGIT_STROKES["7"])
+    wait_prediction(page)
+    assert page.is_enabled("#draw-clear")
+    page.click("#draw-clear")
+    assert strokes_drawn(page) == 0
+    page.wait_for_selector(".result-card[data-state=empty]", state="attached")
+    assert page.get_attribute("#prediction", "data-label") is None
+    assert page.get_attribute("#knn-prediction", "data-label") is None
+    assert ink_pixels(page) == 0
+    assert page.is_disabled("#draw-clear") and page.is_disabled("#draw-undo")
+    # the pad's own pixels are blank again
+    assert page.evaluate("""() => {
+        const c = document.getElementById('draw-pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return false;
+        return true;
+    }""")
+    # and it still works after clearing
+    draw_strokes(page, DIGIT_STROKES["1"])
+    assert wait_prediction(page)["mlp"] == "1"
+
+
+def test_undo_removes_the_last_stroke_with_the_button_and_with_ctrl_z(ready_page):
+    page = ready_page
+    # a 4 is two strokes; without its second stroke it is no longer a 4
+    draw_strokes(page, DIGIT_STROKES["4"])
+    assert strokes_drawn(page) == 2
+    assert wait_prediction(page)["mlp"] == "4"
+    ink_both = ink_pixels(page)
+
+    page.click("#draw-undo")
+    assert strokes_drawn(page) == 1
+    wait_prediction(page)
+    assert 0 < ink_pixels(page) != ink_both  # the network now sees one stroke, not two
+
+    page.locator("#draw-pad").focus()
+    page.keyboard.press("Control+z")
+    assert strokes_drawn(page) == 0
+    page.wait_for_selector(".result-card[data-state=empty]", state="attached")
+    assert page.is_disabled("#draw-undo")
+
+
+def test_the_pad_draws_before_python_is_ready_and_predicts_once_it_is(page, base_url):
+    held = []  # the wheel's request, held back so that Python cannot be ready while we draw
+    page.route("**/py/backproplab-*.whl", held.append)
+    page.goto(base_url)
+    draw_strokes(page, DIGIT_STROKES["1"])
+    assert strokes_drawn(page) == 1
+    page.wait_for_selector(".result-card[data-state=waiting]", state="attached")
+    assert "as soon as Python is ready" in page.inner_text("#result-status")
+    assert page.get_attribute("body", "data-phase") == "loading"
+    assert page.get_attribute("#prediction", "data-label") is None
+    for _ in range(600):  # the worker asks for the wheel once the runtime is up
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for the wheel"
+    assert page.get_attribute("body", "data-phase") == "loading"
+    held[0].continue_()
+    wait_ready(page)
+    assert wait_prediction(page)["mlp"] == "1"
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (820, 1180)])
+def test_the_pad_is_square_and_usable_on_phone_and_tablet(browser, base_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=2,
+                                  has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(base_url)
+        wait_ready(page)
+        box = page.locator("#draw-pad").bounding_box()
+        assert abs(box["width"] - box["height"]) < 1
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        # the backing store follows devicePixelRatio, so strokes are crisp
+        assert page.evaluate("document.getElementById('draw-pad').width") == round(box["width"] * 2)
+        draw_strokes(page, DIGIT_STROKES["7"])
+        assert wait_prediction(page)["mlp"] == "7"
+    finally:
+        context.close()
+    assert errors == []

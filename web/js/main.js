@@ -1,0 +1,247 @@
+// Boots the page: state from the URL, the worker client, the load-status header, the tabs and
+// the views. The draw pad works before Python is ready; predictions start once it is.
+// Every unexpected error becomes a visible alert: the page never fails silently.
+
+import { createClient } from "./client.js";
+import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
+import { alert } from "./ui.js";
+import * as draw from "./views/draw.js";
+import * as upload from "./views/upload.js";
+
+const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading continues)
+
+// Loading stages in order; a status event's `stage` is matched to one of them.
+const STAGES = [
+  { key: "runtime", label: "Python runtime", match: /runtime|pyodide|boot/i },
+  { key: "numpy", label: "NumPy", match: /numpy/i },
+  { key: "package", label: "backproplab", match: /package|wheel|backproplab/i },
+  { key: "models", label: "Trained models", match: /model|init|data/i },
+];
+
+// ---- unexpected errors ------------------------------------------------------------------
+
+window.addEventListener("error", (event) => {
+  // resource load errors (img/script) have no .error and are reported elsewhere
+  const message = event.error?.message || event.message;
+  if (message) alert(`Something went wrong: ${message}`);
+});
+window.addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason;
+  alert(`Something went wrong: ${reason?.message || String(reason)}`);
+});
+
+// ---- phase + load status ------------------------------------------------------------------
+
+const body = document.body;
+const status = {
+  root: document.getElementById("load-status"),
+  text: document.getElementById("load-text"),
+  bar: document.getElementById("load-bar"),
+  stages: document.getElementById("load-stages"),
+  retry: document.getElementById("load-retry"),
+};
+
+function setPhase(phase) {
+  body.dataset.phase = phase;
+  status.root.dataset.phase = phase;
+}
+
+function renderStages() {
+  status.stages.replaceChildren(
+    ...STAGES.map((s) => {
+      const li = document.createElement("li");
+      li.dataset.stage = s.key;
+      li.textContent = s.label;
+      return li;
+    }),
+  );
+}
+
+let stageIndex = -1;
+function showStage(index, message) {
+  stageIndex = Math.max(stageIndex, index);
+  STAGES.forEach((s, i) => {
+    const li = status.stages.querySelector(`[data-stage="${s.key}"]`);
+    li.dataset.state = i < stageIndex ? "done" : i === stageIndex ? "active" : "todo";
+  });
+  const fraction = (stageIndex + 0.5) / STAGES.length;
+  status.bar.value = Math.round(100 * fraction);
+  if (message) status.text.textContent = message;
+}
+
+function onStatus(event) {
+  const stage = String(event?.stage ?? "");
+  const index = STAGES.findIndex((s) => s.match.test(stage));
+  if (/ready|done/i.test(stage) && index < 0) return;
+  showStage(index < 0 ? Math.max(stageIndex, 0) : index, event?.message || `Loading ${STAGES[index]?.label ?? stage}…`);
+}
+
+// ---- client (recreated by Retry) -------------------------------------------------------------
+
+let client = null;
+let readyResolve;
+let readyPromise = new Promise((r) => (readyResolve = r));
+let softTimer = null;
+let bootGeneration = 0;
+
+/** What views get: calls always go to the current worker client. */
+const clientProxy = {
+  call: (type, fields, transfer, options) => {
+    if (!client) return Promise.reject(new Error("Python is not running. Press Retry."));
+    return client.call(type, fields, transfer, options);
+  },
+  get ready() {
+    return readyPromise;
+  },
+  get current() {
+    return client;
+  },
+};
+
+async function boot() {
+  const generation = ++bootGeneration;
+  setPhase("loading");
+  status.retry.hidden = true;
+  status.root.classList.remove("is-slow");
+  stageIndex = -1;
+  renderStages();
+  showStage(0, "Starting Python in the background… you can draw already.");
+  clearTimeout(softTimer);
+  softTimer = setTimeout(() => {
+    if (generation !== bootGeneration || body.dataset.phase !== "loading") return;
+    status.root.classList.add("is-slow");
+    status.text.textContent = "Loading is taking longer than expected (a slow connection or a busy computer). Keep waiting, or retry.";
+    status.retry.hidden = false;
+  }, SOFT_TIMEOUT_MS);
+  const started = performance.now();
+  try {
+    if (client && typeof client.close === "function") client.close();
+    else if (client && typeof client.terminate === "function") client.terminate();
+    client = createClient({
+      onStatus: (e) => generation === bootGeneration && body.dataset.phase !== "ready" && onStatus(e),
+      onCrash: (info) => generation === bootGeneration && onCrash(info),
+    });
+    const info = await client.ready;
+    if (generation !== bootGeneration) return;
+    ctx.info = info ?? {};
+    clearTimeout(softTimer);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    showStage(STAGES.length, `Ready in ${seconds} s: Python and NumPy run in this page, nothing leaves your computer.`);
+    status.bar.value = 100;
+    setPhase("ready");
+    readyResolve(clientProxy);
+  } catch (error) {
+    if (generation !== bootGeneration) return;
+    clearTimeout(softTimer);
+    setPhase("error");
+    status.text.textContent = `Python could not start: ${error?.message || error}`;
+    status.retry.hidden = false;
+    alert(`Python could not start: ${error?.message || error}. Check your connection and press Retry.`);
+  }
+}
+
+/** The worker died after boot; the client restarts it. Say so, and say when it is back. */
+async function onCrash({ message, ready }) {
+  alert(`Python stopped (${message}) and is restarting. Your drawing is kept.`, { level: "warning" });
+  status.text.textContent = "Restarting Python…";
+  try {
+    await ready;
+    status.text.textContent = "Python restarted. Trained models were reloaded; a model trained in this tab must be trained again.";
+  } catch (error) {
+    setPhase("error");
+    status.text.textContent = `Python could not restart: ${error?.message || error}`;
+    status.retry.hidden = false;
+  }
+}
+
+status.retry.addEventListener("click", () => {
+  if (body.dataset.phase === "ready") return;
+  if (body.dataset.phase === "error") readyPromise = new Promise((r) => (readyResolve = r));
+  boot();
+});
+
+// ---- tabs ---------------------------------------------------------------------------------
+
+const TABS = ["draw", "train", "stepper"];
+const tabButtons = Object.fromEntries(TABS.map((t) => [t, document.getElementById(`tab-${t}`)]));
+const views = Object.fromEntries(TABS.map((t) => [t, document.getElementById(`view-${t}`)]));
+
+function showTab(name) {
+  for (const t of TABS) {
+    const selected = t === name;
+    tabButtons[t].setAttribute("aria-selected", String(selected));
+    tabButtons[t].tabIndex = selected ? 0 : -1;
+    views[t].hidden = !selected;
+  }
+  body.dataset.tab = name;
+}
+
+for (const [i, t] of TABS.entries()) {
+  const button = tabButtons[t];
+  button.addEventListener("click", () => update({ tab: t }));
+  button.addEventListener("keydown", (event) => {
+    const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = TABS[(moves[event.key] + TABS.length) % TABS.length];
+    update({ tab: next });
+    tabButtons[next].focus();
+  });
+}
+
+subscribe((s, changed) => {
+  if (changed.includes("tab")) showTab(s.tab);
+});
+window.addEventListener("hashchange", () => loadHash());
+
+// ---- start --------------------------------------------------------------------------------
+
+const ctx = {
+  client: clientProxy,
+  state,
+  update,
+  subscribe,
+  alert,
+  /** Resolves (with the client) once Python and the models are ready. */
+  whenReady: () => readyPromise,
+  /** What Python loaded (the `init` reply: dataset, class_names, models); set when ready. */
+  info: {},
+  /** The display name of class index `label` (a digit's own name for MNIST). */
+  className: (label) => ctx.info?.class_names?.[label] ?? String(label),
+};
+
+function start() {
+  onNotice((message) => alert(message, { level: "warning" }));
+  loadHash();
+  for (const n of hashNotices.splice(0)) alert(n, { level: "warning" });
+  showTab(state.tab);
+  draw.init(ctx);
+  upload.init(ctx);
+  boot();
+  loadOptionalView("train", "./views/train.js");
+  loadOptionalView("stepper", "./views/stepper.js");
+}
+
+async function loadOptionalView(name, url) {
+  const section = views[name];
+  let module;
+  try {
+    module = await import(url);
+  } catch (error) {
+    section.dataset.view = "missing";
+    const note = document.createElement("p");
+    note.className = "view-missing";
+    note.textContent = `This part of the lab is not available in this build (${error?.message || error}).`;
+    section.append(note);
+    return;
+  }
+  try {
+    await module.init(ctx);
+    section.dataset.view = "ready";
+  } catch (error) {
+    section.dataset.view = "failed";
+    alert(`The ${name} view failed to start: ${error?.message || error}`);
+  }
+}
+
+start();

@@ -1,0 +1,209 @@
+// The one state object of the page, with a declared schema, mirrored in the URL hash.
+//
+// Only values that differ from their default are written to the hash, so a link reproduces
+// a run (seed included) and a fresh page has a clean URL. Values that fail the schema are
+// ignored with a notice (collected in `hashNotices`), never applied. Views read `state`,
+// change it only through `update(patch)`, and hear about changes through `subscribe(fn)`.
+// Other modules may declare more keys with `declare({key: spec})` before reading them.
+
+const ENUM = (values, def) => ({ type: "enum", values, default: def });
+const INT = (min, max, def) => ({ type: "int", min, max, default: def });
+const NUM = (min, max, def) => ({ type: "number", min, max, default: def });
+
+export const SCHEMA = {
+  tab: ENUM(["draw", "train", "stepper"], "draw"),
+  // training
+  dataset: ENUM(["digits", "mine", "circle", "xor", "gaussians", "spiral", "moons", "at_risk"], "digits"),
+  hidden: { type: "sizes", min: 1, max: 1024, maxLayers: 6, default: "128" },
+  activation: ENUM(["sigmoid", "tanh", "relu"], "sigmoid"),
+  loss: ENUM(["softmax_cross_entropy", "mse", "binary_cross_entropy"], "softmax_cross_entropy"),
+  lr: NUM(1e-6, 10, 0.1),
+  batch: INT(1, 8192, 128),
+  epochs: INT(1, 1000, 10),
+  optimizer: ENUM(["sgd", "momentum", "adam"], "sgd"),
+  seed: INT(0, 2 ** 31 - 1, 0),
+  k: INT(1, 50, 3),
+  deskew: { type: "bool", default: true },
+  noise: NUM(0, 1, 0.1),
+  // stepper
+  net: ENUM(["trained", "lab", "seed"], "trained"),
+  notation: ENUM(["rows", "cols"], "rows"),
+  sample: { type: "string", maxLength: 200, default: "" },
+};
+
+/** Parse one raw string against `spec`; returns {value} or {error}. */
+export function parseValue(spec, raw) {
+  const text = String(raw).trim();
+  switch (spec.type) {
+    case "enum":
+      return spec.values.includes(text)
+        ? { value: text }
+        : { error: `expected one of ${spec.values.join(", ")}` };
+    case "int": {
+      if (!/^-?\d+$/.test(text)) return { error: "expected a whole number" };
+      return inRange(spec, Number(text));
+    }
+    case "number": {
+      const n = Number(text);
+      if (text === "" || !Number.isFinite(n)) return { error: "expected a number" };
+      return inRange(spec, n);
+    }
+    case "bool":
+      if (["1", "true", "yes", "on"].includes(text)) return { value: true };
+      if (["0", "false", "no", "off"].includes(text)) return { value: false };
+      return { error: "expected true or false" };
+    case "sizes": {
+      const parts = text.split(",").map((s) => s.trim());
+      if (text === "") return { value: "" }; // no hidden layer: a linear model
+      if (parts.length > spec.maxLayers) return { error: `at most ${spec.maxLayers} hidden layers` };
+      for (const p of parts) {
+        if (!/^\d+$/.test(p) || Number(p) < spec.min || Number(p) > spec.max) {
+          return { error: `expected comma-separated sizes ${spec.min}..${spec.max}` };
+        }
+      }
+      return { value: parts.map(Number).join(",") };
+    }
+    case "string":
+      return text.length <= spec.maxLength
+        ? { value: text }
+        : { error: `longer than ${spec.maxLength} characters` };
+    default:
+      return { error: `unknown schema type ${spec.type}` };
+  }
+}
+
+function inRange(spec, n) {
+  if (n < spec.min || n > spec.max) return { error: `expected ${spec.min}..${spec.max}` };
+  return { value: n };
+}
+
+function defaults() {
+  return Object.fromEntries(Object.entries(SCHEMA).map(([k, s]) => [k, s.default]));
+}
+
+// Hash parameters no module has declared yet: kept in the URL until `declare` claims them.
+const pending = new Map();
+
+/** Read the hash into a patch; invalid values become notices, unknown keys wait in `pending`. */
+export function parseHash(hash) {
+  const patch = {};
+  const notices = [];
+  const params = new URLSearchParams(String(hash).replace(/^#/, ""));
+  for (const [key, raw] of params) {
+    const spec = SCHEMA[key];
+    if (!spec) {
+      pending.set(key, raw); // may belong to a view that declares it later
+      continue;
+    }
+    const { value, error } = parseValue(spec, raw);
+    if (error) notices.push(`Ignored link setting ${key}="${raw}": ${error}.`);
+    else patch[key] = value;
+  }
+  return { patch, notices };
+}
+
+/** The hash for `values`: only keys whose value differs from the default. */
+export function toHash(values) {
+  const params = new URLSearchParams();
+  for (const [key, spec] of Object.entries(SCHEMA)) {
+    if (key in values && values[key] !== spec.default) {
+      params.set(key, spec.type === "bool" ? (values[key] ? "1" : "0") : String(values[key]));
+    }
+  }
+  for (const [key, raw] of pending) if (!(key in SCHEMA)) params.set(key, raw);
+  const text = params.toString();
+  return text ? `#${text}` : "";
+}
+
+export const state = defaults();
+const listeners = new Set();
+export const hashNotices = [];
+
+/** Declare extra keys (used by views that own more settings). Existing keys are kept. */
+export function declare(specs) {
+  for (const [key, spec] of Object.entries(specs)) {
+    if (key in SCHEMA) continue;
+    SCHEMA[key] = spec;
+    state[key] = spec.default;
+    if (pending.has(key)) {
+      const raw = pending.get(key);
+      pending.delete(key);
+      const { value, error } = parseValue(spec, raw);
+      if (error) notify(`Ignored link setting ${key}="${raw}": ${error}.`);
+      else state[key] = value;
+    }
+  }
+  writeHash();
+}
+
+let noticeSink = null;
+/** Where notices about the URL go once the page can show them (main.js sets it). */
+export function onNotice(fn) {
+  noticeSink = fn;
+}
+function notify(message) {
+  if (noticeSink) noticeSink(message);
+  else hashNotices.push(message);
+}
+
+/**
+ * Apply `patch` after validating each value against the schema. Throws on an unknown key or an
+ * invalid value (a programming error in a view). Returns the keys that really changed.
+ */
+export function update(patch) {
+  const changed = [];
+  for (const [key, raw] of Object.entries(patch)) {
+    const spec = SCHEMA[key];
+    if (!spec) throw new Error(`Unknown state key "${key}".`);
+    const value = typeof raw === "string" || spec.type === "string" ? parseValue(spec, raw) : checkTyped(spec, raw);
+    if (value.error) throw new Error(`Invalid ${key}=${JSON.stringify(raw)}: ${value.error}.`);
+    if (state[key] !== value.value) {
+      state[key] = value.value;
+      changed.push(key);
+    }
+  }
+  if (changed.length) {
+    writeHash();
+    for (const fn of [...listeners]) fn(state, changed);
+  }
+  return changed;
+}
+
+function checkTyped(spec, raw) {
+  if (spec.type === "bool") return typeof raw === "boolean" ? { value: raw } : { error: "expected a boolean" };
+  if (spec.type === "int" || spec.type === "number") {
+    if (typeof raw !== "number" || !Number.isFinite(raw)) return { error: "expected a number" };
+    if (spec.type === "int" && !Number.isInteger(raw)) return { error: "expected a whole number" };
+    return inRange(spec, raw);
+  }
+  return parseValue(spec, raw);
+}
+
+/** Call `fn(state, changedKeys)` after every change; returns an unsubscribe function. */
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function writeHash() {
+  const url = location.pathname + location.search + toHash(state);
+  history.replaceState(history.state, "", url);
+}
+
+/** Load the hash into the state (at boot and when the user edits the URL). */
+export function loadHash() {
+  pending.clear();
+  const { patch, notices } = parseHash(location.hash);
+  for (const n of notices) notify(n);
+  const next = { ...defaults(), ...patch };
+  const changed = [];
+  for (const [key, value] of Object.entries(next)) {
+    if (state[key] !== value) {
+      state[key] = value;
+      changed.push(key);
+    }
+  }
+  writeHash(); // drops the invalid parts from the URL
+  if (changed.length) for (const fn of [...listeners]) fn(state, changed);
+  return notices;
+}

@@ -1,0 +1,105 @@
+// Small DOM helpers shared by every view: element builder, the alert region, number formats.
+// No state of its own beyond the alert list; no framework.
+
+/**
+ * Build an element: el("div", {class: "card", dataset: {file: "a.png"}, onclick: fn}, [children]).
+ * Children may be strings, nodes, or null/false (skipped).
+ */
+export function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "style") Object.assign(node.style, value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of [].concat(children)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
+
+/**
+ * Show a message in the page's `[role=alert]` region. Errors stay until dismissed; other
+ * levels fade after `timeout` ms (0 = stay). Identical messages are not stacked twice.
+ * Returns a function that removes the message.
+ */
+export function alert(message, { level = "error", timeout } = {}) {
+  const region = document.getElementById("alerts");
+  const text = withoutTraceback(String(message));
+  if (!region) {
+    console.warn(text); // eslint-disable-line no-console
+    return () => {};
+  }
+  for (const existing of region.children) {
+    if (existing.dataset.text === text) return () => existing.remove();
+  }
+  const close = () => item.remove();
+  const item = el("div", { class: `alert alert-${level}`, dataset: { level, text } }, [
+    el("span", { class: "alert-icon", "aria-hidden": "true", text: LEVEL_ICON[level] || "i" }),
+    el("span", { class: "alert-text", text }),
+    el("button", { class: "alert-close", type: "button", "aria-label": "Dismiss message", onclick: close, text: "×" }),
+  ]);
+  region.append(item);
+  const ms = timeout ?? (level === "error" ? 0 : 6000);
+  if (ms > 0) setTimeout(close, ms);
+  return close;
+}
+
+/**
+ * A Python traceback inside a message is for developers (it is in the console); the student
+ * sees the text before it and the exception line at its end.
+ */
+export function withoutTraceback(message) {
+  const at = message.indexOf("Traceback (most recent call last)");
+  if (at < 0) return message;
+  const tail = message.slice(at);
+  const exceptions = [...tail.matchAll(/\b[A-Z][A-Za-z]*(?:Error|Exception|Exit)\b:?/g)];
+  const last = exceptions.length ? tail.slice(exceptions[exceptions.length - 1].index) : tail;
+  return `${message.slice(0, at)}${last}`.replace(/\s+/g, " ").replace(/ \./g, ".").trim();
+}
+
+/** Percent with one decimal: 0.9731 -> "97.3%". */
+export function percent(p) {
+  return `${(100 * p).toFixed(1)}%`;
+}
+
+/** Run `fn` at most once per `ms`, trailing: the last call always runs. */
+export function debounce(fn, ms) {
+  let timer = null;
+  const wrapped = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  wrapped.cancel = () => clearTimeout(timer);
+  return wrapped;
+}
+
+/** Draw a 28×28 (or w×h) grayscale uint8 image into `canvas` (white ink on black, as MNIST). */
+export function drawGray(canvas, pixels, width = 28, height = 28) {
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(width, height);
+  for (let i = 0; i < width * height; i++) {
+    const v = pixels[i];
+    img.data[4 * i] = v;
+    img.data[4 * i + 1] = v;
+    img.data[4 * i + 2] = v;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/** A human-readable size: 10485760 -> "10 MB". */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}

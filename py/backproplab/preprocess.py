@@ -70,6 +70,25 @@ def _border(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
 
 
+def background_plane(ink: np.ndarray, rounds: int = 3, ink_margin: float = 0.08) -> np.ndarray:
+    """Background level of every pixel of an (H, W) ink image, as a plane
+    :math:`b(r, c) = \\beta_0 + \\beta_1 r + \\beta_2 c` fitted (least squares) to the border
+    pixels. Uneven lighting on a photo is roughly such a gradient. Border pixels brighter
+    than the fit by more than ``ink_margin`` are ink touching the edge: dropped, refit."""
+    H, W = ink.shape
+    r = np.concatenate([np.zeros(W), np.full(W, H - 1), np.arange(H), np.arange(H)])
+    c = np.concatenate([np.arange(W), np.arange(W), np.zeros(H), np.full(H, W - 1)])
+    v = _border(ink).astype(np.float64)
+    design = np.stack([np.ones_like(r), r, c], axis=1)
+    keep = v <= np.median(v) + ink_margin
+    for _ in range(rounds):
+        beta = np.linalg.lstsq(design[keep], v[keep], rcond=None)[0]
+        keep = v - design @ beta <= ink_margin
+    rows = np.arange(H)[:, None]
+    cols = np.arange(W)[None, :]
+    return (beta[0] + beta[1] * rows + beta[2] * cols).astype(np.float32)
+
+
 def resize_matrix(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, n_in) weights, rows summing to 1: area averaging when shrinking, bilinear
     (pixel centres aligned) when enlarging. Resize an image as ``R_h @ img @ R_w.T``."""
@@ -115,14 +134,14 @@ def to_mnist(image, threshold: float = 0.25, invert: str | bool = "auto") -> np.
     if invert == "auto":
         invert = bool(np.median(_border(gray)) > 0.5)
     ink = 1 - gray if invert else gray
-    # background -> 0, strongest ink -> 1 (photos: grey paper, grey pencil)
-    background = float(np.median(_border(ink)))
+    # background -> 0 (photos: grey or unevenly lit paper), strongest ink -> 1 (pencil)
+    ink = ink - background_plane(ink)
     peak = float(ink.max())
-    if peak - background < 0.05:
+    if peak < 0.05:
         raise ValueError("The image has no ink: it is blank or has too little contrast "
-                         f"(background {background:.2f}, darkest stroke {peak:.2f} on a 0..1 "
-                         "ink scale).")
-    ink = np.clip((ink - background) / (peak - background), 0, 1)
+                         f"(the strongest stroke stands {peak:.2f} above the background on a "
+                         "0..1 scale).")
+    ink = np.clip(ink / peak, 0, 1)
     rows = np.flatnonzero((ink > threshold).any(axis=1))
     cols = np.flatnonzero((ink > threshold).any(axis=0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]

@@ -188,3 +188,22 @@ def test_deskew_matches_a_pixel_by_pixel_oracle_on_random_digits():
     imgs[1] = np.roll(imgs[1], 4, axis=1)  # off-centre, so the shift matters too
     for i, img in enumerate(deskew(imgs)):
         np.testing.assert_allclose(img, deskew_oracle(imgs[i]), rtol=1e-4, atol=1e-3)
+
+
+def test_unevenly_lit_photo_crops_to_the_stroke_not_the_shadow():
+    # paper lit from the left: 210 at the left edge down to 120 at the right; a dark "1"
+    cols = np.linspace(210, 120, 200)
+    gray = np.tile(cols, (300, 1))
+    gray[60:240, 120:132] = 40
+    digit = to_mnist(gray.astype(np.uint8))
+    top, bottom, left, right = ink_box(digit)
+    assert bottom - top + 1 == 20
+    assert right - left + 1 <= 4  # only the stroke, not the darker right-hand paper
+    assert digit[:, :left].max() == 0 and digit[:, right + 1:].max() == 0
+
+
+def test_ink_touching_the_border_does_not_shift_the_background():
+    img = np.full((100, 100), 255, dtype=np.uint8)
+    img[0:80, 45:55] = 0  # a "1" drawn up to the top edge
+    top, bottom, left, right = ink_box(to_mnist(img))
+    assert bottom - top + 1 == 20 and right - left + 1 in (2, 3, 4)

@@ -1,9 +1,9 @@
 """Read image files into uint8 arrays with NumPy alone (the CLI's ``predict``).
 
 ``read_image(path) -> (H, W)`` gray or ``(H, W, C)`` uint8 with C = 3 (RGB) or 4 (RGBA).
-Decoded natively: PNG (8-bit gray, gray+alpha, RGB, RGBA, palette; non-interlaced),
+Decoded natively: PNG (gray, gray+alpha, RGB, RGBA, palette; any bit depth; non-interlaced),
 binary and ASCII PGM/PPM (P2, P3, P5, P6), and ``.npy`` (uint8, or floats in [0, 1]).
-Anything else (JPEG, GIF, BMP, 16-bit or interlaced PNG, ...) goes through Pillow when it
+Anything else (JPEG, GIF, BMP, interlaced PNG, ...) goes through Pillow when it
 is installed; without Pillow the error says so. Turning the picture into an MNIST digit is
 ``preprocess.to_mnist``'s job, not this module's.
 """
@@ -48,7 +48,8 @@ class _NeedsPillow(Exception):
 
 
 def decode_png(raw: bytes) -> np.ndarray:
-    """Decode an 8-bit, non-interlaced PNG (gray, gray+alpha, RGB, RGBA, palette)."""
+    """Decode a non-interlaced PNG of any colour type and bit depth to uint8 (16-bit samples
+    are scaled to 0..255, 1/2/4-bit gray too; palettes become RGB, or RGBA with tRNS)."""
     if not raw.startswith(PNG_SIGNATURE):
         raise ImageFormatError("Not a PNG file (bad signature).")
     pos, header, palette, transparency, idat = len(PNG_SIGNATURE), None, None, None, []
@@ -75,31 +76,50 @@ def decode_png(raw: bytes) -> np.ndarray:
     width, height, depth, colour, _, _, interlace = header
     if colour not in _PNG_CHANNELS:
         raise ImageFormatError(f"Corrupt PNG: unknown colour type {colour}.")
-    if depth != 8 or interlace != 0:
-        raise _NeedsPillow(f"it is a {depth}-bit{' interlaced' if interlace else ''} PNG")
+    allowed = (1, 2, 4, 8) if colour == 3 else (1, 2, 4, 8, 16) if colour == 0 else (8, 16)
+    if depth not in allowed:
+        raise ImageFormatError(f"Corrupt PNG: bit depth {depth} with colour type {colour}.")
+    if interlace != 0:
+        raise _NeedsPillow("it is an interlaced PNG")
     channels = _PNG_CHANNELS[colour]
     try:
         data = zlib.decompress(b"".join(idat))
     except zlib.error as exc:
         raise ImageFormatError(f"Corrupt PNG: {exc}.") from None
-    stride = width * channels
+    stride = (width * channels * depth + 7) // 8
     if len(data) != height * (stride + 1):
         raise ImageFormatError(
             f"Corrupt PNG: expected {height * (stride + 1)} bytes of pixel data. Got {len(data)}.")
-    pixels = _unfilter(data, height, stride, channels)
+    rows = _unfilter(data, height, stride, max(1, channels * depth // 8))
+    if depth == 16:  # big-endian samples, scaled to 0..255
+        wide = rows.view(">u2").astype(np.uint32)
+        pixels = ((wide * 255 + 32767) // 65535).astype(np.uint8)
+    elif depth < 8:  # packed samples, most significant bits first
+        bits = np.unpackbits(rows, axis=1).reshape(height, -1, depth)
+        values = (bits * (1 << np.arange(depth - 1, -1, -1, dtype=np.uint8))).sum(axis=2)
+        pixels = values[:, :width].astype(np.uint8)
+        if colour == 0:
+            pixels = (pixels.astype(np.uint16) * 255 // ((1 << depth) - 1)).astype(np.uint8)
+    else:
+        pixels = rows
+    pixels = pixels.reshape(height, width, channels)
     if colour == 3:
-        if palette is None:
-            raise ImageFormatError("Corrupt PNG: palette image without PLTE.")
-        if pixels.max(initial=0) >= len(palette):
-            raise ImageFormatError("Corrupt PNG: palette index out of range.")
-        rgb = palette[pixels]
-        if transparency is None:
-            return rgb
-        alpha = np.full(len(palette), 255, np.uint8)
-        alpha[:len(transparency)] = transparency[:len(palette)]
-        return np.concatenate([rgb, alpha[pixels][..., None]], axis=-1)
-    image = pixels.reshape(height, width, channels)
-    return image[:, :, 0] if channels == 1 else image
+        return _apply_palette(pixels[:, :, 0], palette, transparency)
+    return pixels[:, :, 0] if channels == 1 else pixels
+
+
+def _apply_palette(index: np.ndarray, palette, transparency) -> np.ndarray:
+    """Palette indices (H, W) -> RGB, or RGBA when the file has a tRNS chunk."""
+    if palette is None:
+        raise ImageFormatError("Corrupt PNG: palette image without PLTE.")
+    if index.max(initial=0) >= len(palette):
+        raise ImageFormatError("Corrupt PNG: palette index out of range.")
+    rgb = palette[index]
+    if transparency is None:
+        return rgb
+    alpha = np.full(len(palette), 255, np.uint8)
+    alpha[:len(transparency)] = transparency[:len(palette)]
+    return np.concatenate([rgb, alpha[index][..., None]], axis=-1)
 
 
 def _unfilter(data: bytes, height: int, stride: int, bpp: int) -> np.ndarray:
@@ -224,8 +244,14 @@ def _read_with_pillow(path: Path, reason: str) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
-            if image.mode not in ("L", "RGB", "RGBA"):
-                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            if image.mode.startswith("I"):  # 16-bit gray: scale like the native decoder
+                wide = np.asarray(image).astype(np.int64)
+                return ((np.clip(wide, 0, 65535) * 255 + 32767) // 65535).astype(np.uint8)
+            if image.mode in ("1", "F"):
+                image = image.convert("L")
+            elif image.mode not in ("L", "RGB", "RGBA"):
+                alpha = "A" in image.getbands() or "transparency" in image.info
+                image = image.convert("RGBA" if alpha else "RGB")
             return np.asarray(image, dtype=np.uint8).copy()
     except (UnidentifiedImageError, OSError) as exc:
         raise ImageFormatError(f"Cannot decode {str(path)!r} as an image: {exc}.") from None

@@ -186,6 +186,28 @@ def _mlp_settings(args) -> dict:
     return settings
 
 
+def _fit(trainer) -> None:
+    """Run ``trainer`` to the end a tenth of an epoch at a time, with a progress bar."""
+    bar = ProgressBar(trainer.total_steps, "train")
+    chunk = max(1, trainer.steps_per_epoch // 10)
+    try:
+        while not trainer.done:
+            info = trainer.run(chunk)
+            last = info["history"][-1] if info["history"] else None
+            note = f"epoch {info['epoch']}/{info['epochs']}  loss {info['loss']:.4f}"
+            if last and "test_accuracy" in last:
+                note += f"  test acc {last['test_accuracy']:.4f}"
+            bar.update(info["step"], note)
+    finally:
+        bar.close(f"{trainer.epoch} epochs in {trainer.seconds:.1f}s")
+
+
+def _describe_run(model, n_digits, s) -> None:
+    print(f"training {model} on {n_digits} digits, {s['optimizer']} lr {s['lr']:g}, "
+          f"batch {s['batch']}, {s['epochs']} epochs{', deskewed' if s['deskew'] else ''}",
+          file=sys.stderr)
+
+
 def _train_mlp(args, X_train, y_train, X_test, y_test):
     """Train with the command-line settings; returns (model, history, settings)."""
     from .mlp import MLP
@@ -199,36 +221,29 @@ def _train_mlp(args, X_train, y_train, X_test, y_test):
     trainer = Trainer(model, X_train, y_train, optimizer=s["optimizer"], learning_rate=s["lr"],
                       batch_size=s["batch"], epochs=s["epochs"], seed=s["seed"],
                       X_test=X_test, y_test=y_test)
-    print(f"training {model} on {len(y_train)} digits, {s['optimizer']} lr {s['lr']:g}, "
-          f"batch {s['batch']}, {s['epochs']} epochs{', deskewed' if s['deskew'] else ''}",
-          file=sys.stderr)
-    bar = ProgressBar(trainer.total_steps, "train")
-    chunk = max(1, trainer.steps_per_epoch // 10)
-    try:
-        while not trainer.done:
-            info = trainer.run(chunk)
-            last = info["history"][-1] if info["history"] else None
-            note = f"epoch {info['epoch']}/{info['epochs']}  loss {info['loss']:.4f}"
-            if last and "test_accuracy" in last:
-                note += f"  test acc {last['test_accuracy']:.4f}"
-            bar.update(info["step"], note)
-    finally:
-        bar.close(f"{trainer.epoch} epochs in {trainer.seconds:.1f}s")
+    _describe_run(model, len(y_train), s)
+    _fit(trainer)
     return model, trainer.history, s
 
 
-def _train_mlp_preset(name, X_train, y_train, X_test, y_test):
-    from .presets import train_preset
+def _train_mlp_preset(args, X_train, y_train, X_test, y_test):
+    """Train ``presets.PRESETS[args.preset]``; returns (model, history, settings)."""
+    from .presets import build_preset, get_preset
 
-    bar = ProgressBar(1, f"train ({name})")
-
-    def progress(info):
-        bar.total = max(info.get("total_steps", 1), 1)
-        bar.update(info.get("step", 0), f"epoch {info.get('epoch')}/{info.get('epochs')}")
-
-    result = train_preset(name, X_train, y_train, X_test, y_test, progress=progress)
-    bar.close()
-    return result
+    flags = [f"--{k}" for k in MLP_DEFAULTS if getattr(args, k, None) is not None]
+    flags += ["--deskew"] if args.deskew else []
+    if flags:
+        raise UsageError(f"--preset {args.preset} fixes the MLP settings; drop "
+                         f"{' '.join(flags)}.")
+    p = get_preset(args.preset)
+    trainer = build_preset(args.preset, X_train, y_train, X_test, y_test)
+    s = {"preset": args.preset, "hidden": p["hidden_sizes"], "activation": p["activation"],
+         "loss": p["loss"], "optimizer": p["optimizer"], "lr": p["learning_rate"],
+         "batch": p["batch_size"], "epochs": p["epochs"], "seed": p["seed"],
+         "deskew": p["deskew"], "shifts": p["shifts"]}
+    _describe_run(trainer.model, trainer.n, s)
+    _fit(trainer)
+    return trainer.model, trainer.history, s
 
 
 def _meta(settings: dict, test_accuracy: float, history=None) -> dict:
@@ -261,15 +276,11 @@ def cmd_train(args) -> int:
         settings = {"k": model.k, "weights": model.weights, "recipe": dict(model.recipe)}
         meta = _meta(settings, accuracy)
         meta["preprocessing"] = dict(model.recipe)
-    elif args.preset:
-        if args.k is not None:
-            raise UsageError("--k is a k-NN option; this trains an MLP (--model mlp).")
-        model, meta = _train_mlp_preset(args.preset, X_train, y_train, X_test, y_test)
-        accuracy = meta["test_accuracy"]
     else:
         if args.k is not None:
             raise UsageError("--k is a k-NN option; this trains an MLP (--model mlp).")
-        model, history, settings = _train_mlp(args, X_train, y_train, X_test, y_test)
+        train = _train_mlp_preset if args.preset else _train_mlp
+        model, history, settings = train(args, X_train, y_train, X_test, y_test)
         X_eval = _deskew(X_test) if settings["deskew"] else X_test
         accuracy = float(np.mean(model.predict(X_eval) == y_test))
         meta = _meta(settings, accuracy, history)
@@ -427,7 +438,8 @@ def cmd_plot_training(args) -> int:
     if plt is not None:
         from matplotlib.ticker import MaxNLocator
     X_train, y_train, X_test, y_test = _digits(args.data)
-    _, history, s = _train_mlp(args, X_train, y_train, X_test, y_test)
+    train = _train_mlp_preset if args.preset else _train_mlp
+    _, history, s = train(args, X_train, y_train, X_test, y_test)
     print(f"MLP {'-'.join(map(str, [784, *s['hidden'], N_CLASSES]))} {s['activation']}, "
           f"{s['loss']}, {s['optimizer']} lr {s['lr']:g}, batch {s['batch']}")
     print("epoch  train acc  test acc  train loss")
@@ -502,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--data", help=data_help)
     q.set_defaults(run=cmd_plot_knn_k)
     q = plots.add_parser("training", help="MLP training accuracy per epoch")
+    q.add_argument("--preset", help="best | web-default (instead of the MLP options)")
     q.add_argument("--out", default="mlp.png", help="PNG to write (default mlp.png)")
     q.add_argument("--no-plot", action="store_true", help="print the table only")
     q.add_argument("--data", help=data_help)

@@ -53,6 +53,19 @@ def test_evaluate_reports_the_accuracy_train_printed(capsys, digits, tmp_path):
     assert len([l for l in out.splitlines() if l.strip().split()[0].isdigit()]) == 10
 
 
+def test_train_preset_records_its_settings_and_preprocessing(capsys, digits, tmp_path):
+    path = tmp_path / "best.npz"
+    code, out, err = run(capsys, "train", "--preset", "best", "--data", digits,
+                         "--out", str(path))
+    assert code == 0 and "deskewed" in err
+    model, meta = load_model(path)
+    assert model.layer_sizes == [784, 256, 10] and model.activation == "relu"
+    assert meta["settings"]["preset"] == "best" and meta["preprocessing"] == {"deskew": True}
+    assert len(meta["history"]) == meta["settings"]["epochs"]
+    code, out2, _ = run(capsys, "evaluate", str(path), "--data", digits)
+    assert _accuracy(out2) == _accuracy(out) >= 0.9
+
+
 def test_deskew_flag_is_recorded_and_applied_again_on_evaluate(capsys, digits, tmp_path):
     path = tmp_path / "mlp.json"
     code, out, _ = run(capsys, "train", "--data", digits, "--hidden", "16", "--epochs", "3",
@@ -141,6 +154,8 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
     (["train", "--k", "3"], "--k is a k-NN option"),
     (["train", "--model", "knn", "--k", "1000"], "Expected k <= the number of training samples"),
     (["train", "--model", "knn", "--preset", "fancy"], "Unknown k-NN preset 'fancy'"),
+    (["train", "--preset", "fancy"], "Unknown preset 'fancy'. Known: web-default, best"),
+    (["train", "--preset", "best", "--lr", "0.1"], "fixes the MLP settings; drop --lr"),
 ])
 def test_inconsistent_options_exit_2_with_one_line(capsys, digits, argv, message):
     code, _, err = run(capsys, *argv, "--data", digits)

@@ -59,8 +59,16 @@ def _check_matrix(X, name: str) -> np.ndarray:
     return X
 
 
-def _auto_chunk(n_cols: int) -> int:
-    return max(1, _CHUNK_ELEMENTS // max(1, n_cols))
+# In Pyodide (wasm32) NumPy's iterators index with 32 bits: the einsum product of a chunk
+# (rows, d) with B (n_B, d) fails ("iterator is too large") once rows·n_B·d >= 2**31.
+_MAX_ITER = np.iinfo(np.intp).max
+
+
+def _chunk_rows(n_cols: int, n_features: int, requested: int | None = None) -> int:
+    """Query rows per chunk: ``requested`` or about 16 MB of distances, capped so that
+    rows·n_cols·n_features stays within the platform's iterator size."""
+    rows = _CHUNK_ELEMENTS // max(1, n_cols) if requested is None else requested
+    return max(1, min(rows, _MAX_ITER // max(1, n_cols * n_features)))
 
 
 def _sq_distance_chunks(A, B_float, b_sq, chunk_size, dtype):
@@ -86,16 +94,17 @@ def distance_matrix(A, B, chunk_size: int | None = None, dtype=np.float32) -> np
 
     A: (n_A, d), B: (n_B, d), any numeric dtype (uint8 pixels are fine).
     Returns (n_A, n_B) in ``dtype`` (float32 by default), computed ``chunk_size`` rows of A
-    at a time (automatic: about 16 MB of distances per chunk).
+    at a time (automatic: about 16 MB of distances per chunk; in Pyodide also capped so that
+    rows·n_B·d < 2**31, the 32-bit iterator limit of its einsum product).
     """
     A = _check_matrix(A, "A")
     B = _check_matrix(B, "B")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"A and B need the same number of features. Got A {A.shape} and "
                          f"B {B.shape}.")
-    chunk_size = _auto_chunk(B.shape[0]) if chunk_size is None else int(chunk_size)
-    if chunk_size < 1:
+    if chunk_size is not None and int(chunk_size) < 1:
         raise ValueError(f"Expected chunk_size >= 1. Got {chunk_size}.")
+    chunk_size = _chunk_rows(B.shape[0], B.shape[1], None if chunk_size is None else int(chunk_size))
     B_float, b_sq = _float_and_norms(B, dtype)
     out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
     for start, D in _sq_distance_chunks(A, B_float, b_sq, chunk_size, dtype):
@@ -231,7 +240,7 @@ class KNN:
         nearest first (equal distances: lower index first)."""
         Xq = self._check_query(Xq)
         k = self._check_k(self.k if k is None else k, self.X.shape[0])
-        chunk = _auto_chunk(self.X.shape[0]) if self.chunk_size is None else self.chunk_size
+        chunk = _chunk_rows(*self._X_float.shape, self.chunk_size)
         dist = np.empty((Xq.shape[0], k), dtype=self.dtype)
         index = np.empty((Xq.shape[0], k), dtype=np.intp)
         Xq = self.features(Xq)

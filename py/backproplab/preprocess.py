@@ -225,7 +225,8 @@ def _shear_sample(img: np.ndarray, row_shift: np.ndarray, col_shift: np.ndarray)
     """``out[n, i, j] = img[n, i + row_shift[n], j + col_shift[n, i]]``, bilinear, zero outside.
 
     The column offset depends only on the output row, so 2-D bilinear sampling splits into a
-    vertical pass (whole rows) and a horizontal pass. img (n, H, W) float32.
+    vertical pass (gathers whole rows) and a horizontal pass (gathers pixels), both as flat
+    ``np.take`` over zero-padded copies. img (n, H, W) float32.
     """
     n, H, W = img.shape
     pad = max(H, W)
@@ -233,16 +234,19 @@ def _shear_sample(img: np.ndarray, row_shift: np.ndarray, col_shift: np.ndarray)
     f = (row_shift - a).astype(np.float32)[:, None, None]
     tall = np.zeros((n, H + 2 * pad, W), dtype=np.float32)
     tall[:, pad:pad + H] = img
-    src = np.clip(pad + np.arange(H)[None, :] + a.astype(np.int64)[:, None], 0, H + 2 * pad - 2)
-    src = src[:, :, None]
-    V = (1 - f) * np.take_along_axis(tall, src, 1) + f * np.take_along_axis(tall, src + 1, 1)
+    src = np.clip(pad + np.arange(H)[None, :] + a.astype(np.intp)[:, None], 0, H + 2 * pad - 2)
+    src += (np.arange(n) * (H + 2 * pad))[:, None]  # (n, H) row numbers in tall (n·(H+2p), W)
+    rows = tall.reshape(-1, W)
+    V = (1 - f) * np.take(rows, src, axis=0) + f * np.take(rows, src + 1, axis=0)
     b = np.floor(col_shift)
     g = (col_shift - b).astype(np.float32)[:, :, None]
     wide = np.zeros((n, H, W + 2 * pad), dtype=np.float32)
     wide[:, :, pad:pad + W] = V
-    src = np.clip(pad + np.arange(W)[None, None, :] + b.astype(np.int64)[:, :, None], 0,
+    src = np.clip(pad + np.arange(W)[None, None, :] + b.astype(np.intp)[:, :, None], 0,
                   W + 2 * pad - 2)
-    return (1 - g) * np.take_along_axis(wide, src, 2) + g * np.take_along_axis(wide, src + 1, 2)
+    src += (np.arange(n * H) * (W + 2 * pad)).reshape(n, H, 1)
+    flat = wide.reshape(-1)
+    return (1 - g) * np.take(flat, src) + g * np.take(flat, src + 1)
 
 
 def gaussian_blur(images, sigma: float) -> np.ndarray:
@@ -255,8 +259,8 @@ def gaussian_blur(images, sigma: float) -> np.ndarray:
         return _restore(stack, shape, np.asarray(images).dtype)
     i = np.arange(SIDE)
     G = np.exp(-((i[:, None] - i[None, :]) ** 2) / (2 * sigma * sigma)).astype(np.float32)
-    G /= G.sum(axis=1, keepdims=True)
-    return _restore(G @ stack @ G.T, shape, np.asarray(images).dtype)
+    G /= G.sum(axis=1, keepdims=True)  # symmetric before normalising; rows sum to 1
+    return _restore(G @ stack @ G.T, shape, np.asarray(images).dtype)  # G·img·Gᵀ per image
 
 
 _deskew = deskew  # prepare_digits takes a flag of the same name

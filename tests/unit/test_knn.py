@@ -197,3 +197,17 @@ def test_best_recipe_uses_the_deskewed_blurred_features_for_queries_too():
     # every training digit is its own nearest neighbour after the same preprocessing
     np.testing.assert_array_equal(knn.predict(X), y)
     assert knn.X is X  # the raw uint8 rows are kept (model files store them)
+
+
+def test_chunks_stay_under_the_platforms_iterator_limit(pixels, monkeypatch):
+    # Pyodide's 32-bit einsum refuses rows·n_train·d >= 2**31; emulate a small limit here
+    from backproplab import knn as knn_module
+
+    X, y, Q = pixels
+    expected = KNN(k=3).fit(X, y).kneighbors(Q)
+    monkeypatch.setattr(knn_module, "_MAX_ITER", 300 * 64 * 5)
+    assert knn_module._chunk_rows(300, 64) == 5
+    assert knn_module._chunk_rows(300, 64, requested=50) == 5
+    got = KNN(k=3).fit(X, y).kneighbors(Q)
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_array_equal(distance_matrix(Q, X), distance_matrix(Q, X, chunk_size=70))

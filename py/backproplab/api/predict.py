@@ -23,7 +23,8 @@ Session state (``session.store``), shared with the other handler modules:
     {"X": uint8 (N, 784), "y": uint8 (N,), "train_idx": (n_train,), "test_idx": (n_test,),
     "name": str}.
 ``store["models"]``
-    {"mlp": object with ``predict_proba(X uint8 (n, 784)) -> (n, C)`` or None,
+    {"mlp": object with ``predict_proba(X uint8 (n, 784)) -> (n, C)`` or None (inputs are
+    deskewed first when ``info["mlp"]["deskew"]`` is true),
     "knn": a fitted ``knn.KNN`` (its ``X`` rows are 784 uint8 pixels, ``y`` class indices),
     "class_names": [str] (C), "info": {"mlp": dict | None, "knn": dict}}.
     This is "the current model": ``predict`` uses whatever is there, so the training view
@@ -45,7 +46,8 @@ import numpy as np
 from . import ProtocolError, Session, handler
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
-from ..preprocess import to_mnist
+from ..preprocess import deskew as preprocess_deskew
+from ..preprocess import prepare_digits, to_mnist
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 MAX_SIDE = 4096  # largest accepted image side (pixels); the page caps uploads before this
@@ -107,9 +109,34 @@ def _describe_knn(knn: KNN, preset: str | None) -> dict:
             "description": f"k-NN, k={knn.k}, {knn.weights} votes, over {len(knn.X)} training digits"}
 
 
-def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best") -> KNN:
-    """A k-NN with ``KNN_PRESETS[preset]`` fitted on uint8 digits (n, 784)."""
-    return KNN.from_preset(preset).fit(X_train, y_train)
+def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best",
+             deskewed: np.ndarray | None = None) -> KNN:
+    """A k-NN with ``KNN_PRESETS[preset]`` fitted on uint8 digits (n, 784).
+
+    deskewed: ``preprocess.deskew(X_train)`` computed beforehand (the build does it), used
+    when the preset deskews; the features are then the same as ``KNN.features(X_train)``.
+    """
+    knn = KNN.from_preset(preset)
+    features = None
+    if deskewed is not None and knn.recipe.get("deskew"):
+        if deskewed.shape != X_train.shape:
+            raise ValueError(f"Expected deskewed digits of shape {X_train.shape}. "
+                             f"Got {deskewed.shape}.")
+        features = prepare_digits(deskewed, **{**knn.recipe, "deskew": False})
+    return knn.fit(X_train, y_train, features=features)
+
+
+def _load_deskewed(models_dir: Path, entry: dict, train_idx: np.ndarray) -> np.ndarray | None:
+    """The build's deskewed training digits, if present and made for this split."""
+    name = entry.get("deskewed")
+    if not name:
+        return None
+    with np.load(models_dir / name, allow_pickle=False) as f:
+        X, idx = f["X"], f["train_idx"]
+    if X.dtype != np.uint8 or not np.array_equal(idx, train_idx):
+        raise ValueError(f"{name} was made for another training split or dtype ({X.dtype}): "
+                         "rebuild with ./build.sh.")
+    return X
 
 
 def _load_mlp(models_dir: Path, entry: dict | None):
@@ -121,7 +148,8 @@ def _load_mlp(models_dir: Path, entry: dict | None):
     model, meta = modelio.load_model(models_dir / entry["file"])
     info = {"kind": "mlp", "source": "default", "layer_sizes": list(model.layer_sizes),
             "activation": model.activation, "loss": model.loss_name,
-            **{k: v for k, v in entry.items() if k != "file"}}
+            **{k: v for k, v in entry.items() if k != "file"},
+            "deskew": bool(meta.get("preprocessing", {}).get("deskew", False))}
     info.setdefault("description", f"MLP {'-'.join(map(str, model.layer_sizes))} "
                                    f"({model.activation}), trained at build time")
     return model, info
@@ -151,7 +179,8 @@ def init(session: Session, request: dict) -> dict:
     if preset not in KNN_PRESETS:
         raise ValueError(f"Unknown k-NN preset {preset!r} in the model index. "
                          f"Known: {', '.join(KNN_PRESETS)}.")
-    knn = load_knn(X[train_idx], y[train_idx], preset)
+    deskewed = _load_deskewed(Path(models_dir), index.get("knn", {}), train_idx) if models_dir else None
+    knn = load_knn(X[train_idx], y[train_idx], preset, deskewed)
     mlp, mlp_info = _load_mlp(Path(models_dir), index.get("mlp")) if models_dir else (None, None)
     session.store["models"] = {"mlp": mlp, "knn": knn, "class_names": list(DIGIT_NAMES),
                                "info": {"mlp": mlp_info, "knn": _describe_knn(knn, preset)}}
@@ -165,9 +194,11 @@ def init(session: Session, request: dict) -> dict:
 
 # ---------------------------------------------------------------- predict
 
-def _mlp_result(mlp, image: np.ndarray) -> dict | None:
+def _mlp_result(mlp, image: np.ndarray, deskew: bool = False) -> dict | None:
     if mlp is None:
         return None
+    if deskew:  # the model was trained on deskewed digits
+        image = preprocess_deskew(image[None, :])[0]
     proba = np.asarray(mlp.predict_proba(image[None, :]), dtype=np.float64)[0]  # (C,)
     if proba.shape == (1,):  # one sigmoid unit: p(class 1)
         proba = np.array([1 - proba[0], proba[0]])
@@ -196,7 +227,8 @@ def predict(session: Session, request: dict) -> dict:
     t0 = time.perf_counter()
     image = image28_from_request(request)
     t1 = time.perf_counter()
-    mlp = _mlp_result(models["mlp"], image)
+    mlp_info = models.get("info", {}).get("mlp") or {}
+    mlp = _mlp_result(models["mlp"], image, bool(mlp_info.get("deskew")))
     t2 = time.perf_counter()
     knn_result = _knn_result(knn, image, k)
     t3 = time.perf_counter()

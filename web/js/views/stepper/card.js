@@ -1,0 +1,154 @@
+// One step of the stepper as a card: formula, chain-rule sentence, shapes, values, check.
+// Pure rendering from a step object (see backproplab.api.stepper); no state of its own beyond
+// the value-mode preferences passed in.
+
+import { el } from "../../ui.js";
+import { typeset, typesetText } from "./tex.js";
+import { decode, renderArray, fmt, fmtFull } from "./matrix.js";
+
+const PHASE_LABEL = { forward: "Forward pass", backward: "Backward pass", update: "Update" };
+const MODE_LABEL = { table: "Numbers", heat: "Heat map", images: "As images" };
+
+/** The data-check hook value of a step: pass, fail or none. */
+export function checkState(step) {
+  if (!step.check) return "none";
+  return step.check.passed ? "pass" : "fail";
+}
+
+/** ∂-style short label of a step name for the timeline: "dC/dW2" -> "∂C/∂W2". */
+export function shortName(name) {
+  if (name.includes("←")) return name.split("←")[0].trim() + " ←";
+  return name.replace(/^d(\w+)\/d(\w+)$/, "∂$1/∂$2");
+}
+
+function shapeTex(entry) {
+  const s = entry.shape;
+  const space = s.length === 0 ? String.raw`\mathbb{R}` : String.raw`\mathbb{R}^{${s.join(String.raw`\times`)}}`;
+  return `${entry.symbol} \\in ${space}`;
+}
+
+/**
+ * Fill `card` (the #stepper-step element) with `step`. `ctx`: {katex, index, total, modes (Map
+ * name -> mode), onMode(name, mode)}.
+ */
+export function renderCard(card, step, ctx) {
+  const { katex } = ctx;
+  const check = checkState(step);
+  card.dataset.stepName = step.name;
+  card.dataset.check = check;
+  card.dataset.phase = step.phase;
+  const result = step.shapes[step.shapes.length - 1];
+  card.dataset.shape = result ? result.shape.join("x") : "";
+
+  const head = el("header", { class: "stepper-step-head" }, [
+    el("span", { class: `stepper-phase is-${step.phase}`, text: PHASE_LABEL[step.phase] || step.phase }),
+    el("span", { class: "stepper-count", text: `Step ${ctx.index + 1} of ${ctx.total}` }),
+    el("h3", { class: "stepper-step-title" }, [step.title, el("code", { class: "stepper-step-name", text: step.name })]),
+  ]);
+
+  const formula = el("div", { class: "stepper-formula", "aria-label": `Formula: ${step.formula}` });
+  typeset(katex, formula, step.formula);
+
+  const explain = el("p", { class: "stepper-explain" });
+  typesetText(katex, explain, step.explanation);
+
+  const shapes = el("ul", { class: "stepper-shapes", "aria-label": "Shapes" },
+    step.shapes.map((entry, i) => {
+      const li = el("li", { class: `stepper-shape${i === step.shapes.length - 1 ? " is-result" : ""}`, dataset: { shape: entry.shape.join("x") } });
+      typeset(katex, li, shapeTex(entry), { display: false });
+      return li;
+    }));
+
+  const values = renderValues(step, ctx);
+  const checkPanel = renderCheck(step, ctx);
+
+  card.replaceChildren(head, formula, explain,
+    el("h4", { class: "stepper-subhead", text: "Shapes" }), shapes,
+    values, checkPanel);
+}
+
+function renderValues(step, ctx) {
+  const section = el("section", { class: "stepper-values", "aria-label": "Values" });
+  if (typeof step.value === "number") {
+    const big = el("div", { class: "stepper-scalar" });
+    typeset(ctx.katex, big, `${step.name === "C after" ? "C'" : "C"} = ${fmtFull(step.value)}`);
+    section.append(el("h4", { class: "stepper-subhead", text: "Value" }), big);
+    section.dataset.mode = "scalar";
+    return section;
+  }
+  const m = decode(step.value);
+  const estimate = step.check && step.check.indices === null ? decode(step.check.estimate) : null;
+  const want = ctx.modes.get(step.name) || "auto";
+  const { node, mode, modes } = renderArray(m, { imageAxis: step.image_axis, estimate, mode: want });
+  section.dataset.mode = mode;
+  const switcher = modes.length > 1
+    ? el("div", { class: "stepper-modes", role: "group", "aria-label": "Show values as" },
+      modes.map((md) => el("button", {
+        type: "button", class: "stepper-mode", "aria-pressed": String(md === mode), dataset: { mode: md },
+        text: MODE_LABEL[md], onclick: () => ctx.onMode(step.name, md),
+      })))
+    : null;
+  section.append(
+    el("div", { class: "stepper-values-head" }, [
+      el("h4", { class: "stepper-subhead", text: `Values (${m.rows} × ${m.cols})` }),
+      switcher,
+    ]),
+    node,
+    el("p", { class: "stepper-hint", text: mode === "table" ? "Hover or tap a number for full precision." : "Hover or tap for the exact number." }),
+  );
+  return section;
+}
+
+function renderCheck(step, ctx) {
+  const state = checkState(step);
+  const panel = el("section", { class: `stepper-check is-${state}`, dataset: { check: state }, "aria-label": "Gradient check" });
+  if (state === "none") {
+    const text = step.phase === "update"
+      ? "An update step: the parameters after one plain gradient-descent step. Nothing to check here: its gradient was checked above."
+      : "A forward step: this is what the network computes, so there is no derivative to check.";
+    panel.append(el("span", { class: "stepper-badge is-none", text: "No check" }), el("p", { text }));
+    return panel;
+  }
+  const c = step.check;
+  const badge = el("span", { class: `stepper-badge is-${state}`, id: "stepper-check-badge", text: c.passed ? "✓ Check passed" : "✗ Check failed" });
+  const summary = el("p", { class: "stepper-check-summary" });
+  typesetText(ctx.katex, summary,
+    `Relative error $\\lVert g - \\hat g \\rVert / (\\lVert g \\rVert + \\lVert \\hat g \\rVert) = ${texNumber(c.relative_error)}$ `
+    + `between backprop $g$ and a centred finite-difference estimate $\\hat g$ `
+    + `(pass below $${texNumber(c.threshold)}$).`);
+  const scope = c.entries_checked === c.entries_total
+    ? `All ${c.entries_total.toLocaleString("en")} entries checked`
+    : `${c.entries_checked.toLocaleString("en")} of ${c.entries_total.toLocaleString("en")} entries checked: the ${Math.floor(c.entries_checked / 2)} largest and ${c.entries_checked - Math.floor(c.entries_checked / 2)} chosen at random`;
+  const method = el("p", { class: "stepper-check-method", text: `${scope}; ${c.method}.` });
+  const rows = comparisonRows(step);
+  const table = el("table", { class: "stepper-compare" }, [
+    el("thead", {}, [el("tr", {}, [el("th", { text: "entry" }), el("th", { text: "backprop" }), el("th", { text: "finite difference" })])]),
+    el("tbody", {}, rows.map(([idx, a, b]) => el("tr", {}, [el("td", { text: `[${idx.join(", ")}]` }), el("td", { text: fmtFull(a) }), el("td", { text: fmtFull(b) })]))),
+  ]);
+  panel.append(el("div", { class: "stepper-check-head" }, [badge, el("span", { class: "stepper-relerr", text: `rel. error ${fmt(c.relative_error)}` })]), summary, method, table);
+  if (c.value_vs_float64 > 0) {
+    panel.append(el("p", { class: "stepper-check-method", text: `The network computes in float32; the check reruns the same code in float64 (the shown values differ from it by ${fmt(c.value_vs_float64)} relative).` }));
+  }
+  return panel;
+}
+
+function texNumber(x) {
+  if (x === 0) return "0";
+  const [mant, exp] = x.toExponential(1).split("e");
+  return `${mant} \\times 10^{${Number(exp)}}`;
+}
+
+/** Up to 5 entries to compare: the largest |backprop| values, with their estimates. */
+function comparisonRows(step) {
+  const c = step.check;
+  if (c.indices === null) {
+    const v = decode(step.value);
+    const e = decode(c.estimate);
+    const order = Array.from(v.data.keys()).sort((a, b) => Math.abs(v.data[b]) - Math.abs(v.data[a])).slice(0, 5);
+    return order.map((k) => [[Math.floor(k / v.cols), k % v.cols], v.data[k], e.data[k]]);
+  }
+  const a = decode(c.analytic).data;
+  const e = decode(c.estimate).data;
+  const order = Array.from(a.keys()).sort((x, y) => Math.abs(a[y]) - Math.abs(a[x])).slice(0, 5);
+  return order.map((k) => [c.indices[k], a[k], e[k]]);
+}

@@ -2,7 +2,7 @@
 
 Distances use the expansion
 :math:`\\lVert a-b\\rVert^2 = \\lVert a\\rVert^2 + \\lVert b\\rVert^2 - 2\\,a\\cdot b`, so the work is
-one matrix product per chunk of query rows (``backproplab.linalg.matmul`` when it exists:
+one matrix product per chunk of query rows (``backproplab.linalg.matmul``:
 BLAS in CPython, the fast ``einsum`` form in Pyodide). A full query×train matrix is only built
 when a caller asks ``distance_matrix`` for one; ``KNN`` keeps just the nearest neighbours of
 each chunk.
@@ -21,11 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # another module of the package; plain ``@`` until it exists
-    from .linalg import matmul as _matmul
-except ImportError:  # pragma: no cover - only while the package is being assembled
-    def _matmul(a, b):
-        return a @ b
+from .linalg import matmul as _matmul
 
 MAX_K = 20  # accuracy_per_k keeps this many neighbours per chunk by default
 _CHUNK_ELEMENTS = 1 << 22  # ~16 MB of float32 distances per chunk

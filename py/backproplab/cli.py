@@ -261,6 +261,11 @@ def cmd_train(args) -> int:
     from .knn import KNN
     from .modelio import save_model
 
+    if args.out:  # fail before training, not after
+        out = Path(args.out)
+        if out.is_dir():
+            raise UsageError(f"--out {args.out} is a folder; give a file name (model.npz).")
+        out.parent.mkdir(parents=True, exist_ok=True)
     X_train, y_train, X_test, y_test = _digits(args.data)
     if args.model == "knn":
         mlp_flags = [f"--{k}" for k in MLP_DEFAULTS if getattr(args, k, None) is not None]

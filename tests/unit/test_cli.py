@@ -44,7 +44,7 @@ def test_train_mlp_prints_test_accuracy_saves_a_model_and_shows_progress(capsys,
 
 
 def test_evaluate_reports_the_accuracy_train_printed(capsys, digits, tmp_path):
-    path = tmp_path / "knn.npz"
+    path = tmp_path / "new" / "folder" / "knn.npz"  # created
     code, out, _ = run(capsys, "train", "--model", "knn", "--k", "1", "--data", digits,
                        "--out", str(path))
     assert code == 0 and _accuracy(out) == 1.0
@@ -156,6 +156,7 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
     (["train", "--model", "knn", "--preset", "fancy"], "Unknown k-NN preset 'fancy'"),
     (["train", "--preset", "fancy"], "Unknown preset 'fancy'. Known: web-default, best"),
     (["train", "--preset", "best", "--lr", "0.1"], "fixes the MLP settings; drop --lr"),
+    (["train", "--out", "."], "--out . is a folder"),
 ])
 def test_inconsistent_options_exit_2_with_one_line(capsys, digits, argv, message):
     code, _, err = run(capsys, *argv, "--data", digits)

@@ -1,0 +1,232 @@
+"""Model files for the page: download the current model, load one back, refuse bad files.
+
+The "current model" is ``session.store["models"]`` (see ``api.predict``): the MLP and the
+k-NN that the draw and upload views predict with, their ``class_names`` and ``info``.
+
+Request types (fields -> result):
+
+``model_export`` {kind?: "mlp" | "knn" (default "mlp"), format?: "npz" | "json"}
+    -> {bytes, filename, kind, class_names, description, source}: the current model as a
+    ``modelio`` file. Its metadata holds ``class_names``, the description and a ``checksum``
+    (SHA-256 over every array's name, dtype, shape and bytes) that ``model_import`` verifies.
+``model_import`` {files: [{bytes, name}] (1 or 2: an MLP, a k-NN, or one of each)} or
+    {bytes, name} (one file) -> {current: "imported", classes, info, loaded: ["mlp"|"knn"]}.
+    Each file is validated by ``modelio`` (format, version, architecture, every array's shape
+    and dtype, finite values) and against its checksum; models must take 784 inputs (28×28
+    digit images). An MLP alone replaces the current MLP when its classes are those of the
+    current k-NN (or of the default digits k-NN, which then comes back); a model of other
+    classes needs its k-NN file too, so the two always agree on the classes. Refusals name
+    the file and what is wrong; the current model is unchanged by a refused import.
+
+Left out on purpose: optimizer state and training runs (a loaded model predicts; training
+starts afresh), and storing files: the page keeps them in IndexedDB (``web/js/storage.js``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from . import ProtocolError, Session, handler
+from .. import modelio
+from ..mlp import MLP
+
+PIXELS = 784
+DIGIT_NAMES = [str(d) for d in range(10)]
+MAX_FILES = 2
+MAX_NAME = 200
+KINDS = ("mlp", "knn")
+
+
+# ---------------------------------------------------------------- checksum
+
+def model_arrays(model) -> list[tuple[str, np.ndarray]]:
+    """The arrays a model file holds, in file order: MLP W1, B1, ..., WL, BL; k-NN X, y."""
+    if isinstance(model, MLP):
+        return [(f"{p}{l}", np.asarray(a)) for l, (W, B) in enumerate(zip(model.W, model.B), 1)
+                for p, a in (("W", W), ("B", B))]
+    return [("X", np.asarray(model.X)), ("y", np.asarray(model.y))]
+
+
+def checksum(model) -> str:
+    """SHA-256 (hex) over each array's name, dtype, shape and little-endian C-order bytes."""
+    digest = hashlib.sha256()
+    for name, a in model_arrays(model):
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        digest.update(json.dumps([name, a.dtype.name, list(a.shape)]).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- export
+
+def _models(session: Session) -> dict:
+    models = session.store.get("models")
+    if not models:
+        raise ProtocolError("No models loaded yet: send 'init' first.")
+    return models
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in keep.split("-") if part)[:60] or "model"
+
+
+@handler("model_export")
+def model_export(session: Session, request: dict) -> dict:
+    models = _models(session)
+    kind = request.get("kind", "mlp")
+    if kind not in KINDS:
+        raise ProtocolError(f"Unknown kind {kind!r}. Known: {', '.join(KINDS)}.")
+    fmt = request.get("format", "npz")
+    if fmt not in ("npz", "json"):
+        raise ProtocolError(f"Unknown format {fmt!r}. Known: npz, json.")
+    model = models[kind]
+    if model is None:
+        raise ProtocolError("No neural network is loaded, so there is nothing to download.")
+    info = dict((models.get("info") or {}).get(kind) or {})
+    description = info.get("description") or kind
+    meta = {"class_names": list(models["class_names"]), "description": description,
+            "source": info.get("source", "default"), "checksum": checksum(model)}
+    if kind == "mlp":  # predict deskews the MLP's input when its info says so
+        meta["preprocessing"] = {"deskew": bool(info.get("deskew", False))}
+    for key in ("dataset", "test_accuracy", "epochs"):
+        if info.get(key) is not None:
+            meta[key] = info[key]
+    blob = modelio.model_to_bytes(model, meta, fmt)
+    if isinstance(model, MLP):
+        stem = f"backproplab-mlp-{'-'.join(map(str, model.layer_sizes))}-{model.activation}"
+    else:
+        stem = f"backproplab-knn-k{model.k}-{len(model.X)}"
+    if meta["class_names"] != DIGIT_NAMES:
+        stem += "-" + _slug("-".join(meta["class_names"]))[:40]
+    return {"bytes": blob, "filename": f"{stem}.{fmt}", "kind": kind,
+            "class_names": meta["class_names"], "description": description,
+            "source": meta["source"]}
+
+
+# ---------------------------------------------------------------- import
+
+def _as_bytes(value, name: str) -> bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise ProtocolError(f"Expected the contents of {name} as bytes (a Uint8Array). "
+                        f"Got {type(value).__name__}.")
+
+
+def _files(request: dict) -> list[tuple[str, bytes]]:
+    files = request.get("files")
+    if files is None and "bytes" in request:
+        files = [{"bytes": request["bytes"], "name": request.get("name")}]
+    if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES:
+        count = len(files) if isinstance(files, list) else files
+        raise ProtocolError(f"Expected 1 or {MAX_FILES} model files (a network and its k-NN). "
+                            f"Got {count!r}.")
+    out = []
+    for i, entry in enumerate(files, start=1):
+        if not isinstance(entry, dict):
+            raise ProtocolError(f"Expected file {i} as {{bytes, name}}. Got {entry!r}.")
+        name = entry.get("name") or f"file {i}"
+        if not isinstance(name, str) or len(name) > MAX_NAME:
+            raise ProtocolError(f"Expected file {i}'s name as a string of at most {MAX_NAME} "
+                                f"characters. Got {name!r:.80}.")
+        out.append((name, _as_bytes(entry.get("bytes"), name)))
+    return out
+
+
+def _class_names(model, meta: dict, name: str) -> list[str]:
+    names = meta.get("class_names")
+    if names is not None:
+        return list(names)
+    n_classes = max(2, model.layer_sizes[-1]) if isinstance(model, MLP) else len(model.classes_)
+    if n_classes == len(DIGIT_NAMES):
+        return list(DIGIT_NAMES)
+    raise ProtocolError(f"{name} has {n_classes} classes but no class names, so the page "
+                        "cannot say what it predicts.")
+
+
+def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
+    """(model, meta, class_names) of one file, validated; refusals start with the file name."""
+    try:
+        model, meta = modelio.model_from_bytes(blob)
+    except modelio.ModelFileError as exc:
+        raise modelio.ModelFileError(f"{name} was refused: {exc}") from None
+    kind = "MLP" if isinstance(model, MLP) else "k-NN"
+    expected = meta.get("checksum")
+    if expected is not None and expected != checksum(model):
+        raise modelio.ModelFileError(
+            f"{name} was refused: its numbers do not match the checksum it was saved with, so "
+            "it was changed or damaged after it was saved. Download the model again.")
+    n_in = model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1]
+    if n_in != PIXELS:
+        what = "a 2-D toy set (2 inputs)" if n_in == 2 else f"{n_in} inputs"
+        shape = f"{'-'.join(map(str, model.layer_sizes))} " if isinstance(model, MLP) else ""
+        raise ProtocolError(f"{name} was refused: it is a {kind} {shape}for {what}, but the "
+                            f"Draw tab needs a model of {PIXELS} inputs (28×28 pixel digits).")
+    return model, meta, _class_names(model, meta, name)
+
+
+def _info(kind: str, model, meta: dict, name: str, classes: list[str]) -> dict:
+    if kind == "mlp":
+        arch = "-".join(map(str, model.layer_sizes))
+        info = {"kind": "mlp", "layer_sizes": list(model.layer_sizes),
+                "activation": model.activation, "loss": model.loss_name,
+                "deskew": bool(meta.get("preprocessing", {}).get("deskew", False)),
+                "description": meta.get("description") or f"MLP {arch} ({model.activation})"}
+    else:
+        info = {"kind": "knn", "k": model.k, "weights": model.weights,
+                "recipe": dict(model.recipe), "n_train": int(len(model.X)),
+                "description": meta.get("description")
+                or f"k-NN, k={model.k}, over {len(model.X)} training images"}
+    info.update({"source": "imported", "file": name, "classes": classes})
+    for key in ("dataset", "test_accuracy", "epochs"):
+        if meta.get(key) is not None:
+            info[key] = meta[key]
+    return info
+
+
+def _companion(kind: str, classes: list[str], current: dict, default: dict, name: str):
+    """The model of the other kind that goes with an imported one of these classes:
+    (model, info) from the current models, else the default ones; refuses otherwise."""
+    for models in (current, default):
+        if list(models["class_names"]) == classes and models[kind] is not None:
+            return models[kind], {"source": "default", **(models["info"][kind] or {})}
+    other = "k-NN" if kind == "knn" else "neural network (MLP)"
+    raise ProtocolError(
+        f"{name} classifies {', '.join(classes)}, but the {other} in use knows "
+        f"{', '.join(current['class_names'])}. Load it together with its {other} file "
+        "(select both files at once), so both models agree on the classes.")
+
+
+@handler("model_import")
+def model_import(session: Session, request: dict) -> dict:
+    current = _models(session)
+    files = _files(request)
+    loaded: dict[str, tuple] = {}
+    for name, blob in files:
+        model, meta, classes = read_model(name, blob)
+        kind = "mlp" if isinstance(model, MLP) else "knn"
+        if kind in loaded:
+            raise ProtocolError(f"{loaded[kind][1]} and {name} are both "
+                                f"{'MLPs' if kind == 'mlp' else 'k-NNs'}: load one network "
+                                "and, if you like, its k-NN.")
+        loaded[kind] = (model, name, meta, classes)
+    if len(loaded) == 2 and loaded["mlp"][3] != loaded["knn"][3]:
+        raise ProtocolError(f"{loaded['mlp'][1]} classifies {', '.join(loaded['mlp'][3])} but "
+                            f"{loaded['knn'][1]} classifies {', '.join(loaded['knn'][3])}: "
+                            "load a network with the k-NN made for the same classes.")
+    default = session.store.setdefault("default_models", dict(current))
+    classes = next(iter(loaded.values()))[3]
+    new = {"class_names": list(classes), "info": {}}
+    for kind in KINDS:
+        if kind in loaded:
+            model, name, meta, _ = loaded[kind]
+            new[kind], new["info"][kind] = model, _info(kind, model, meta, name, classes)
+        else:
+            _, name, _, _ = next(iter(loaded.values()))
+            new[kind], new["info"][kind] = _companion(kind, classes, current, default, name)
+    session.store["models"] = new
+    return {"current": "imported", "classes": list(classes), "info": new["info"],
+            "loaded": sorted(loaded)}

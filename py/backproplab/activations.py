@@ -29,9 +29,10 @@ class Activation:
 
 
 def sigmoid(Z: Array) -> Array:
-    # \sigma(z) = 1 / (1 + e^{-z}), computed from e^{-|z|} so no exp overflows
-    E = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1 / (1 + E), E / (1 + E))
+    # \sigma(z) = 1 / (1 + e^{-z}); for z < -88 (float32) e^{-z} overflows to inf and
+    # 1 / inf = 0 is the right limit, so the overflow is expected and silenced
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-Z))
 
 
 def sigmoid_derivative(Z: Array, A: Array) -> Array:

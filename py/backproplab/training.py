@@ -197,8 +197,8 @@ class Trainer:
             np.copyto(good, p)
         grads = m._backward(fwd, Y, input_grad=False)
         self.optimizer.step(params, grads.parameter_grads())
-        if not all(np.isfinite(p).all() for p in params):
-            self._diverged("the weights became nan or inf")
+        # weights that overflow show up as a non-finite loss at the next step (and `_good`
+        # still holds these step's starting weights); `run` checks them at its end
         b = idx.shape[0]
         self.last_loss = loss
         self._epoch_loss += loss * b
@@ -220,6 +220,8 @@ class Trainer:
             "The model keeps the last weights that gave a finite loss.")
 
     def _end_epoch(self) -> None:
+        if not all(np.isfinite(p).all() for p in self.model.parameters()):
+            self._diverged("the weights became nan or inf")
         self.epoch += 1
         self._order = None
         record = {
@@ -253,6 +255,8 @@ class Trainer:
                     if self.done:
                         break
                     self._train_step()
+                if not all(np.isfinite(p).all() for p in self.model.parameters()):
+                    self._diverged("the weights became nan or inf")
         finally:
             self.seconds += time.perf_counter() - t0
         return self.progress()

@@ -213,3 +213,21 @@ def test_run_rejects_a_bad_step_count():
         trainer.run(0)
     with pytest.raises(ValueError, match=r"y labels in 0..1. Got 2"):
         Trainer(MLP([2, 3, 1], loss="binary_cross_entropy"), np.zeros((2, 2)), np.array([0, 2]))
+
+
+def test_weights_that_overflow_on_the_last_step_are_caught_and_undone():
+    class Overflowing(SGD):
+        def step(self, params, grads):
+            super().step(params, grads)
+            params[0][0, 0] = np.inf  # as if this update had overflowed
+
+    X, y = digits_like(40)
+    model = MLP([784, 8, 10], dtype="float64")
+    trainer = Trainer(model, X, y, optimizer=Overflowing(learning_rate=0.1), batch_size=40,
+                      epochs=1)
+    start = [p.copy() for p in model.parameters()]
+    with pytest.raises(TrainingDiverged, match="the weights became nan or inf"):
+        trainer.run(1)  # the only step: no later loss would reveal the overflow
+    for p, q in zip(model.parameters(), start):
+        np.testing.assert_array_equal(p, q)
+    assert trainer.history == []

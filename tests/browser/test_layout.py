@@ -66,9 +66,13 @@ def test_tabs_switch_views_by_click_and_arrow_keys_and_remember_it_in_the_url(re
     assert "tab=" not in page.url  # the default is not written to the URL
     page.keyboard.press("End")
     assert page.is_visible("#view-stepper")
-    page.reload()
-    wait_ready(page)
-    assert page.is_visible("#view-stepper")
+    # the URL reproduces the view: a second tab opened on it shows the stepper
+    again = page.context.new_page()
+    again.goto(page.url)
+    wait_ready(again)
+    assert again.is_visible("#view-stepper") and not again.is_visible("#view-draw")
+    assert again.get_attribute("#tab-stepper", "aria-selected") == "true"
+    again.close()
 
 
 def test_an_invalid_link_setting_is_ignored_with_a_notice(page, base_url):

@@ -4,7 +4,7 @@
 
 import { createClient } from "./client.js";
 import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
-import { alert } from "./ui.js";
+import { alert, withoutTraceback } from "./ui.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
 
@@ -12,10 +12,10 @@ const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading co
 
 // Loading stages in order; a status event's `stage` is matched to one of them.
 const STAGES = [
-  { key: "runtime", label: "Python runtime", match: /runtime|pyodide|boot/i },
+  { key: "runtime", label: "Python", match: /runtime|pyodide|boot/i },
   { key: "numpy", label: "NumPy", match: /numpy/i },
   { key: "package", label: "backproplab", match: /package|wheel|backproplab/i },
-  { key: "models", label: "Trained models", match: /model|init|data/i },
+  { key: "models", label: "Models", match: /model|init|data/i },
 ];
 
 // ---- unexpected errors ------------------------------------------------------------------
@@ -134,9 +134,12 @@ async function boot() {
     if (generation !== bootGeneration) return;
     clearTimeout(softTimer);
     setPhase("error");
-    status.text.textContent = `Python could not start: ${error?.message || error}`;
+    const reason = withoutTraceback(String(error?.message || error)).replace(/\.$/, "");
+    status.text.textContent = `Python could not start: ${reason}.`;
+    const failed = status.stages.querySelector('[data-state="active"]');
+    if (failed) failed.dataset.state = "failed";
     status.retry.hidden = false;
-    alert(`Python could not start: ${error?.message || error}. Check your connection and press Retry.`);
+    alert(`Python could not start: ${reason}. Check your connection and press Retry.`);
   }
 }
 
@@ -211,9 +214,11 @@ const ctx = {
 };
 
 function start() {
-  onNotice((message) => alert(message, { level: "warning" }));
+  // a link setting that was ignored matters until the student has read it: no fading
+  const notice = (message) => alert(message, { level: "warning", timeout: 0 });
+  onNotice(notice);
   loadHash();
-  for (const n of hashNotices.splice(0)) alert(n, { level: "warning" });
+  for (const n of hashNotices.splice(0)) notice(n);
   showTab(state.tab);
   draw.init(ctx);
   upload.init(ctx);

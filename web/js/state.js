@@ -15,12 +15,12 @@ export const SCHEMA = {
   // training
   dataset: ENUM(["digits", "mine", "circle", "xor", "gaussians", "spiral", "moons", "at_risk"], "digits"),
   hidden: { type: "sizes", min: 1, max: 1024, maxLayers: 6, default: "128" },
-  activation: ENUM(["sigmoid", "tanh", "relu"], "sigmoid"),
+  activation: ENUM(["sigmoid", "tanh", "relu"], "relu"), // defaults: presets.PRESETS["web-default"]
   loss: ENUM(["softmax_cross_entropy", "mse", "binary_cross_entropy"], "softmax_cross_entropy"),
-  lr: NUM(1e-6, 10, 0.1),
+  lr: NUM(1e-6, 100, 0.003), // up to 100: students may try a diverging rate
   batch: INT(1, 8192, 128),
   epochs: INT(1, 1000, 10),
-  optimizer: ENUM(["sgd", "momentum", "adam"], "sgd"),
+  optimizer: ENUM(["sgd", "momentum", "adam"], "adam"),
   seed: INT(0, 2 ** 31 - 1, 0),
   k: INT(1, 50, 3),
   deskew: { type: "bool", default: true },
@@ -104,15 +104,15 @@ export function parseHash(hash) {
 
 /** The hash for `values`: only keys whose value differs from the default. */
 export function toHash(values) {
-  const params = new URLSearchParams();
+  const parts = [];
+  const put = (key, raw) => parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(raw).replace(/%2C/g, ",")}`);
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (key in values && values[key] !== spec.default) {
-      params.set(key, spec.type === "bool" ? (values[key] ? "1" : "0") : String(values[key]));
+      put(key, spec.type === "bool" ? (values[key] ? "1" : "0") : String(values[key]));
     }
   }
-  for (const [key, raw] of pending) if (!(key in SCHEMA)) params.set(key, raw);
-  const text = params.toString();
-  return text ? `#${text}` : "";
+  for (const [key, raw] of pending) if (!(key in SCHEMA)) put(key, raw);
+  return parts.length ? `#${parts.join("&")}` : "";
 }
 
 export const state = defaults();

@@ -92,9 +92,15 @@ export function init(ctx) {
 
   const gfx = pad.getContext("2d");
 
-  function resize() {
-    const cssSize = pad.clientWidth;
-    const size = Math.max(1, Math.round(cssSize * (window.devicePixelRatio || 1)));
+  let exact = null; // {size, css, dpr}: the device-pixel size the browser last reported
+  function resize(entries) {
+    // the exact device-pixel size where the browser reports it, else CSS size × devicePixelRatio
+    const dpr = window.devicePixelRatio || 1;
+    const reported = entries?.[0]?.devicePixelContentBoxSize?.[0]?.inlineSize;
+    // (emulated screens can report CSS pixels here: trust it only when it agrees within 2 px)
+    if (reported && Math.abs(reported - pad.clientWidth * dpr) <= 2) exact = { size: reported, css: pad.clientWidth, dpr };
+    const known = exact && exact.css === pad.clientWidth && exact.dpr === dpr;
+    const size = Math.max(1, Math.round(known ? exact.size : pad.clientWidth * dpr));
     if (size !== padSize) {
       padSize = size;
       pad.width = size;
@@ -113,10 +119,12 @@ export function init(ctx) {
   }
 
   function toPad(event) {
-    const rect = pad.getBoundingClientRect();
+    const rect = pad.getBoundingClientRect(); // border box: the drawing area is inside the border
+    const left = rect.left + pad.clientLeft;
+    const top = rect.top + pad.clientTop;
     return {
-      x: Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)),
-      y: Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height)),
+      x: Math.min(1, Math.max(0, (event.clientX - left) / pad.clientWidth)),
+      y: Math.min(1, Math.max(0, (event.clientY - top) / pad.clientHeight)),
       w: pressureWidth(event),
     };
   }
@@ -153,8 +161,12 @@ export function init(ctx) {
   pad.addEventListener("lostpointercapture", endStroke);
   pad.addEventListener("contextmenu", (event) => event.preventDefault());
 
-  new ResizeObserver(resize).observe(pad);
-  window.addEventListener("resize", resize); // devicePixelRatio changes (zoom) resize the backing store
+  try {
+    new ResizeObserver(resize).observe(pad, { box: "device-pixel-content-box" });
+  } catch {
+    new ResizeObserver(resize).observe(pad); // browsers without device-pixel-content-box
+  }
+  window.addEventListener("resize", () => resize()); // zoom changes devicePixelRatio
   resize();
 
   // ---- undo / clear ----
@@ -338,7 +350,7 @@ export function init(ctx) {
   // may have changed (the Train view can replace it), so redraw and predict again
   ctx.subscribe((s, keys) => {
     if (keys.includes("tab") && s.tab === "draw") {
-      requestAnimationFrame(resize);
+      requestAnimationFrame(() => resize());
       if (ready && strokes.length) predictNow();
     }
   });

@@ -136,11 +136,13 @@ async function processFile(file, item) {
   const top = mlp ?? knn; // without a network, the k-NN's answer is the prediction
   item.node.dataset.label = String(top.label);
   item.node.dataset.knnLabel = String(knn.label);
-  const sure = mlp ? `${percent(mlp.probabilities[mlp.label])} sure · ` : "";
   item.verdict.replaceChildren(
-    el("span", { class: "upload-label", text: name(top.label) }),
-    el("span", { class: "upload-meta", text: `${sure}k-NN says ${name(knn.label)}` }),
-    el("span", { class: "upload-meta", text: `${FORMAT_LABEL[decoded.format]}, ${decoded.width} × ${decoded.height} px` }),
+    el("span", { class: "upload-top" }, [
+      el("span", { class: "upload-label", text: name(top.label) }),
+      mlp ? el("span", { class: "upload-sure", text: `${percent(mlp.probabilities[mlp.label])} sure` }) : null,
+    ]),
+    el("span", { class: "upload-meta", text: `k-NN: ${name(knn.label)}` }),
+    el("span", { class: "upload-meta", text: `${FORMAT_LABEL[decoded.format]} · ${decoded.width}×${decoded.height}` }),
   );
 }
 
@@ -150,6 +152,7 @@ function fail(item, message) {
   item.node.dataset.error = message;
   item.verdict.remove();
   item.seen.remove();
+  if (!(item.thumb instanceof HTMLCanvasElement)) item.thumb.remove(); // nothing to show
   item.node.append(el("p", { class: "upload-error", text: message }));
 }
 

@@ -100,6 +100,7 @@ build_site() {
   "$PY" tools/build_site.py digits --out "$SITE/data/mnist-10k.npz"
   "$PY" tools/build_site.py models --data "$SITE/data/mnist-10k.npz" --out "$SITE/models"
   "$PY" tools/build_site.py manifest --site "$SITE"
+  node tools/build_sw.mjs "$SITE"  # service worker: precache manifest of every file above
   rm -f dist/backprop-lab-offline.zip
   (cd dist && "$PY" -m zipfile -c backprop-lab-offline.zip site/)
   log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"

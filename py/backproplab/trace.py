@@ -244,6 +244,10 @@ def _check(nt: _Notation, shown_value: np.ndarray, g64: np.ndarray, f, x: np.nda
 
 # ---------------------------------------------------------------- steps
 
+def _samples(N: int) -> str:
+    return "one sample (a sum of one term)" if N == 1 else f"{N} samples"
+
+
 def _step(name, phase, layer, title, formula, explanation, shapes, value, check=None,
           image_axis=None) -> dict:
     return {"name": name, "phase": phase, "layer": layer, "title": title, "formula": formula,
@@ -319,7 +323,7 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
                   f"Each of the {sizes[l]} units of layer {l} sums the {prev} "
                   f"${nt.A(l - 1)}$ weighted by its {part} of ${nt.W(l)}$, plus its bias; "
                   f"${nt.B(l)}$ is added to every sample (broadcast over the {N} "
-                  f"{'rows' if nt.rows else 'columns'}).",
+                  f"{'row' if nt.rows else 'column'}{'s' if N != 1 else ''}).",
                   [shp(nt.A(l - 1), fwd.A[l - 1].shape), shp(nt.W(l), model.W[l - 1].shape),
                    shp(nt.B(l), model.B[l - 1].shape), shp(nt.Z(l), fwd.Z[l].shape)],
                   nt.show(fwd.Z[l])))
@@ -426,13 +430,13 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
             dWf = rf"{nt.dC(nt.W(l))} = {nt.T(nt.A(l - 1))}\, {nt.dC(nt.Z(l))}"
             why = (f"$Z = A W + B$ is linear in W: $\\partial Z_{{nj}} / \\partial W_{{ij}} = "
                    f"A_{{ni}}$, so each weight's gradient is (its input) × (the error at its "
-                   f"unit), summed over the {N} sample{'s' if N != 1 else ''}: "
+                   f"unit), summed over the {_samples(N)}: "
                    f"${nt.T(nt.A(l - 1))}$ times ${nt.dC(nt.Z(l))}${nt.q(4 if l == 2 else 8)}.")
         else:
             dWf = rf"{nt.dC(nt.W(l))} = {nt.dC(nt.Z(l))}\, {nt.T(nt.A(l - 1))}"
             why = (f"$Z = W A + b$ is linear in W: $\\partial Z_{{ij}} / \\partial W_{{ik}} = "
                    f"A_{{kj}}$, so each weight's gradient is (the error at its unit) × (its "
-                   f"input), summed over the {N} sample{'s' if N != 1 else ''}: "
+                   f"input), summed over the {_samples(N)}: "
                    f"${nt.dC(nt.Z(l))}$ times ${nt.T(nt.A(l - 1))}$.")
         W64 = m64.W[l - 1]
         add(_step(f"dC/dW{l}", "backward", l, f"Weight gradient, layer {l}", dWf, why,
@@ -453,7 +457,7 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
             dBf = (rf"{nt.dC(nt.B(l))} = \sum_{{j=1}}^{{m}} {nt.dC(nt.Z(l))}_{{:,j}}"
                    rf" = {nt.dC(nt.Z(l))}\, \mathbf{{1}}_m")
         why = (f"Each bias is added to every sample with slope 1, so its gradient is the error "
-               f"at its unit summed over the {N} sample{'s' if N != 1 else ''}"
+               f"at its unit summed over the {_samples(N)}"
                + (f" (the lab's Q{5 if l == 2 else 9} has N = 1: ${nt.dC(nt.B(l))} = "
                   f"{nt.dC(nt.Z(l))}$)." if nt.rows and L == 2 else "."))
         B64 = m64.B[l - 1]

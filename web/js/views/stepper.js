@@ -3,7 +3,8 @@
 // finite-difference check. All numbers come from Python (`stepper` request, backproplab.trace),
 // computed by the same code that trains.
 //
-// Hooks: #stepper[data-state] (idle|loading|ready|error), #stepper-next, #stepper-prev,
+// Hooks: #stepper[data-state] (idle|loading|ready|error) and [data-loads] (replies shown so
+// far), #stepper-next, #stepper-prev,
 // #stepper-play, #stepper-step[data-step-name][data-check][data-shape], #stepper-timeline.
 
 import { el, debounce, drawGray } from "../ui.js";
@@ -232,6 +233,7 @@ export async function init(ctx) {
       if (id !== seq) return;
       show(reply);
       stale = false;
+      root.dataset.loads = String(Number(root.dataset.loads || 0) + 1);
       root.dataset.state = "ready";
       status.textContent = "";
     } catch (error) {

@@ -1,0 +1,215 @@
+"""The backprop stepper in the page: every step of the lab's 2-layer network is typeset, shows
+its values and passes its finite-difference check; the notation switch transposes what is
+shown; a drawn digit (from the Draw tab or the stepper's own pad) can be the sample; the view
+fits a phone.
+"""
+
+from __future__ import annotations
+
+import math
+
+from conftest import wait_ready
+
+LAB_STEPS = ["A0", "Z1", "A1", "Z2", "A2", "C", "dC/dA2", "dA2/dZ2", "dC/dZ2", "dC/dW2",
+             "dC/dB2", "dC/dA1", "dA1/dZ1", "dC/dZ1", "dC/dW1", "dC/dB1", "dC/dA0",
+             "W1 ← W1 − η·dC/dW1", "B1 ← B1 − η·dC/dB1", "W2 ← W2 − η·dC/dW2",
+             "B2 ← B2 − η·dC/dB2", "C after"]
+GRADIENTS = {n for n in LAB_STEPS if n.startswith("d")}
+SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.58, 0.45), (0.44, 0.84)]]
+STEPS_TIMEOUT_MS = 60_000
+
+
+def loads(page) -> int:
+    return int(page.get_attribute("#stepper", "data-loads") or 0)
+
+
+def wait_steps(page, after: int = 0) -> None:
+    """Wait until the stepper shows a reply newer than `after` replies."""
+    page.wait_for_function(
+        """(after) => { const r = document.getElementById('stepper');
+            return r && r.dataset.state === 'ready' && Number(r.dataset.loads || 0) > after; }""",
+        arg=after, timeout=STEPS_TIMEOUT_MS)
+
+
+def open_stepper(page, base_url: str, hash_: str) -> None:
+    page.goto(f"{base_url}#tab=stepper&{hash_}")
+    wait_ready(page)
+    wait_steps(page)
+
+
+def step_name(page) -> str:
+    return page.get_attribute("#stepper-step", "data-step-name")
+
+
+def go_to(page, name: str) -> None:
+    page.click(f'.stepper-chip[data-step-name="{name}"]')
+    page.wait_for_selector(f'#stepper-step[data-step-name="{name}"]', state="attached")
+
+
+def tex_source(page) -> str:
+    """The TeX of the typeset formula (KaTeX keeps it in the MathML annotation)."""
+    return page.text_content("#stepper-step .stepper-formula annotation")
+
+
+def table_values(page) -> list[list[float]]:
+    return page.evaluate("""() => [...document.querySelectorAll('#stepper-step .stepper-table tbody tr')]
+        .map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent)))""")
+
+
+def draw(page, selector: str, strokes, steps_per_segment: int = 6) -> None:
+    box = page.locator(selector).bounding_box()
+    assert box and box["width"] > 80, f"{selector} is not laid out: {box}"
+    to_px = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])  # noqa: E731
+    for stroke in strokes:
+        page.mouse.move(*to_px(stroke[0]))
+        page.mouse.down()
+        for a, b in zip(stroke, stroke[1:]):
+            for i in range(1, steps_per_segment + 1):
+                t = i / steps_per_segment
+                page.mouse.move(*to_px((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))))
+        page.mouse.up()
+
+
+def test_walk_every_step_of_the_lab_network(page, base_url):
+    open_stepper(page, base_url, "net=lab&sample=digit:0")
+    chips = page.eval_on_selector_all(".stepper-chip", "cs => cs.map(c => c.dataset.stepName)")
+    assert chips == LAB_STEPS
+    assert page.is_disabled("#stepper-prev")
+    seen = []
+    for i, name in enumerate(LAB_STEPS):
+        assert step_name(page) == name
+        seen.append(name)
+        card = page.locator("#stepper-step")
+        assert card.locator(".stepper-formula .katex").count() == 1, name
+        assert card.locator(".stepper-explain").inner_text().strip(), name
+        assert card.locator(".stepper-shape .katex").count() >= 1, name
+        mode = card.locator(".stepper-values").get_attribute("data-mode")
+        if mode == "scalar":
+            assert card.locator(".stepper-scalar .katex").count() == 1
+        elif mode == "table":
+            cells = card.locator(".stepper-table td").all_inner_texts()
+            assert cells and all(math.isfinite(float(c)) for c in cells), name
+        else:
+            assert card.locator("canvas").count() >= 1, name
+        check = page.get_attribute("#stepper-step", "data-check")
+        if name in GRADIENTS:
+            assert check == "pass", f"{name}: check {check}"
+            assert card.locator(".stepper-check .stepper-compare tbody tr").count() >= 1
+            assert "Check passed" in card.locator("#stepper-check-badge").inner_text()
+        else:
+            assert check == "none", name
+        if i < len(LAB_STEPS) - 1:
+            page.click("#stepper-next")
+    assert seen == LAB_STEPS
+    assert page.is_disabled("#stepper-next")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    # the keyboard walks back; the bias gradient sums over the batch
+    page.locator("#stepper-step").click(position={"x": 5, "y": 5})
+    for _ in range(LAB_STEPS.index("C after") - LAB_STEPS.index("dC/dB1")):
+        page.keyboard.press("ArrowLeft")
+    assert step_name(page) == "dC/dB1"
+    assert r"\sum_{n=1}^{N}" in tex_source(page)
+    go_to(page, "dC/dA2")
+    assert r"\frac{2}{N\,N_{out}}" in tex_source(page)
+
+
+def test_notation_switch_transposes_what_is_shown(page, base_url):
+    open_stepper(page, base_url, "net=lab&sample=batch:2@3")
+    go_to(page, "dC/dW2")
+    assert page.get_attribute("#stepper-step", "data-shape") == "16x10"
+    assert tex_source(page).replace(" ", "").startswith(r"\frac{\partialC}{\partialW^{(2)}}=A^{(1)\top}")
+    rows = table_values(page)
+    before = loads(page)
+    page.click("#stepper-notation-cols")
+    wait_steps(page, before)
+    assert step_name(page) == "dC/dW2"          # the same step, now in the seed's notation
+    assert page.get_attribute("#stepper-step", "data-shape") == "10x16"
+    assert tex_source(page).replace(" ", "").startswith(
+        r"\frac{\partialC}{\partialW^{[2]}}=\frac{\partialC}{\partialZ^{[2]}}")
+    cols = table_values(page)
+    assert len(cols) == 10 and len(cols[0]) == 16
+    assert cols == [list(r) for r in zip(*rows)]
+    assert page.get_attribute("#stepper-step", "data-check") == "pass"
+    go_to(page, "A0")
+    assert page.get_attribute("#stepper-step", "data-shape") == "784x2"
+    assert "#notation=cols" in page.url or "notation=cols" in page.url
+
+
+def test_a_digit_drawn_in_the_draw_tab_is_the_sample(page, base_url):
+    page.goto(base_url)
+    wait_ready(page)
+    draw(page, "#draw-pad", SEVEN)
+    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
+    predicted = page.get_attribute("#prediction", "data-label")
+    page.click("#tab-stepper")
+    before = loads(page)
+    page.click("#stepper-net-lab")
+    wait_steps(page, before)
+    before = loads(page)
+    page.select_option("#stepper-source", "drawtab")
+    wait_steps(page, before)
+    assert "your drawing" in page.inner_text("#stepper-sample")
+    assert page.input_value("#stepper-label") == predicted   # target: how the page read it
+    ink = page.evaluate("""() => { const c = document.querySelector('#stepper-sample canvas');
+        const d = c.getContext('2d').getImageData(0, 0, 28, 28).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 64) n++; return n; }""")
+    assert ink > 20
+    checks = page.eval_on_selector_all(".stepper-chip", "cs => cs.map(c => c.dataset.check)")
+    assert checks.count("pass") == len(GRADIENTS) and "fail" not in checks
+    go_to(page, "A0")
+    assert page.get_attribute("#stepper-step .stepper-values", "data-mode") == "images"
+    # the student corrects the target: the cost's gradient changes with it
+    go_to(page, "dC/dA2")
+    before = loads(page)
+    other = "1" if predicted != "1" else "2"
+    page.select_option("#stepper-label", other)
+    wait_steps(page, before)
+    assert "target " + other in page.inner_text("#stepper-sample")
+    values = table_values(page)[0]
+    assert values[int(other)] < 0        # 2/(N·N_out)·(A − Y): negative where Y = 1
+
+
+def test_play_advances_and_the_seed_network_steps_on_its_ten_people(page, base_url):
+    open_stepper(page, base_url, "net=seed&notation=cols")
+    assert page.locator(".stepper-people tbody tr").count() == 10
+    names = page.eval_on_selector_all(".stepper-chip", "cs => cs.map(c => c.dataset.stepName)")
+    assert names[:8] == ["A0", "Z1", "A1", "Z2", "A2", "Z3", "A3", "C"]
+    go_to(page, "dC/dA3")
+    assert r"\oslash" in tex_source(page)
+    assert page.get_attribute("#stepper-step", "data-shape") == "1x10"
+    page.click("#stepper-play")
+    page.wait_for_selector('#stepper-step[data-step-name="dA3/dZ3"]', state="attached", timeout=8000)
+    page.click("#stepper-play")
+    assert page.get_attribute("#stepper-play", "aria-pressed") == "false"
+
+
+def test_on_a_phone_the_stepper_fits_and_its_own_pad_draws_the_sample(browser, base_url, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base_url}#tab=stepper&net=lab&sample=digit:7")
+    wait_ready(page)
+    wait_steps(page)
+    go_to(page, "dC/dW1")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+    for selector in ("#stepper-prev", "#stepper-next", "#stepper-step .stepper-formula",
+                     "#stepper-step .stepper-tiles"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 391, selector
+    page.screenshot(path=str(tmp_path / "stepper-phone.png"), full_page=True)
+
+    page.select_option("#stepper-source", "pad")
+    before = loads(page)
+    draw(page, "#stepper-pad", SEVEN)
+    wait_steps(page, before)
+    assert "your drawing" in page.inner_text("#stepper-sample")
+    assert step_name(page) == "dC/dW1"
+    assert page.eval_on_selector_all(".stepper-chip[data-check=fail]", "cs => cs.length") == 0
+    assert page.eval_on_selector_all(".stepper-chip[data-check=pass]", "cs => cs.length") == \
+        len(GRADIENTS)
+    assert not errors, errors
+    context.close()

@@ -7,7 +7,7 @@ pausing is "stop asking" and the worker stays responsive between chunks.
 Requests (fields -> result):
 
 ``train_start`` {dataset, hidden, activation, loss, lr, batch, epochs, optimizer, seed,
-    noise, k, deskew, classes?}
+    noise, k, deskew, classes?} (missing fields: the page's defaults, ``presets["web-default"]``)
     dataset: ``digits`` (MNIST-10k, stratified 80/20 split by ``seed``), ``mine`` (the
     student's classes: ``classes = [{name, images: [bytes 784 each, 28×28 uint8 as
     preprocess.to_mnist makes them]}]``), a toy set ``circle|xor|gaussians|spiral|moons``
@@ -307,12 +307,12 @@ def _run(session: Session) -> TrainRun:
 def train_start(session: Session, request: dict) -> dict:
     name = _choice(request, "dataset", DATASETS, default="digits")
     hidden = parse_hidden(request.get("hidden", "128"))
-    activation = _choice(request, "activation", HIDDEN_ACTIVATIONS, default="sigmoid")
+    activation = _choice(request, "activation", HIDDEN_ACTIVATIONS, default="relu")
     loss = _choice(request, "loss", tuple(LOSSES), default="softmax_cross_entropy")
-    lr = _float_field(request, "lr", 0.0, 1000.0, default=0.1, low_open=True)
+    lr = _float_field(request, "lr", 0.0, 1000.0, default=0.003, low_open=True)
     batch = _int_field(request, "batch", 1, MAX_BATCH, default=128)
     epochs = _int_field(request, "epochs", 1, MAX_EPOCHS, default=10)
-    optimizer = _choice(request, "optimizer", tuple(OPTIMIZERS), default="sgd")
+    optimizer = _choice(request, "optimizer", tuple(OPTIMIZERS), default="adam")
     seed = _int_field(request, "seed", 0, 2 ** 31 - 1, default=0)
     k = _int_field(request, "k", 1, 10 ** 6, default=3)
     deskew = request.get("deskew", False)

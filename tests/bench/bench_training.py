@@ -1,0 +1,136 @@
+"""Training speed (``./build.sh bench``): the default MLP (784-128-10, sigmoid, softmax
+cross-entropy, batch 128, float32) on MNIST-10k, in the page's own Web Worker (Pyodide, through
+``client.js`` and the same ``train_start`` / ``train_steps`` requests the Train view sends) and,
+for comparison, the same requests in this CPython process.
+
+Two numbers per runtime:
+- *steps*: optimizer steps only (forward, backward, update over uint8 batches), timed inside
+  one epoch so no evaluation is included; the best of ``--repeats`` runs;
+- *run*: a whole ``--epochs`` training run as the page shows it (samples/s of the progress
+  bar, including the test-set evaluation at each epoch end).
+
+Target: >= 15 000 samples/s for *steps* in the page's worker.
+
+    python tests/bench/bench_training.py [--repeats 3] [--epochs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from serve import serve_in_thread  # noqa: E402
+from conftest import CHROMIUM, LAUNCH_ARGS, SITE, TEST_PAGES  # noqa: E402
+
+TARGET = 15_000
+SETTINGS = {"dataset": "digits", "hidden": "128", "activation": "sigmoid",
+            "loss": "softmax_cross_entropy", "lr": 0.1, "batch": 128, "optimizer": "momentum",
+            "seed": 0, "k": 3, "deskew": False}
+WARMUP_STEPS = 3
+TIMED_STEPS = 55  # 3 + 55 < 63 steps per epoch: no epoch-end evaluation inside the timing
+
+# Runs in tests/browser/pages/bench.html (window.bench.client is a client.js client).
+PAGE_JS = """async ({settings, warmup, timed, repeats, epochs}) => {
+  const { client } = window.bench;
+  const steps = [];
+  for (let r = 0; r < repeats; r++) {
+    await client.call("train_start", { ...settings, epochs: 1 });
+    await client.call("train_steps", { steps: warmup });
+    const t0 = performance.now();
+    await client.call("train_steps", { steps: timed });
+    const wall = (performance.now() - t0) / 1000;
+    steps.push({ wall, samples: timed * settings.batch });
+  }
+  await client.call("train_start", { ...settings, epochs });
+  const t0 = performance.now();
+  let p;
+  do { p = await client.call("train_steps", { budget_ms: 80 }); } while (!p.done);
+  const wall = (performance.now() - t0) / 1000;
+  return { steps, run: { samples_per_s: p.samples_per_s, wall, seconds: p.seconds,
+                         test_accuracy: p.test_accuracy, samples: p.samples_seen } };
+}"""
+
+
+def in_page(repeats: int, epochs: int) -> dict:
+    server, url = serve_in_thread(SITE, mounts={"/__tests__/": str(TEST_PAGES)})
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            page = browser.new_page()
+            page.goto(url + "__tests__/bench.html")
+            page.wait_for_function("window.bench && window.bench.ready", timeout=90_000)
+            result = page.evaluate(PAGE_JS, {"settings": SETTINGS, "warmup": WARMUP_STEPS,
+                                             "timed": TIMED_STEPS, "repeats": repeats,
+                                             "epochs": epochs})
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return result
+
+
+def in_cpython(repeats: int, epochs: int) -> dict:
+    from backproplab.api import Session, handle
+
+    def call(session, type_, **fields):
+        reply = handle({"id": 0, "type": type_, **fields}, session)
+        if not reply["ok"]:
+            raise RuntimeError(reply["error"]["message"])
+        return reply["result"]
+
+    session = Session()
+    session.data_dir = str(SITE / "data")
+    steps = []
+    for _ in range(repeats):
+        call(session, "train_start", **SETTINGS, epochs=1)
+        call(session, "train_steps", steps=WARMUP_STEPS)
+        t0 = time.perf_counter()
+        call(session, "train_steps", steps=TIMED_STEPS)
+        steps.append({"wall": time.perf_counter() - t0, "samples": TIMED_STEPS * SETTINGS["batch"]})
+    call(session, "train_start", **SETTINGS, epochs=epochs)
+    t0 = time.perf_counter()
+    p = call(session, "train_steps", steps=10 ** 6)
+    return {"steps": steps, "run": {"samples_per_s": p["samples_per_s"],
+                                    "wall": time.perf_counter() - t0, "seconds": p["seconds"],
+                                    "test_accuracy": p["test_accuracy"],
+                                    "samples": p["samples_seen"]}}
+
+
+def report(name: str, result: dict) -> float:
+    best = max(s["samples"] / s["wall"] for s in result["steps"])
+    run = result["run"]
+    print(f"{name:22s} steps {best:9,.0f} samples/s (best of {len(result['steps'])})   "
+          f"run {run['samples_per_s']:9,.0f} samples/s, {run['seconds']:.2f} s, "
+          f"test accuracy {run['test_accuracy']:.4f}")
+    return best
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not (SITE / "py" / "manifest.json").is_file():
+        print(f"{SITE} is not built: run ./build.sh first.", file=sys.stderr)
+        return 2
+    print(f"Training speed: MLP 784-128-10 sigmoid, softmax CE, batch 128, float32, momentum; "
+          f"MNIST-10k (8000 train / 2000 test); {os.cpu_count()} CPU cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    page = report("page worker (Pyodide)", in_page(args.repeats, args.epochs))
+    cpy = report("CPython (NumPy BLAS)", in_cpython(args.repeats, args.epochs))
+    verdict = "meets" if page >= TARGET else "MISSES"
+    print(f"page / CPython: {page / cpy:.2f}x   target >= {TARGET:,} samples/s in the page: "
+          f"{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

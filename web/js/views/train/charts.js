@@ -1,0 +1,113 @@
+// Line charts with uPlot: loss and accuracy per epoch (train and test, the lab's plot) and
+// k-NN accuracy for k = 1..20 (the lab's other plot). Each chart follows its container's width
+// and the page's light/dark colours.
+
+import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+
+const TRAIN = "#f59e0b";
+const TEST = "#4f46e5";
+const KNN = "#0d8a8a";
+
+function cssVar(name, fallback) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+function axis(label, values) {
+  const text = cssVar("--muted", "#5b6478");
+  const grid = cssVar("--border", "#e2e6ee");
+  return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: 18, font: "12px system-ui", labelFont: "600 12px system-ui" };
+}
+
+/** Percent tick labels with as many decimals as the tick spacing needs (97.5%, 98%). */
+function pct(u, splits) {
+  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) * 100 : 1;
+  const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
+  return splits.map((v) => `${(v * 100).toFixed(digits)}%`);
+}
+
+/** A chart in `host` (an element); `series` [{label, color, dash?}]; returns {set(x, ys), clear()}. */
+function lineChart(host, { xLabel, yLabel, series, percent = false, yRange, points = false }) {
+  const height = 220;
+  const opts = {
+    width: Math.max(240, host.clientWidth),
+    height,
+    legend: { show: true, live: false },
+    cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true } },
+    axes: [axis(xLabel), axis(yLabel, percent ? pct : undefined)],
+    series: [
+      { label: xLabel },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        dash: s.dash,
+        points: { show: points, size: 5, fill: s.color },
+        value: (u, v) => (v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)),
+      })),
+    ],
+  };
+  let data = [[], ...series.map(() => [])];
+  const plot = new uPlot(opts, data, host);
+  const resize = () => {
+    const w = Math.max(240, host.clientWidth);
+    if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height });
+  };
+  new ResizeObserver(resize).observe(host);
+  return {
+    plot,
+    set(x, ys) {
+      data = [x, ...ys];
+      plot.setData(data);
+      host.dataset.points = String(x.length);
+    },
+    clear() {
+      this.set([], series.map(() => []));
+    },
+    resize,
+  };
+}
+
+export function createHistoryCharts(lossHost, accuracyHost) {
+  const loss = lineChart(lossHost, {
+    xLabel: "epoch", yLabel: "loss",
+    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    points: true,
+  });
+  const accuracy = lineChart(accuracyHost, {
+    xLabel: "epoch", yLabel: "accuracy", percent: true,
+    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    points: true,
+  });
+  return {
+    /** history: [{epoch, train_loss, train_accuracy, test_loss, test_accuracy}] */
+    show(history) {
+      const x = history.map((h) => h.epoch);
+      loss.set(x, [history.map((h) => h.train_loss), history.map((h) => h.test_loss)]);
+      accuracy.set(x, [history.map((h) => h.train_accuracy), history.map((h) => h.test_accuracy)]);
+    },
+    clear() {
+      loss.clear();
+      accuracy.clear();
+    },
+    resize() {
+      loss.resize();
+      accuracy.resize();
+    },
+  };
+}
+
+export function createKnnChart(host) {
+  const chart = lineChart(host, {
+    xLabel: "k (neighbours)", yLabel: "test accuracy", percent: true,
+    series: [{ label: "k-NN", color: KNN }],
+    points: true,
+  });
+  return {
+    show(curve) {
+      chart.set(curve.k, [curve.accuracy]);
+    },
+    clear: () => chart.clear(),
+    resize: () => chart.resize(),
+  };
+}

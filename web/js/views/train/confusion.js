@@ -1,0 +1,61 @@
+// The confusion matrix (rows: true class, columns: predicted class) as a table whose cells are
+// shaded by their share of the row, and the gallery of misclassified test images, most
+// confidently wrong first.
+
+import { el, drawGray, percent } from "../../ui.js";
+
+export function renderConfusion(host, { confusion, classes }) {
+  const n = classes.length;
+  const short = (name) => (name.length > 8 ? `${name.slice(0, 7)}…` : name);
+  const head = el("tr", {}, [
+    el("th", { class: "cm-corner", scope: "col" }, [el("span", { text: "true ↓ / predicted →" })]),
+    ...classes.map((c) => el("th", { scope: "col", title: c, text: short(c) })),
+  ]);
+  const rows = confusion.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    return el("tr", {}, [
+      el("th", { scope: "row", title: classes[i], text: short(classes[i]) }),
+      ...row.map((count, j) => {
+        const share = count / total;
+        const kind = i === j ? "hit" : count ? "miss" : "zero";
+        const alpha = kind === "hit" ? 0.12 + 0.88 * share : kind === "miss" ? 0.14 + 0.86 * Math.min(1, share * 5) : 0;
+        const style = kind === "zero" ? {} : { background: kind === "hit" ? `rgb(79 70 229 / ${alpha.toFixed(3)})` : `rgb(220 38 38 / ${alpha.toFixed(3)})`, color: alpha > 0.55 ? "#fff" : "" };
+        return el("td", {
+          class: `cm-${kind}`,
+          style,
+          title: `${count} test images of ${classes[i]} predicted as ${classes[j]} (${percent(share)} of that row)`,
+          dataset: { count: String(count) },
+          text: String(count),
+        });
+      }),
+    ]);
+  });
+  const table = el("table", { class: `confusion${n > 6 ? " is-dense" : ""}`, id: "confusion-matrix", "aria-label": "Confusion matrix: rows are the true classes, columns the predicted classes" }, [
+    el("thead", {}, [head]),
+    el("tbody", {}, rows),
+  ]);
+  host.replaceChildren(el("div", { class: "cm-scroll" }, [table]));
+}
+
+export function renderMisclassified(host, { misclassified, classes, n_misclassified: total, n_test: nTest }) {
+  if (!misclassified.length) {
+    host.replaceChildren(el("p", { class: "muted", text: total === 0 ? `No mistakes on the ${nTest} test images.` : "" }));
+    return;
+  }
+  const items = misclassified.map((m) => {
+    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `A ${classes[m.true]} taken for a ${classes[m.pred]}` });
+    drawGray(canvas, m.pixels);
+    return el("li", { class: "miss-item", dataset: { true: String(m.true), pred: String(m.pred) } }, [
+      canvas,
+      el("span", { class: "miss-label" }, [
+        el("b", { text: classes[m.pred] }),
+        el("span", { class: "miss-true", text: ` was ${classes[m.true]}` }),
+      ]),
+      el("span", { class: "miss-conf", text: percent(m.confidence) }),
+    ]);
+  });
+  host.replaceChildren(
+    el("p", { class: "muted miss-note", text: `${total} of ${nTest} test images are misclassified; the ${misclassified.length} the network was surest about:` }),
+    el("ol", { class: "miss-gallery", id: "misclassified" }, items),
+  );
+}

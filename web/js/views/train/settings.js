@@ -1,0 +1,123 @@
+// The settings form: dataset picker and model settings, bound to the page's state object (and
+// so to the URL hash). A value the schema refuses is not applied: the field is marked invalid
+// and says why, showing the value ("Epochs must be 1–1000. Got 0.").
+
+import { el } from "../../ui.js";
+import { SCHEMA, parseValue } from "../../state.js";
+import { DATASETS, POINT_SETS } from "./presets.js";
+
+const LABELS = {
+  sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
+  softmax_cross_entropy: "softmax + cross-entropy", mse: "sigmoid + mean squared error (the lab)",
+  binary_cross_entropy: "sigmoid + binary cross-entropy (2 classes)",
+  sgd: "SGD", momentum: "SGD with momentum", adam: "Adam",
+};
+
+const FIELDS = {
+  hidden: { label: "Hidden layers", hint: "sizes, comma-separated: 128 or 16,16 (empty: no hidden layer)", type: "text", inputmode: "numeric" },
+  activation: { label: "Activation", type: "select" },
+  loss: { label: "Output and loss", type: "select" },
+  optimizer: { label: "Optimizer", type: "select" },
+  lr: { label: "Learning rate", type: "number", step: "any" },
+  batch: { label: "Batch size", type: "number", step: "1" },
+  epochs: { label: "Epochs", type: "number", step: "1" },
+  seed: { label: "Seed", hint: "split, initial weights, shuffling", type: "number", step: "1" },
+  k: { label: "k (neighbours)", type: "number", step: "1" },
+  deskew: { label: "Deskew digits", type: "checkbox" },
+  noise: { label: "Noise", type: "range", step: "0.05" },
+};
+
+const NICE = { hidden: "Hidden layers", lr: "The learning rate", batch: "The batch size", epochs: "Epochs", seed: "The seed", k: "k", noise: "Noise" };
+
+function refusal(key, raw, error) {
+  const spec = SCHEMA[key];
+  const what = NICE[key] || key;
+  if (spec.type === "int" || spec.type === "number") return `${what} must be ${spec.min}–${spec.max}. Got "${raw}".`;
+  return `${what}: ${error}. Got "${raw}".`;
+}
+
+export function createSettings(ctx, { onPickDataset }) {
+  const inputs = {};
+  const errors = {};
+
+  // ---- dataset picker (radio chips) ----
+  const chips = DATASETS.map((d) => {
+    const input = el("input", { type: "radio", name: "train-dataset", value: d.value, id: `train-dataset-${d.value}`, class: "visually-hidden" });
+    input.addEventListener("change", () => input.checked && onPickDataset(d.value));
+    return el("label", { class: "chip", for: input.id, dataset: { kind: POINT_SETS.includes(d.value) ? "points" : "images" } }, [
+      input,
+      el("span", { class: "chip-label", text: d.label }),
+      el("span", { class: "chip-detail", text: d.detail }),
+    ]);
+  });
+  const picker = el("fieldset", { class: "dataset-picker", id: "train-dataset" }, [el("legend", { class: "visually-hidden", text: "Dataset" }), ...chips]);
+
+  // ---- fields ----
+  function field(key) {
+    const f = FIELDS[key];
+    const spec = SCHEMA[key];
+    const id = `train-${key}`;
+    let input;
+    if (f.type === "select") {
+      input = el("select", { id }, spec.values.map((v) => el("option", { value: v, text: LABELS[v] || v })));
+    } else if (f.type === "checkbox") {
+      input = el("input", { id, type: "checkbox" });
+    } else if (f.type === "range") {
+      input = el("input", { id, type: "range", min: String(spec.min), max: String(spec.max), step: f.step });
+    } else {
+      input = el("input", { id, type: f.type, inputmode: f.inputmode || (f.step === "1" ? "numeric" : "decimal"), step: f.step, min: spec.min !== undefined ? String(spec.min) : null, max: spec.max !== undefined ? String(spec.max) : null, autocomplete: "off", spellcheck: "false" });
+    }
+    inputs[key] = input;
+    const error = el("span", { class: "field-error", id: `${id}-error`, "aria-live": "polite" });
+    errors[key] = error;
+    const value = f.type === "range" ? el("output", { class: "field-value", for: id, id: `${id}-value` }) : null;
+    const apply = () => {
+      const raw = f.type === "checkbox" ? (input.checked ? "1" : "0") : input.value;
+      const { value: parsed, error: problem } = parseValue(spec, raw);
+      if (problem) {
+        error.textContent = refusal(key, raw, problem);
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", error.id);
+        return;
+      }
+      error.textContent = "";
+      input.removeAttribute("aria-invalid");
+      ctx.update({ [key]: parsed });
+    };
+    input.addEventListener(f.type === "range" ? "input" : "change", apply);
+    if (f.type === "checkbox") {
+      return el("label", { class: `field field-check field-${key}`, for: id }, [input, el("span", { class: "field-label", text: f.label }), error]);
+    }
+    return el("div", { class: `field field-${key}` }, [
+      el("label", { class: "field-label", for: id }, [f.label, value]),
+      input,
+      f.hint ? el("span", { class: "field-hint", text: f.hint }) : null,
+      error,
+    ]);
+  }
+
+  const noise = field("noise");
+  const modelFields = el("div", { class: "fields" }, ["hidden", "activation", "loss", "optimizer", "lr", "batch", "epochs", "seed"].map(field));
+  const knnFields = el("div", { class: "fields fields-knn" }, [field("k"), field("deskew")]);
+
+  function show(s) {
+    for (const chip of chips) {
+      const input = chip.querySelector("input");
+      input.checked = input.value === s.dataset;
+      chip.classList.toggle("is-selected", input.checked);
+    }
+    for (const [key, input] of Object.entries(inputs)) {
+      if (input.getAttribute("aria-invalid") === "true" && document.activeElement === input) continue;
+      if (input.type === "checkbox") input.checked = Boolean(s[key]);
+      else if (String(input.value) !== String(s[key])) input.value = String(s[key]);
+      errors[key].textContent = "";
+      input.removeAttribute("aria-invalid");
+    }
+    const out = document.getElementById("train-noise-value");
+    if (out) out.textContent = Number(s.noise).toFixed(2);
+    noise.hidden = !POINT_SETS.includes(s.dataset) || s.dataset === "at_risk";
+    inputs.deskew.closest(".field").hidden = POINT_SETS.includes(s.dataset);
+  }
+
+  return { picker, noise, modelFields, knnFields, show, inputs };
+}

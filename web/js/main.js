@@ -7,6 +7,7 @@ import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./sta
 import { alert, withoutTraceback } from "./ui.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
+import * as models from "./views/models.js";
 
 const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading continues)
 
@@ -149,6 +150,7 @@ async function onCrash({ message, ready }) {
   status.text.textContent = "Restarting Python…";
   try {
     await ready;
+    await ctx.afterRestart?.(); // views/models.js loads the kept model back into the new worker
     status.text.textContent = "Python restarted. Trained models were reloaded; a model trained in this tab must be trained again.";
   } catch (error) {
     setPhase("error");
@@ -222,6 +224,7 @@ function start() {
   showTab(state.tab);
   draw.init(ctx);
   upload.init(ctx);
+  models.init(ctx);
   boot();
   loadOptionalView("train", "./views/train.js");
   loadOptionalView("stepper", "./views/stepper.js");

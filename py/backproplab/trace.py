@@ -204,10 +204,13 @@ def _pick_entries(g: np.ndarray, max_checked: int) -> np.ndarray | None:
     """Flat indices to check (None: all): half the largest |g|, half seeded random others."""
     if g.size <= max_checked:
         return None
-    top = np.argsort(-np.abs(g).ravel(), kind="stable")[: max_checked // 2]
-    rest = np.setdiff1d(np.arange(g.size), top)
+    a = np.abs(g).ravel()
+    half = max_checked // 2
+    top = np.argpartition(-a, half - 1)[:half]
+    rest = np.ones(a.size, dtype=bool)
+    rest[top] = False
     rng = np.random.default_rng(0)
-    others = rng.choice(rest, size=max_checked - len(top), replace=False)
+    others = rng.choice(np.flatnonzero(rest), size=max_checked - half, replace=False)
     return np.sort(np.concatenate([top, others]))
 
 

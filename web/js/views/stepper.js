@@ -112,6 +112,7 @@ export async function init(ctx) {
   let labelTouched = false; // the student picked the target of their drawing
   let stale = true; // the shown steps do not match the state (reload when visible)
   const modes = new Map();
+  const allTiles = new Set(); // steps whose every image tile the student asked to see
 
   function fillSelect(select, values, labels, chosen) {
     select.replaceChildren(...values.map((v, i) => el("option", { value: String(v), text: labels ? labels[i] : String(v), selected: String(v) === String(chosen) })));
@@ -310,7 +311,11 @@ export async function init(ctx) {
     current = Math.max(0, Math.min(result.steps.length - 1, i));
     const step = result.steps[current];
     renderCard(card, step, {
-      katex, index: current, total: result.steps.length, modes,
+      katex, index: current, total: result.steps.length, modes, allTiles,
+      onAllTiles: (name) => {
+        allTiles.add(name);
+        go(current);
+      },
       onMode: (name, mode) => {
         modes.set(name, mode);
         go(current);

@@ -79,7 +79,13 @@ function renderValues(step, ctx) {
   const m = decode(step.value);
   const estimate = step.check && step.check.indices === null ? decode(step.check.estimate) : null;
   const want = ctx.modes.get(step.name) || "auto";
-  const { node, mode, modes } = renderArray(m, { imageAxis: step.image_axis, estimate, mode: want });
+  const perUnit = /W\d/.test(step.name); // W1 and dC/dW1: one image per hidden unit
+  const { node, mode, modes } = renderArray(m, {
+    imageAxis: step.image_axis, estimate, mode: want,
+    tileCaption: (t) => `${perUnit ? "unit" : "sample"} ${t}`,
+    allTiles: ctx.allTiles.has(step.name),
+    onAllTiles: () => ctx.onAllTiles(step.name),
+  });
   section.dataset.mode = mode;
   const switcher = modes.length > 1
     ? el("div", { class: "stepper-modes", role: "group", "aria-label": "Show values as" },

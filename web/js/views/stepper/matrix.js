@@ -10,6 +10,7 @@ import { el } from "../../ui.js";
 const TABLE_MAX_CELLS = 160;
 const TABLE_MAX_COLS = 16;
 const IMAGE_SIDE = 28;
+const TILES_FIRST = 48; // more images than this wait for "Show all"
 
 /** A uniform view of an encoded array: {rows, cols, data (row-major), min, max, maxAbs}. */
 export function decode(value) {
@@ -186,7 +187,9 @@ function renderTiles(m, opts, tip) {
   const gray = m.min >= 0;
   const isDark = dark();
   const tiles = [];
-  for (let t = 0; t < count; t++) {
+  const caption = opts.tileCaption || ((t) => `${byColumn ? "column" : "row"} ${t}`);
+  const shown = opts.allTiles ? count : Math.min(count, TILES_FIRST);
+  for (let t = 0; t < shown; t++) {
     const canvas = el("canvas", { class: "stepper-tile", width: IMAGE_SIDE, height: IMAGE_SIDE, role: "img", "aria-label": `${byColumn ? "Column" : "Row"} ${t} as a 28 by 28 image` });
     const gfx = canvas.getContext("2d");
     const img = gfx.createImageData(IMAGE_SIDE, IMAGE_SIDE);
@@ -200,7 +203,7 @@ function renderTiles(m, opts, tip) {
       img.data[4 * p + 3] = 255;
     }
     gfx.putImageData(img, 0, 0);
-    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: `${byColumn ? "col" : "row"} ${t}` })]);
+    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(t) })]);
     const locate = (event) => {
       const box = canvas.getBoundingClientRect();
       const x = Math.floor(((event.clientX - box.left) / box.width) * IMAGE_SIDE);
@@ -215,8 +218,11 @@ function renderTiles(m, opts, tip) {
     canvas.addEventListener("pointerleave", () => (tip.hidden = true));
     tiles.push(figure);
   }
-  const grid = el("div", { class: `stepper-tiles${count === 1 ? " is-single" : ""}` }, tiles);
-  return el("div", { class: "stepper-tiles-wrap" }, [grid, legend(m, gray)]);
+  const grid = el("div", { class: `stepper-tiles${count === 1 ? " is-single" : ""}${count > 24 ? " is-many" : ""}` }, tiles);
+  const more = shown < count && opts.onAllTiles
+    ? el("button", { type: "button", class: "button button-small stepper-more", text: `Show all ${count}`, onclick: opts.onAllTiles })
+    : null;
+  return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray)]);
 }
 
 function legend(m, gray = false) {

@@ -109,6 +109,7 @@ export async function init(ctx) {
   let playing = null;
   let seq = 0;
   let sourceChoice = "data"; // data | pad | drawtab
+  let trainedTakesImages = true; // the trained network reads 28×28 images (not 2-D points)
   let labelTouched = false; // the student picked the target of their drawing
   let stale = true; // the shown steps do not match the state (reload when visible)
   const modes = new Map();
@@ -127,7 +128,7 @@ export async function init(ctx) {
     root.dataset.net = net;
     root.dataset.notation = ctx.state.notation;
     const parsed = parseSample(ctx.state.sample) || { source: "data", index: 0, batch: net === "seed" ? 10 : 1 };
-    const imageNet = net !== "seed";
+    const imageNet = net === "lab" || (net === "trained" && trainedTakesImages);
     const sources = imageNet ? ["data", "pad", "drawtab"] : ["data"];
     const labels = imageNet ? [SOURCE_LABEL[net], "Draw here", "The Draw tab's digit"] : [SOURCE_LABEL[net]];
     if (parsed.source === "data" || !imageNet) sourceChoice = "data";
@@ -256,6 +257,11 @@ export async function init(ctx) {
   function show(reply) {
     const keep = result?.steps[current]?.name;
     result = reply;
+    if (reply.net.name === "trained") {
+      const before = trainedTakesImages;
+      trainedTakesImages = reply.net.layer_sizes[0] === 784;
+      if (before !== trainedTakesImages) syncControls();
+    }
     const names = reply.steps.map((s) => s.name);
     current = keep && names.includes(keep) ? names.indexOf(keep) : Math.min(current, names.length - 1);
     netNote.textContent = `${reply.net.description} η = ${reply.learning_rate}.`;

@@ -9,6 +9,7 @@ import { el } from "../../ui.js";
 
 const TABLE_MAX_CELLS = 160;
 const TABLE_MAX_COLS = 16;
+const TABLE_ON_REQUEST = 2560; // larger arrays offer a number table too, not by default
 const IMAGE_SIDE = 28;
 const TILES_FIRST = 48; // more images than this wait for "Show all"
 
@@ -97,6 +98,7 @@ export function renderArray(m, opts = {}) {
   }
   if (small) modes.push("table");
   modes.push("heat");
+  if (!small && m.rows * m.cols <= TABLE_ON_REQUEST) modes.push("table"); // exact numbers, scrolling
   const mode = modes.includes(opts.mode) ? opts.mode : modes[0];
   const tip = el("div", { class: "stepper-tip", role: "status", "aria-live": "polite", hidden: true });
   let body;
@@ -161,10 +163,14 @@ function renderHeat(m, opts, tip) {
     img.data[4 * k + 3] = 255;
   }
   gfx.putImageData(img, 0, 0);
-  // keep cells square-ish but bounded: wide arrays fill the width, tall ones are capped
+  // wide arrays fill the width with square cells; tall ones get bounded, taller-than-wide cells
   const aspect = m.rows / m.cols;
-  canvas.style.aspectRatio = `${m.cols} / ${m.rows}`;
-  if (aspect > 1.2) canvas.style.maxWidth = `min(100%, ${Math.max(120, Math.round(420 / aspect))}px)`;
+  if (aspect > 1.2) {
+    canvas.style.width = `${Math.min(640, Math.max(48, m.cols * 14))}px`;
+    canvas.style.height = `${Math.min(560, Math.max(120, m.rows * 4))}px`;
+  } else {
+    canvas.style.aspectRatio = `${m.cols} / ${m.rows}`;
+  }
   const wrap = el("div", { class: "stepper-heat-wrap" }, [canvas, legend(m)]);
   const locate = (event) => {
     const box = canvas.getBoundingClientRect();

@@ -90,6 +90,9 @@ vendor_libs() {
 }
 
 build_site() {
+  mkdir -p .cache
+  exec 9>.cache/build.lock
+  flock 9  # one build at a time in this checkout
   ensure_venv
   ensure_node_modules
   rm -rf "$SITE"
@@ -104,6 +107,7 @@ build_site() {
   rm -f dist/backprop-lab-offline.zip
   (cd dist && "$PY" -m zipfile -c backprop-lab-offline.zip site/)
   log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"
+  flock -u 9
 }
 
 cmd="${1:-build}"

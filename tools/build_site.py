@@ -242,15 +242,21 @@ def cmd_models(args: argparse.Namespace) -> None:
     key = source_hash(data)
     cached = CACHE / "models" / key
     if not (cached / "index.json").exists():
-        tmp = CACHE / "models-training"
+        tmp = CACHE / f"models-training-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         print("build: training default models (cached in .cache/models/ by source+data hash)")
         index = train_default_models(data, tmp)
         (tmp / "index.json").write_text(json.dumps(index, indent=1) + "\n")
-        shutil.rmtree(cached.parent, ignore_errors=True)  # one cached set is enough
-        cached.parent.mkdir(parents=True)
-        tmp.rename(cached)
+        for old in (CACHE / "models").glob("*"):  # one cached set is enough
+            if old.name != key:
+                shutil.rmtree(old, ignore_errors=True)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        if (cached / "index.json").exists():  # a concurrent build got there first
+            shutil.rmtree(tmp)
+        else:
+            shutil.rmtree(cached, ignore_errors=True)
+            tmp.rename(cached)
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(cached, out)
     print(f"build: models -> {out.relative_to(ROOT)}: {', '.join(sorted(os.listdir(out)))}")

@@ -15,6 +15,8 @@ const DEFAULTS = {
   callTimeoutMs: 30000,  // a call without reply by then means the worker hangs: restart it
 };
 
+const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
+
 function namedError(name, message) {
   const error = new Error(message);
   error.name = name;
@@ -60,7 +62,7 @@ export function createClient({
       const timer = setTimeout(() => {
         if (worker === w) stopWorker();
         reject(namedError("BootTimeout",
-          `Python did not start within ${Math.round(bootTimeoutMs / 1000)} s.`));
+          `Python did not start within ${seconds(bootTimeoutMs)}.`));
       }, bootTimeoutMs);
 
       w.onmessage = (event) => {
@@ -144,7 +146,7 @@ export function createClient({
       const w = worker;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(namedError("TimeoutError", `Python did not answer '${type}' within ${Math.round(timeoutMs / 1000)} s.`));
+        reject(namedError("TimeoutError", `Python did not answer '${type}' within ${seconds(timeoutMs)}.`));
         died(w, `Python did not answer '${type}' in time; restarted it.`);
       }, timeoutMs);
       pending.set(id, { resolve, reject, timer });

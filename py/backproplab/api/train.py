@@ -488,7 +488,8 @@ def knn_curve(session: Session, request: dict) -> dict:
     ks = sorted(acc)
     best = max(ks, key=lambda k: (acc[k], -k))
     return {"k": ks, "accuracy": [acc[k] for k in ks], "best_k": best, "k_chosen": run.k,
-            "accuracy_chosen": acc.get(run.k), "deskew": run.deskew,
+            "accuracy_chosen": acc.get(run.k),
+            "deskew": run.deskew and run.data.kind == "images",
             "seconds": time.perf_counter() - t0}
 
 

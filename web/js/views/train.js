@@ -132,8 +132,8 @@ export async function init(ctx) {
   const chartsCard = el("article", { class: "card train-charts", id: "train-charts-card" }, [
     el("header", { class: "card-header" }, [el("h3", { class: "card-title", text: "Learning curves" }), el("p", { class: "card-sub", text: "Loss and accuracy per epoch, on the training set (averaged over the epoch's batches) and on the test set." })]),
     el("div", { class: "charts-grid" }, [
-      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Loss" }), lossHost]),
-      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Accuracy" }), accHost]),
+      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Loss" }), lossHost, el("p", { class: "placeholder chart-empty", text: "The loss per epoch appears here once the first epoch is done." })]),
+      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Accuracy" }), accHost, el("p", { class: "placeholder chart-empty", text: "The accuracy per epoch appears here too." })]),
     ]),
   ]);
   const evalCard = el("article", { class: "card train-eval", id: "train-eval-card" }, [
@@ -146,6 +146,7 @@ export async function init(ctx) {
       knnButton,
     ]),
     knnHost,
+    el("p", { class: "placeholder chart-empty", text: "Test accuracy for each k from 1 to 20, from one distance computation." }),
     knnNote,
   ]);
   section.append(el("div", { class: "train-layout" }, [
@@ -180,7 +181,7 @@ export async function init(ctx) {
     const running = next === "running";
     playButton.hidden = running;
     pauseButton.hidden = !running;
-    playButton.querySelector("span:last-child").textContent = next === "paused" ? "Resume" : next === "done" ? "Train again" : "Play";
+    playButton.querySelector("span:last-child").textContent = next === "paused" ? "Resume" : next === "done" ? "Restart" : "Play";
     playButton.disabled = !ready;
     stepButton.disabled = !ready || running || next === "done";
     resetButton.disabled = !ready;
@@ -321,7 +322,7 @@ export async function init(ctx) {
       knnChart.show(curve);
       knnDone = true;
       const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";
-      knnNote.textContent = `Best: k = ${curve.best_k} with ${percent(curve.accuracy[curve.best_k - 1])} on the test set${curve.deskew ? " (deskewed digits)" : ""}.${chosen} Took ${curve.seconds.toFixed(1)} s.`;
+      knnNote.textContent = `Best: k = ${curve.best_k} with ${percent(curve.accuracy[curve.best_k - 1])} on the test set${curve.deskew ? " (deskewed images)" : ""}.${chosen} Took ${curve.seconds.toFixed(1)} s.`;
     } catch (error) {
       if (gen === generation) {
         knnNote.textContent = error.message;

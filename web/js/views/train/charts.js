@@ -25,16 +25,27 @@ function pct(u, splits) {
   return splits.map((v) => `${(v * 100).toFixed(digits)}%`);
 }
 
+/** y range for accuracies: the data with a margin, inside 0..1, at least 2 points tall. */
+function accuracyRange(u, min, max) {
+  if (min == null || max == null) return [0, 1];
+  const pad = Math.max(0.005, (max - min) * 0.1);
+  let hi = Math.min(1, max + pad);
+  let lo = Math.max(0, min - pad);
+  if (hi - lo < 0.02) lo = Math.max(0, hi - 0.02);
+  if (hi - lo < 0.02) hi = Math.min(1, lo + 0.02);
+  return [lo, hi];
+}
+
 /** A chart in `host` (an element); `series` [{label, color, dash?}]; returns {set(x, ys), clear()}. */
-function lineChart(host, { xLabel, yLabel, series, percent = false, yRange, points = false }) {
+function lineChart(host, { xLabel, yLabel, series, percent = false, points = false }) {
   const height = 220;
   const opts = {
     width: Math.max(240, host.clientWidth),
     height,
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
-    scales: { x: { time: false }, y: yRange ? { range: yRange } : { auto: true } },
-    axes: [axis(xLabel), axis(yLabel, percent ? pct : undefined)],
+    scales: { x: { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
+    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : undefined)],
     series: [
       { label: xLabel },
       ...series.map((s) => ({

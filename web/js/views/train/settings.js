@@ -8,8 +8,8 @@ import { DATASETS, POINT_SETS } from "./presets.js";
 
 const LABELS = {
   sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
-  softmax_cross_entropy: "softmax + cross-entropy", mse: "sigmoid + mean squared error (the lab)",
-  binary_cross_entropy: "sigmoid + binary cross-entropy (2 classes)",
+  softmax_cross_entropy: "softmax + cross-entropy", mse: "sigmoid + squared error (the lab)",
+  binary_cross_entropy: "sigmoid + binary cross-entropy",
   sgd: "SGD", momentum: "SGD with momentum", adam: "Adam",
 };
 

@@ -419,6 +419,10 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
                 dZf += rf" = \frac{{1}}{{{Nsym}}} \left({nt.A(L)} - Y\right)"
                 why += " " + model.loss_fn.why
             elif l == L and loss == "mse":
+                A = nt.A(L)
+                if model.activation_of(L).name == "sigmoid":
+                    dZf += (rf" = \frac{{2}}{{{Nsym}\,{nt.n_out()}}} \left({A} - Y\right) {had} "
+                            rf"{A} {had} (1 - {A})")
                 why += " " + model.loss_fn.why
         Zs64 = fwd64.Z[l].copy()
         add(_step(f"dC/dZ{l}", "backward", l, f"Error at the weighted sums, layer {l}", dZf, why,

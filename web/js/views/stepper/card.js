@@ -21,6 +21,13 @@ export function shortName(name) {
   return name.replace(/^d(\w+)\/d(\w+)$/, "∂$1/∂$2");
 }
 
+/** A formula with two or more top-level " = " as a derivation, one equals sign per line. */
+function chain(tex) {
+  const parts = tex.split(" = ");
+  if (parts.length < 3 || tex.includes(String.raw`\quad`)) return tex;
+  return String.raw`\begin{aligned}` + parts[0] + parts.slice(1).map((p, i) => `${i ? String.raw` \\ ` : " "}&= ${p}`).join("") + String.raw`\end{aligned}`;
+}
+
 function shapeTex(entry) {
   const s = entry.shape;
   const space = s.length === 0 ? String.raw`\mathbb{R}` : String.raw`\mathbb{R}^{${s.join(String.raw`\times`)}}`;
@@ -47,7 +54,7 @@ export function renderCard(card, step, ctx) {
   ]);
 
   const formula = el("div", { class: "stepper-formula", "aria-label": `Formula: ${step.formula}` });
-  typeset(katex, formula, step.formula);
+  typeset(katex, formula, chain(step.formula));
 
   const explain = el("p", { class: "stepper-explain" });
   typesetText(katex, explain, step.explanation);

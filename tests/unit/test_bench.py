@@ -51,10 +51,11 @@ def test_bench_quick_runs_from_both_command_lines(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "MLP train, 2 epochs" in out and "k-NN predict, k=1" in out
     assert cli.main(["bench", "--quick", "--data", data, "--epochs", "1",
-                     "--sklearn-dtype", "float64", "--threads", "1", "--repeat", "2"]) == 0
+                     "--sklearn-dtype", "float64", "--threads", "1", "--repeat", "2",
+                     "--clock", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "MLP train, 1 epochs" in out and "sklearn: float64" in out
-    assert "fastest of 2 alternating run(s) each; BLAS/OpenMP threads: 1" in out
+    assert "cpu clock, fastest of 2 alternating run(s) each; BLAS/OpenMP threads: 1" in out
 
 
 def test_bench_without_scikit_learn_says_which_extra_to_install(monkeypatch, tmp_path):

@@ -181,12 +181,14 @@ export async function init(ctx) {
     const pixels = readDrawTab();
     const note = document.getElementById("stepper-draw-tab-note");
     if (!pixels) {
+      drawTabBox.hidden = false;
       drawGray(fromDraw, new Uint8Array(784));
       note.textContent = "Nothing drawn in the Draw tab yet: draw a digit there, or draw here instead.";
       return null;
     }
     drawGray(fromDraw, pixels);
-    note.textContent = "The 28×28 digit the Draw tab's models saw.";
+    note.textContent = ""; // the sample strip shows it
+    drawTabBox.hidden = true;
     return { pixels };
   }
 

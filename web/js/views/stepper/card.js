@@ -116,7 +116,9 @@ function renderCheck(step, ctx) {
   const state = checkState(step);
   const panel = el("section", { class: `stepper-check is-${state}`, dataset: { check: state }, "aria-label": "Gradient check" });
   if (state === "none") {
-    const text = step.phase === "update"
+    const text = step.name === "C after"
+      ? "The cost after one step, next to its first-order prediction: a check of the whole gradient at once (they agree when η is small)."
+      : step.phase === "update"
       ? "An update step: the parameters after one plain gradient-descent step. Nothing to check here: its gradient was checked above."
       : "A forward step: this is what the network computes, so there is no derivative to check.";
     panel.append(el("span", { class: "stepper-badge is-none", text: "No check" }), el("p", { text }));

@@ -258,7 +258,9 @@ def _trained(session, request, kind, start, n):
         idx = _rows(kind, start, n, len(data.y_train), "training sample")
         X, y = data.net_input(data.X_train[idx]), data.y_train[idx]
         extra = {"images": data.X_train[idx].tobytes()} if data.kind == "images" else \
-            {"points": data.X_train[idx].tolist()}
+            {"points": data.X_train[idx].tolist(),
+             "feature_names": list(datasets.AT_RISK_FEATURES) if s["dataset"] == "at_risk"
+             else ["x", "y"]}
         desc = (f"training sample #{start} ({classes[int(y[0])]})" if n == 1 else
                 f"training samples #{start}–#{start + n - 1}")
         return model, info, rate, X, y, {"description": desc, "class_names": classes, **extra}

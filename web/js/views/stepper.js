@@ -11,6 +11,7 @@ import { el, debounce, drawGray } from "../ui.js";
 import { loadKatex } from "./stepper/tex.js";
 import { renderCard, checkState, shortName } from "./stepper/card.js";
 import { createPad } from "./stepper/pad.js";
+import { fmt } from "./stepper/matrix.js";
 
 const PLAY_MS = 2400;
 const NETS = {
@@ -288,7 +289,7 @@ export async function init(ctx) {
     } else if (sample.points) {
       const table = el("table", { class: "stepper-people" }, [
         el("thead", {}, [el("tr", {}, [el("th", { text: "#" }), ...(sample.feature_names || []).map((f) => el("th", { text: f.replace("_", " ") })), el("th", { text: "Y" })])]),
-        el("tbody", {}, sample.points.map((p, k) => el("tr", {}, [el("td", { text: String(k) }), ...p.map((v) => el("td", { text: String(v) })), el("td", { text: String(sample.labels[k]), title: names[sample.labels[k]] })]))),
+        el("tbody", {}, sample.points.map((p, k) => el("tr", {}, [el("td", { text: String(k) }), ...p.map((v) => el("td", { text: Number.isInteger(v) ? String(v) : fmt(v) })), el("td", { text: String(sample.labels[k]), title: names[sample.labels[k]] })]))),
       ]);
       items.push(table);
     }

@@ -81,4 +81,6 @@ def test_an_invalid_link_setting_is_ignored_with_a_notice(page, base_url):
     assert page.is_visible("#view-draw")
     alerts = page.locator("[role=alert]").inner_text()
     assert 'tab="nonsense"' in alerts and 'lr="-3"' in alerts
-    assert page.evaluate("location.hash") == "#k=5"  # the valid part is kept
+    params = page.evaluate("Object.fromEntries(new URLSearchParams(location.hash.slice(1)))")
+    assert params.get("k") == "5"  # the valid part is kept
+    assert "tab" not in params and "lr" not in params  # the invalid parts are dropped

@@ -105,7 +105,7 @@ export function parseHash(hash) {
 /** The hash for `values`: only keys whose value differs from the default. */
 export function toHash(values) {
   const parts = [];
-  const put = (key, raw) => parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(raw).replace(/%2C/g, ",")}`);
+  const put = (key, raw) => parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(raw).replace(/%2C/g, ",").replace(/%3A/g, ":")}`);
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (key in values && values[key] !== spec.default) {
       put(key, spec.type === "bool" ? (values[key] ? "1" : "0") : String(values[key]));

@@ -84,3 +84,23 @@ def test_an_invalid_link_setting_is_ignored_with_a_notice(page, base_url):
     params = page.evaluate("Object.fromEntries(new URLSearchParams(location.hash.slice(1)))")
     assert params.get("k") == "5"  # the valid part is kept
     assert "tab" not in params and "lr" not in params  # the invalid parts are dropped
+
+
+def test_retry_after_a_failed_start_reaches_ready_and_predicts_what_was_drawn(watched_page, base_url):
+    page, watch = watched_page
+    broken = lambda route: route.fulfill(status=200, body=b"not an npz file",  # noqa: E731
+                                         content_type="application/octet-stream")
+    page.route("**/data/mnist-10k.npz", broken)
+    page.goto(base_url)
+    draw_strokes(page, DIGIT_STROKES["1"])
+    page.wait_for_selector("body[data-phase=error]", state="attached", timeout=60_000)
+    assert page.get_attribute("#load-stages [data-state=failed]", "data-stage") == "models"
+    assert "Python could not start" in page.inner_text("[role=alert]")
+    assert "Traceback" not in page.inner_text("[role=alert]")
+    page.unroute("**/data/mnist-10k.npz", broken)
+    page.click("#load-retry")
+    wait_ready(page)
+    assert page.is_hidden("#load-retry")
+    assert "Python could not start" not in page.inner_text("#alerts")  # the old failure is gone
+    assert wait_prediction(page)["mlp"] == "1"  # the drawing was kept and is predicted now
+    assert watch.page_errors == [] and watch.foreign_requests == []

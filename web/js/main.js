@@ -81,8 +81,10 @@ function onStatus(event) {
 
 let client = null;
 let readyResolve;
-let readyPromise = new Promise((r) => (readyResolve = r));
+// resolves once, at the first successful boot; a failed boot leaves it pending for Retry
+const readyPromise = new Promise((r) => (readyResolve = r));
 let softTimer = null;
+let closeBootAlert = () => {};
 let bootGeneration = 0;
 
 /** What views get: calls always go to the current worker client. */
@@ -130,6 +132,7 @@ async function boot() {
     showStage(STAGES.length, `Ready in ${seconds} s: Python and NumPy run in this page, nothing leaves your computer.`);
     status.bar.value = 100;
     setPhase("ready");
+    closeBootAlert(); // a failure before Retry is history now
     readyResolve(clientProxy);
   } catch (error) {
     if (generation !== bootGeneration) return;
@@ -140,7 +143,7 @@ async function boot() {
     const failed = status.stages.querySelector('[data-state="active"]');
     if (failed) failed.dataset.state = "failed";
     status.retry.hidden = false;
-    alert(`Python could not start: ${reason}. Check your connection and press Retry.`);
+    closeBootAlert = alert(`Python could not start: ${reason}. Check your connection and press Retry.`);
   }
 }
 
@@ -161,7 +164,6 @@ async function onCrash({ message, ready }) {
 
 status.retry.addEventListener("click", () => {
   if (body.dataset.phase === "ready") return;
-  if (body.dataset.phase === "error") readyPromise = new Promise((r) => (readyResolve = r));
   boot();
 });
 

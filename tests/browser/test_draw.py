@@ -38,6 +38,23 @@ def draw_strokes(page, strokes, steps_per_segment: int = 6) -> None:
         page.mouse.up()
 
 
+def touch_strokes(page, strokes, steps_per_segment: int = 6) -> None:
+    """Replay `strokes` with a finger (Chrome DevTools touch events: the page gets pointer events
+    with pointerType "touch", as on a phone)."""
+    box = page.locator("#draw-pad").bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    to_px = lambda p: {"x": box["x"] + p[0] * box["width"], "y": box["y"] + p[1] * box["height"]}  # noqa: E731
+    for stroke in strokes:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [to_px(stroke[0])]})
+        for a, b in zip(stroke, stroke[1:]):
+            for i in range(1, steps_per_segment + 1):
+                t = i / steps_per_segment
+                point = to_px((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])))
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
 def strokes_drawn(page) -> int:
     return int(page.get_attribute("#draw-pad", "data-strokes"))
 
@@ -149,7 +166,7 @@ def test_the_pad_draws_before_python_is_ready_and_predicts_once_it_is(page, base
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (820, 1180)])
-def test_the_pad_is_square_and_usable_on_phone_and_tablet(browser, base_url, width, height):
+def test_the_pad_is_square_sharp_and_draws_with_a_finger_on_phone_and_tablet(browser, base_url, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=2,
                                   has_touch=True)
     page = context.new_page()
@@ -164,8 +181,11 @@ def test_the_pad_is_square_and_usable_on_phone_and_tablet(browser, base_url, wid
         # the backing store follows devicePixelRatio, so strokes are crisp
         backing, css = page.evaluate("(c => [c.width, c.clientWidth])(document.getElementById('draw-pad'))")
         assert abs(backing - 2 * css) <= 2, (backing, css)
-        draw_strokes(page, DIGIT_STROKES["7"])
+        touch_strokes(page, DIGIT_STROKES["7"])  # a finger, as on a phone or tablet
+        assert strokes_drawn(page) == 1
         assert wait_prediction(page)["mlp"] == "7"
+        # the page did not scroll while the finger moved down the pad (touch-action: none)
+        assert page.evaluate("window.scrollY") == 0
     finally:
         context.close()
     assert errors == []

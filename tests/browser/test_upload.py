@@ -127,6 +127,7 @@ def test_bad_files_are_refused_with_clear_messages_and_good_ones_still_work(read
         write(tmp_path, "too-heavy.bmp", huge_bytes),
         write(tmp_path, "blank.png", encode(Image.new("RGB", (200, 200), (255, 255, 255)), "PNG")),
         write(tmp_path, "empty.png", b""),
+        write(tmp_path, "worksheet.jpg", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"),
         write(tmp_path, "good-after.png", good),
     ]
     page.set_input_files("#upload-input", paths)
@@ -147,6 +148,7 @@ def test_bad_files_are_refused_with_clear_messages_and_good_ones_still_work(read
     assert "too large" in errors["too-heavy.bmp"] and "10 MB" in errors["too-heavy.bmp"]
     assert "no ink" in errors["blank.png"]
     assert "empty" in errors["empty.png"]
+    assert "PDF document" in errors["worksheet.jpg"]
     # the message is shown, not just stored in an attribute
     assert errors["scripted.svg"] in results["scripted.svg"]["text"]
     # the SVG's script never ran

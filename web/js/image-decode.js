@@ -33,6 +33,22 @@ export function sniffFormat(bytes) {
   return null;
 }
 
+/** Formats students often have that we do not decode, named so the refusal can say what it is. */
+export function otherFormat(bytes) {
+  const b = bytes;
+  if (b.length >= 12 && ascii(b, 4, 8) === "ftyp") {
+    const brand = ascii(b, 8, 12);
+    if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return "a HEIC photo (the iPhone camera format)";
+    if (/^avi[fs]$/.test(brand)) return "an AVIF image";
+    return "a video or MP4-family file";
+  }
+  if (b.length >= 4 && ascii(b, 0, 4) === "%PDF") return "a PDF document";
+  if (b.length >= 4 && (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")) return "a TIFF image";
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0) return "an icon (.ico) file";
+  if (b.length >= 4 && ascii(b, 0, 4) === "PK\x03\x04") return "a ZIP archive (or an Office document)";
+  return null;
+}
+
 /** True when the text start looks like SVG/XML markup (after a BOM and whitespace). */
 export function looksLikeSvg(bytes) {
   const head = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 1024)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
@@ -132,6 +148,8 @@ export async function decodeImageFile(file) {
     if (looksLikeSvg(bytes)) {
       throw new ImageRefused("SVG images are not accepted (vector files can carry scripts). Export it as PNG or JPEG and upload that.");
     }
+    const known = otherFormat(bytes);
+    if (known) throw new ImageRefused(`This is ${known}, not a PNG, JPEG, GIF, WebP or BMP image. Save it as PNG or JPEG and upload that.`);
     throw new ImageRefused("This is not a PNG, JPEG, GIF, WebP or BMP image (its contents do not match any of those formats, whatever its name says).");
   }
   const size = headerSize(format, bytes);

@@ -1,0 +1,277 @@
+// The "Model" panel and the page's memory: download the current model, load a model file, see
+// what this browser keeps; and keep the current model across reloads, browser restarts and
+// worker crashes.
+//
+//   models.init(ctx)   // from main.js, before boot; adds the card to the Draw view
+//
+// What is kept (IndexedDB through storage.js, key "model:current"): the model files of the
+// current model when it is not the default one ({mlp, knn: Uint8Array | null, names, info}),
+// written whenever it changes (the Train tab's "use this model", a loaded file) and deleted
+// when the page goes back to the default. On boot, and after the worker restarts, it is loaded
+// back into Python. The page settings (the URL hash) are kept too, and come back when the lab
+// is opened without any. A full disk refuses the new write; what was saved before stays.
+
+import { el } from "../ui.js";
+import { loadModel, saveModel, deleteModel, loadDataset, listDatasets } from "../storage.js";
+import { startOffline, storageSummary, requestPersistence } from "../offline.js";
+import { get, set, createStore } from "../../vendor/idb-keyval/index.js";
+
+const CURRENT = "current";
+const SETTINGS_KEY = "settings:hash";
+const MAX_FILE_BYTES = 256 * 1024 * 1024;  // modelio's limit
+
+const settingsStore = createStore("backproplab", "kv");  // the same database as storage.js
+
+function megabytes(bytes) {
+  if (bytes == null) return "?";
+  if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
+function isQuotaError(error) {
+  return error?.name === "QuotaExceededError" || /quota/i.test(String(error?.message));
+}
+
+function download(bytes, filename) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+  const a = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** The part of `info` (an init/use_trained/model_import reply's models) that is not default. */
+function customKinds(info) {
+  return ["mlp", "knn"].filter((kind) => info?.[kind] && (info[kind].source ?? "default") !== "default");
+}
+
+export function init(ctx) {
+  const card = buildCard();
+  const host = document.getElementById("view-draw");
+  host?.append(card.root);
+  // ---- keeping the current model ----------------------------------------------------------
+
+  /** Save the current model's files (or forget them when it is the default). */
+  async function keepCurrent(info, names = {}) {
+    const kinds = customKinds(info);
+    if (!kinds.length) {
+      await deleteModel(CURRENT).catch(() => {});
+      return refreshStorage();
+    }
+    const record = { mlp: null, knn: null, names: {}, info };
+    for (const kind of kinds) {
+      const file = await ctx.client.call("model_export", { kind });
+      record[kind] = file.bytes;
+      record.names[kind] = names[kind] || file.filename;
+    }
+    try {
+      await saveModel(CURRENT, record);
+      requestPersistence();
+    } catch (error) {
+      const size = megabytes((record.mlp?.byteLength ?? 0) + (record.knn?.byteLength ?? 0));
+      ctx.alert(isQuotaError(error)
+        ? `This browser's storage is full, so your model (${size}) was not saved for next time. ` +
+          "Everything saved before is kept. Download it (Model card, Download) to keep it as a file, " +
+          "or free space by deleting browsing data of other sites."
+        : `Your model could not be saved in this browser: ${error?.message || error}. Download it to keep it.`);
+    }
+    return refreshStorage();
+  }
+
+  /** Load the kept model (if any) into Python: on boot and after a worker restart. */
+  async function restoreCurrent({ why }) {
+    let record;
+    try {
+      record = await loadModel(CURRENT);
+    } catch (error) {
+      ctx.alert(`Your saved model could not be read from this browser: ${error?.message || error}`, { level: "warning" });
+      return false;
+    }
+    if (!record || (!record.mlp && !record.knn)) return false;
+    const files = ["mlp", "knn"].filter((k) => record[k]).map((k) => ({ bytes: record[k], name: record.names?.[k] || `${k}.npz` }));
+    try {
+      const result = await ctx.client.call("model_import", { files });
+      setCurrent(result);
+      ctx.alert(`${why}: ${result.info.mlp?.description || result.info.knn?.description}.`, { level: "success" });
+      return true;
+    } catch (error) {
+      ctx.alert(`Your saved model could not be loaded back (${error.message}). The default model is in use; your file is still saved.`, { level: "warning" });
+      return false;
+    }
+  }
+
+  function setCurrent(result) {
+    ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
+    render();
+  }
+
+  // Hear about model changes made elsewhere (the Train tab's "use this model" button).
+  const call = ctx.client.call;
+  ctx.client.call = async (type, fields, transfer, options) => {
+    const result = await call(type, fields, transfer, options);
+    if (type === "use_trained") {
+      ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
+      render();
+      keepCurrent(result.info).catch((error) => ctx.alert(`Your model could not be saved: ${error.message}`));
+    }
+    return result;
+  };
+
+  // After a worker crash the client starts a new one; main.js calls this once it is ready.
+  ctx.afterRestart = () => restoreCurrent({ why: "Python restarted and your model was loaded back" });
+
+  // ---- the card's buttons ------------------------------------------------------------------
+
+  card.download.addEventListener("click", () => exportKind("mlp"));
+  card.downloadKnn.addEventListener("click", () => exportKind("knn"));
+
+  async function exportKind(kind) {
+    try {
+      const file = await ctx.client.call("model_export", { kind });
+      download(file.bytes, file.filename);
+      card.note.textContent = `Downloaded ${file.filename} (${megabytes(file.bytes.byteLength)}).`;
+    } catch (error) {
+      ctx.alert(`The model could not be downloaded: ${error.message}`);
+    }
+  }
+
+  card.file.addEventListener("change", async () => {
+    const chosen = [...card.file.files];
+    card.file.value = "";
+    if (!chosen.length) return;
+    try {
+      const big = chosen.find((f) => f.size > MAX_FILE_BYTES);
+      if (big) throw new Error(`${big.name} is ${megabytes(big.size)}, larger than any model file (256 MB).`);
+      const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      card.note.textContent = `Checking ${chosen.map((f) => f.name).join(" and ")}…`;
+      const result = await ctx.client.call("model_import", { files });
+      setCurrent(result);
+      card.note.textContent = `Loaded ${chosen.map((f) => f.name).join(" and ")}: the Draw tab now uses it.`;
+      ctx.alert(`Model loaded: ${result.info.mlp?.description || result.info.knn?.description}.`, { level: "success" });
+      const names = Object.fromEntries(result.loaded.map((k) => [k, result.info[k]?.file]));
+      await keepCurrent(result.info, names);
+    } catch (error) {
+      card.note.textContent = "";
+      ctx.alert(error.message);
+    }
+  });
+
+  card.useDefault.addEventListener("click", async () => {
+    try {
+      const result = await ctx.client.call("use_trained", { model: "default" });
+      card.note.textContent = "Back to the default model.";
+      return result;
+    } catch (error) {
+      ctx.alert(error.message);
+    }
+  });
+
+  // ---- what the card shows -----------------------------------------------------------------
+
+  function render() {
+    const models = ctx.info?.models;
+    const mlp = models?.mlp;
+    const source = mlp?.source ?? (models ? "default" : "loading");
+    card.current.dataset.source = source;
+    card.current.textContent = !models ? "Loading the models…"
+      : mlp ? `Neural network: ${mlp.description}${mlp.file ? ` (from ${mlp.file})` : ""}.`
+        : "No neural network is loaded.";
+    card.currentKnn.textContent = models?.knn ? `k-NN: ${models.knn.description}.` : "";
+    const custom = customKinds(models);
+    card.download.disabled = !mlp;
+    card.downloadKnn.hidden = !custom.includes("knn");
+    card.useDefault.hidden = !custom.length;
+  }
+
+  async function refreshStorage() {
+    const [summary, record, datasetIds] = await Promise.all([
+      storageSummary(),
+      loadModel(CURRENT).catch(() => null),
+      listDatasets().catch(() => []),
+    ]);
+    const kept = [];
+    if (record) {
+      const bytes = (record.mlp?.byteLength ?? 0) + (record.knn?.byteLength ?? 0);
+      kept.push(`your model (${megabytes(bytes)})`);
+    }
+    for (const id of datasetIds) {
+      const dataset = await loadDataset(id).catch(() => null);
+      const images = dataset?.classes?.reduce((n, c) => n + (c.images?.length ?? 0), 0) ?? 0;
+      if (images) kept.push(`${dataset.name || id} (${dataset.classes.length} classes, ${images} images)`);
+    }
+    card.saved.textContent = kept.length ? `Saved in this browser: ${kept.join(", ")}.` : "Nothing of yours is saved in this browser yet.";
+    card.saved.dataset.model = record ? "saved" : "none";
+    if (summary.usage == null) {
+      card.storage.textContent = "Storage use: not reported by this browser.";
+    } else {
+      const kept = summary.persisted ? "kept until you clear it" : "the browser may clear it when the disk is nearly full";
+      card.storage.textContent = `Storage: ${megabytes(summary.usage)} used of ${megabytes(summary.quota)} available (${kept}).`;
+    }
+    card.storage.dataset.usage = String(summary.usage ?? "");
+    card.storage.dataset.persisted = String(summary.persisted);
+  }
+
+  // ---- settings (the URL hash) across browser restarts -------------------------------------
+
+  restoreSettings();
+  ctx.subscribe(() => setTimeout(saveSettings, 0));  // after state.js has written the hash
+
+  async function restoreSettings() {
+    if (location.hash.length > 1) return;  // a link's own settings win
+    try {
+      const saved = await get(SETTINGS_KEY, settingsStore);
+      if (saved && location.hash.length <= 1) location.replace(`#${saved}`);  // main.js applies it (hashchange)
+    } catch {
+      // no saved settings: the defaults stay
+    }
+  }
+
+  function saveSettings() {
+    set(SETTINGS_KEY, location.hash.slice(1), settingsStore).catch(() => {});
+  }
+
+  // ---- start -----------------------------------------------------------------------------
+
+  render();
+  refreshStorage();
+  ctx.whenReady().then(async () => {
+    render();
+    await restoreCurrent({ why: "Your model from last time is loaded" });
+    // The offline copy is saved once Python runs, so it does not slow down the first start.
+    startOffline({ alert: ctx.alert }).subscribe((s) => {
+      card.offline.dataset.state = s.state;
+      card.offline.textContent = s.message;
+      refreshStorage();
+    });
+  });
+}
+
+function buildCard() {
+  const current = el("p", { id: "model-current", class: "card-sub", dataset: { source: "loading" } });
+  const currentKnn = el("p", { id: "model-current-knn", class: "card-sub" });
+  const download = el("button", { id: "model-download", class: "button", type: "button", text: "Download model (.npz)", disabled: true });
+  const downloadKnn = el("button", { id: "model-download-knn", class: "button", type: "button", text: "Download its k-NN (.npz)", hidden: true });
+  const file = el("input", { id: "model-file", class: "visually-hidden", type: "file", multiple: true, accept: ".npz,.json,application/json,application/zip" });
+  const load = el("label", { for: "model-file", class: "button", text: "Load a model file…" });
+  const useDefault = el("button", { id: "model-default", class: "button", type: "button", text: "Back to the default model", hidden: true });
+  const note = el("p", { id: "model-note", class: "card-sub", "aria-live": "polite" });
+  const offline = el("p", { id: "offline-status", class: "card-sub", dataset: { state: "unsupported" } });
+  const saved = el("p", { id: "saved-list", class: "card-sub" });
+  const storage = el("p", { id: "storage-use", class: "card-sub" });
+  const root = el("article", { id: "model-card", class: "card model-card", "aria-labelledby": "model-title" }, [
+    el("header", { class: "card-header" }, [
+      el("h3", { id: "model-title", class: "card-title", text: "Your model, saved and offline" }),
+      el("p", { class: "card-sub", text: "Download the model the Draw tab uses, or load a model file (.npz or .json; for your own classes, select the network and its k-NN together)." }),
+    ]),
+    current,
+    currentKnn,
+    el("div", { class: "toolbar" }, [download, downloadKnn, load, file, useDefault]),
+    note,
+    offline,
+    saved,
+    storage,
+  ]);
+  return { root, current, currentKnn, download, downloadKnn, file, useDefault, note, offline, saved, storage };
+}

@@ -100,6 +100,21 @@ def test_a_drawn_digit_is_recognised_by_the_network_and_the_knn(ready_page, digi
     assert "d = " in neighbours.first.inner_text()
 
 
+def test_the_prediction_updates_while_the_stroke_is_still_being_drawn(ready_page):
+    page = ready_page
+    box = page.locator("#draw-pad").bounding_box()
+    x, top, side = box["x"] + 0.5 * box["width"], box["y"], box["height"]
+    page.mouse.move(x, top + 0.15 * side)
+    page.mouse.down()
+    for i in range(1, 31):
+        page.mouse.move(x, top + (0.15 + 0.7 * i / 30) * side)
+    # the button is still held: the prediction must come without a pointerup
+    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
+    assert page.get_attribute("#prediction", "data-label") == "1"
+    page.mouse.up()
+    assert wait_prediction(page)["mlp"] == "1"
+
+
 def test_clear_empties_the_pad_and_the_prediction(ready_page):
     page = ready_page
     draw_strokes(page, DIGIT_STROKES["7"])

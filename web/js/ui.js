@@ -70,7 +70,27 @@ export function percent(p) {
   return `${(100 * p).toFixed(1)}%`;
 }
 
-/** Run `fn` at most once per `ms`, trailing: the last call always runs. */
+/**
+ * Run `fn` once, `ms` after the first of a burst of calls (later calls in the window join it):
+ * while calls keep coming, `fn` runs every `ms`. `.cancel()` drops a pending run.
+ */
+export function throttle(fn, ms) {
+  let timer = null;
+  const wrapped = () => {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+  wrapped.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return wrapped;
+}
+
+/** Run `fn` `ms` after the last of a burst of calls. `.cancel()` drops a pending run. */
 export function debounce(fn, ms) {
   let timer = null;
   const wrapped = (...args) => {

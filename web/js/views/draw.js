@@ -3,15 +3,16 @@
 // Strokes are kept as points in pad units (0..1, both axes), so the pad redraws crisply at any
 // CSS size and devicePixelRatio, undo is "drop the last stroke", and the image sent to Python
 // is rendered at a fixed 112×112 independent of the screen. Prediction runs while drawing
-// (debounced) and after each stroke; replies to stale requests are dropped.
+// (throttled to one request per 100 ms, one in flight at a time) and after each stroke;
+// replies to stale requests are dropped.
 
-import { el, debounce, drawGray, percent } from "../ui.js";
+import { el, throttle, drawGray, percent } from "../ui.js";
 import { rasterize } from "../image-decode.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
 const LINE = 0.085; // stroke width as a fraction of the pad side (MNIST strokes are ~12% of the digit height)
 const INK = "#111827";
-const DEBOUNCE_MS = 100;
+const LIVE_MS = 100; // while drawing, ask for a prediction at most every 100 ms
 
 /** Render `strokes` into a 2-D context of `size`×`size` device pixels. */
 export function renderStrokes(ctx, strokes, size, { ink = INK, background = null } = {}) {
@@ -207,7 +208,7 @@ export function init(ctx) {
 
   // ---- prediction ----
 
-  const predictSoon = debounce(() => predict(), DEBOUNCE_MS);
+  const predictSoon = throttle(() => predict(), LIVE_MS);
 
   function predictNow() {
     predictSoon.cancel();

@@ -79,6 +79,7 @@ export function init(ctx) {
   const seen = document.getElementById("draw-seen");
   const chart = document.getElementById("probabilities");
   const neighbours = document.getElementById("neighbours");
+  const padVerdict = document.getElementById("pad-verdict");
 
   const strokes = [];
   let active = null; // {pointerId, stroke}
@@ -269,6 +270,7 @@ export function init(ctx) {
 
   function showEmpty() {
     setStatus("empty", "Draw something to see a prediction.");
+    padVerdict.replaceChildren();
     for (const out of [prediction, knnPrediction]) {
       out.textContent = "–";
       delete out.dataset.label;
@@ -301,6 +303,10 @@ export function init(ctx) {
     const agree = knn.neighbours ? knn.neighbours.filter((nb) => nb.label === knn.label).length : 0;
     knnVotes.textContent = n ? `${agree} of ${n} neighbours agree` : "\u00a0";
     renderNeighbours(knn.neighbours, knn.label);
+    padVerdict.replaceChildren(
+      mlp ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
+      el("span", { class: "knn" }, ["k-NN", el("b", { text: name(knn.label) })]),
+    );
     setStatus("done", `Predicted in ${Math.round(ms)} ms, entirely in your browser.`);
   }
 

@@ -284,6 +284,7 @@ export function init(ctx) {
 
   function show(result, ms) {
     const { mlp, knn } = result;
+    if (Array.isArray(result.class_names)) ctx.info = { ...ctx.info, class_names: result.class_names };
     const name = ctx.className;
     if (result.image28) drawGray(seen, result.image28);
     if (mlp) {
@@ -310,27 +311,36 @@ export function init(ctx) {
     setStatus("done", `Predicted in ${Math.round(ms)} ms, entirely in your browser.`);
   }
 
-  // the chart rows exist once; updates only move the bars
-  const rows = [];
-  for (let d = 0; d < 10; d++) {
-    const fill = el("div", { class: "prob-fill" });
-    const value = el("span", { class: "prob-value", text: "" });
-    const row = el("li", { class: "prob-row", dataset: { digit: String(d) } }, [
-      el("span", { class: "prob-digit", text: String(d) }),
-      el("div", { class: "prob-track", "aria-hidden": "true" }, [fill]),
-      value,
-    ]);
-    rows.push({ row, fill, value });
+  // One row per class; rebuilt only when the classes change (the Train view can swap in a
+  // model over the student's own classes), otherwise updates only move the bars.
+  let rows = [];
+  let rowNames = "";
+  function ensureRows(count) {
+    const names = Array.from({ length: count }, (_, c) => ctx.className(c));
+    if (names.join("\u0000") === rowNames) return;
+    rowNames = names.join("\u0000");
+    rows = names.map((label, c) => {
+      const fill = el("div", { class: "prob-fill" });
+      const value = el("span", { class: "prob-value", text: "" });
+      const row = el("li", { class: "prob-row", dataset: { digit: String(c) } }, [
+        el("span", { class: "prob-digit", title: label, text: label }),
+        el("div", { class: "prob-track", "aria-hidden": "true" }, [fill]),
+        value,
+      ]);
+      return { row, fill, value, label };
+    });
+    chart.classList.toggle("has-names", names.some((n) => n.length > 2));
+    chart.replaceChildren(...rows.map((r) => r.row));
   }
-  chart.replaceChildren(...rows.map((r) => r.row));
 
   function renderChart(probabilities, top) {
-    rows.forEach(({ row, fill, value }, d) => {
-      const p = probabilities ? probabilities[d] : 0;
+    ensureRows(probabilities ? probabilities.length : ctx.info?.class_names?.length ?? 10);
+    rows.forEach(({ row, fill, value, label }, c) => {
+      const p = probabilities ? probabilities[c] : 0;
       fill.style.width = `${(100 * p).toFixed(1)}%`;
       value.textContent = probabilities ? percent(p) : "";
-      row.classList.toggle("is-top", probabilities !== null && d === top);
-      row.setAttribute("aria-label", probabilities ? `${d}: ${percent(p)}` : `${d}`);
+      row.classList.toggle("is-top", probabilities !== null && c === top);
+      row.setAttribute("aria-label", probabilities ? `${label}: ${percent(p)}` : label);
     });
   }
 

@@ -31,7 +31,8 @@ export function init(ctx) {
     for (const file of files) {
       const item = createItem(file);
       results.append(item.node);
-      queue = queue.then(() => processFile(file, item));
+      // one at a time; a surprise in one file must not stop the ones after it
+      queue = queue.then(() => processFile(file, item)).catch((error) => fail(item, `Something went wrong with this file: ${error?.message || error}`));
     }
   }
 

@@ -216,8 +216,8 @@ def _seed_net(session, request, kind, start, n):
     model = MLP(SEED_SIZES, activation="sigmoid", loss="binary_cross_entropy",
                 dtype="float64", seed=_seed(request))
     info = {"name": "seed", "description": (
-        "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, η = 0.1, "
-        "on its 10 people (weight and height standardised).")}
+        "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, on its 10 "
+        "people (weight and height standardised).")}
     if kind not in ("person", "batch"):
         raise ProtocolError(f"The seed network takes people: sample 'person:<i>' or "
                             f"'batch:<n>'. Got {kind!r}.")

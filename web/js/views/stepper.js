@@ -12,6 +12,7 @@ import { loadKatex } from "./stepper/tex.js";
 import { renderCard, checkState, shortName } from "./stepper/card.js";
 import { createPad } from "./stepper/pad.js";
 import { fmt } from "./stepper/matrix.js";
+import { createFlow } from "./stepper/flow.js";
 
 const PLAY_MS = 2400;
 const NETS = {
@@ -96,7 +97,8 @@ export async function init(ctx) {
   const card = el("article", { id: "stepper-step", class: "card stepper-card", "aria-live": "polite", dataset: { stepName: "", check: "none" } },
     [el("p", { class: "stepper-empty", text: "Loading the steps…" })]);
   const status = el("div", { class: "stepper-status", id: "stepper-status", role: "status" });
-  const stage = el("div", { class: "stepper-stage" }, [nav, progress, status, card]);
+  const flowHost = el("div", { class: "card stepper-flow", id: "stepper-flow" });
+  const stage = el("div", { class: "stepper-stage" }, [nav, progress, status, flowHost, card]);
   const layout = el("div", { class: "stepper-layout" }, [el("nav", { class: "card stepper-side", "aria-label": "All steps" }, [el("h3", { class: "stepper-side-title", text: "Steps" }), timeline]), stage]);
   const root = el("div", { id: "stepper", class: "stepper", dataset: { state: "idle" } }, [
     el("p", { class: "stepper-intro", text: "Every partial derivative of one gradient step, in order: the formula in the source documents' notation, the shapes, the actual numbers, and a finite-difference check that the derivative is right." }),
@@ -106,6 +108,7 @@ export async function init(ctx) {
   // ---- state ----
   let katex = null;
   let result = null;
+  let flow = null;
   let current = 0;
   let playing = null;
   let seq = 0;
@@ -252,6 +255,8 @@ export async function init(ctx) {
         ? [el("button", { class: "button button-small", type: "button", text: "Use the lab network", onclick: () => pickNet("lab") }),
           el("button", { class: "button button-small", type: "button", text: "Use the seed network", onclick: () => pickNet("seed") })]
         : [];
+      flowHost.replaceChildren();
+      flow = null;
       card.replaceChildren(el("div", { class: "stepper-error" }, [el("p", { text: `No steps: ${message}` }), el("div", { class: "stepper-error-actions" }, buttons)]));
       timeline.replaceChildren();
     }
@@ -272,6 +277,8 @@ export async function init(ctx) {
     if (classNames.length && label.options.length !== classNames.length) fillSelect(label, [...classNames.keys()], classNames, Math.min(Number(label.value) || 0, classNames.length - 1));
     if (reply.sample.spec === "drawn") label.value = String(reply.sample.labels[0]);
     renderSample(reply.sample);
+    flow = createFlow(katex, reply);
+    flowHost.replaceChildren(flow.node);
     renderTimeline();
     go(current);
   }
@@ -319,6 +326,7 @@ export async function init(ctx) {
     if (!result) return;
     current = Math.max(0, Math.min(result.steps.length - 1, i));
     const step = result.steps[current];
+    flow?.highlight(step.name, step.phase);
     renderCard(card, step, {
       katex, index: current, total: result.steps.length, modes, allTiles,
       onAllTiles: (name) => {
@@ -335,12 +343,28 @@ export async function init(ctx) {
       chip.classList.toggle("is-current", on);
       if (on) {
         chip.setAttribute("aria-current", "step");
-        chip.scrollIntoView({ block: "nearest", inline: "nearest" });
+        revealChip(chip);
       } else chip.removeAttribute("aria-current");
     }
     prev.disabled = current === 0;
     next.disabled = current === result.steps.length - 1;
     progress.firstChild.style.width = `${(100 * (current + 1)) / result.steps.length}%`;
+  }
+
+  /** Scroll only the step list (never the page) so that `chip` is visible. */
+  function revealChip(chip) {
+    for (const box of [timeline, timeline.parentElement]) {
+      const outer = box.getBoundingClientRect();
+      const inner = chip.getBoundingClientRect();
+      if (box.scrollWidth > box.clientWidth) {
+        if (inner.left < outer.left) box.scrollLeft -= outer.left - inner.left + 16;
+        else if (inner.right > outer.right) box.scrollLeft += inner.right - outer.right + 16;
+      }
+      if (box.scrollHeight > box.clientHeight) {
+        if (inner.top < outer.top) box.scrollTop -= outer.top - inner.top + 8;
+        else if (inner.bottom > outer.bottom) box.scrollTop += inner.bottom - outer.bottom + 8;
+      }
+    }
   }
 
   function stopPlay() {

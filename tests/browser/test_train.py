@@ -62,7 +62,8 @@ def test_default_digits_run_pauses_resumes_and_reaches_90_percent_with_charts(pa
     for chart in ("#chart-loss", "#chart-accuracy"):
         expect(page.locator(chart)).to_have_attribute("data-points", "10")
         assert page.locator(f"{chart} canvas").count() == 1
-    # confusion matrix: 10×10 counts over the 2000 test digits, diagonal = accuracy
+    # confusion matrix of the final model: 10×10 counts over the 2000 test digits
+    expect(page.locator("#train-eval-card")).to_have_attribute("data-epoch", "10")
     cells = page.locator("#confusion-matrix tbody td")
     expect(cells).to_have_count(100)
     counts = [int(c) for c in cells.evaluate_all("tds => tds.map(td => td.dataset.count)")]

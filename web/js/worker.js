@@ -66,6 +66,16 @@ async function boot() {
                          models_dir: `${FS_ROOT}/models` });
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   status("ready", `Ready (${elapsed()})`, { info: info.result });
+  // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
+  // backproplab/linalg.py). Loaded after "ready" so start-up never waits for it; until it is
+  // there (or if it fails) matmul keeps the einsum path.
+  pyodide.loadPackage("openblas", quiet)
+    .then(() => {
+      const linalg = pyodide.pyimport("backproplab.linalg");
+      linalg.enable_cblas();
+      linalg.destroy();
+    })
+    .catch((err) => console.warn(`OpenBLAS not loaded, training uses einsum: ${err?.message ?? err}`));
 }
 
 // JS value -> Python value: typed arrays become bytes, everything else via toPy.

@@ -18,7 +18,8 @@ Requests (fields -> result):
     batch >= 1; epochs >= 1; optimizer: sgd|momentum|adam; seed >= 0 (split, init and
     shuffling); k >= 1 and <= the training set (k-NN); deskew: bool (k-NN on digit images).
     -> {dataset, kind: "images"|"points", classes: [names], n_train, n_test,
-    test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note,
+    test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note, matmul (the
+    product in use: "blas", "cblas" or "einsum"),
     bounds?: [xmin, xmax, ymin, ymax], points?: {train: [[x, y, label]...], test: [...]}}
 ``train_steps`` {steps? | budget_ms?, since?: int}
     Runs ``steps`` optimizer steps, or as many as fit in ``budget_ms`` (at least one).
@@ -55,7 +56,7 @@ import time
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .. import datasets
+from .. import datasets, linalg
 from ..activations import HIDDEN_ACTIVATIONS
 from ..knn import KNN
 from ..losses import LOSSES
@@ -342,7 +343,7 @@ def train_start(session: Session, request: dict) -> dict:
               "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)),
               "test_is_train": data.test_is_train, "layer_sizes": layer_sizes,
               "steps_per_epoch": trainer.steps_per_epoch, "total_steps": trainer.total_steps,
-              "epochs": epochs, "note": data.note,
+              "epochs": epochs, "note": data.note, "matmul": linalg.backend(),
               "class_counts": np.bincount(data.y_train, minlength=n_classes).tolist()}
     if data.kind == "points":
         result["bounds"] = data.bounds()

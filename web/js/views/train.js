@@ -231,6 +231,7 @@ export async function init(ctx) {
       knnChart.clear();
       knnNote.textContent = "Computed when training finishes, or now with the button.";
       placeholders();
+      delete evalCard.dataset.epoch;
       setAccuracy(null);
       showProgress(null);
       try {
@@ -304,8 +305,10 @@ export async function init(ctx) {
 
   async function evaluate(gen) {
     lastEval = performance.now();
+    const epoch = history.length;  // the model's state when evaluated (tests wait on it)
     const result = await ctx.client.call("train_eval", { max_misclassified: 24, map_size: MAP_SIZE });
     if (gen !== generation) return;
+    evalCard.dataset.epoch = String(epoch);
     if (result.map) map.setMap(result.map);
     if (!isPoints()) {
       renderConfusion(confusionHost, result);

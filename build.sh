@@ -15,7 +15,7 @@ cd "$ROOT"
 SITE="$ROOT/dist/site"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
-PYODIDE_PACKAGES=(numpy)
+PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
 
 log() { printf 'build: %s\n' "$*" >&2; }
 die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
@@ -69,7 +69,8 @@ build_wheel() {
   if ! compgen -G "$dir/*.whl" >/dev/null; then
     rm -rf .cache/wheel && mkdir -p "$dir"
     log "building our wheel"
-    "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >/dev/null
+    "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >.cache/wheel.log 2>&1 \
+      || { cat .cache/wheel.log >&2; die "building our wheel failed (log above)"; }
     rm -rf build py/*.egg-info/SOURCES.txt.tmp
   fi
   mkdir -p "$SITE/py"
@@ -128,7 +129,8 @@ case "$cmd" in
   bench)
     build_site
     ensure_chromium
-    exec "$PY" tests/bench/bench_page.py
+    "$PY" tests/bench/bench_page.py
+    exec "$PY" tests/bench/bench_training.py
     ;;
   -h|--help|help)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

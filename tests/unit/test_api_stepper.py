@@ -140,6 +140,26 @@ def test_trained_network_is_the_training_runs_model(session):
     assert "not drawings" in error(call(session, net="trained", sample="drawn", pixels=bytes(784)))
 
 
+def test_trained_network_is_the_pages_current_one_until_a_run_has_taken_a_step(session):
+    from backproplab.mlp import MLP
+
+    current = MLP([784, 8, 10], activation="relu", loss="softmax_cross_entropy", seed=3)
+    session.store["models"] = {"mlp": current}
+    result = ok(call(session, net="trained", sample="digit:2"))
+    assert result["net"]["layer_sizes"] == [784, 8, 10]
+    assert "current network" in result["net"]["description"]
+    assert all(s["check"]["passed"] for s in result["steps"] if s["check"])
+    started = handle({"id": 1, "type": "train_start", "dataset": "at_risk", "hidden": "3,3",
+                      "loss": "binary_cross_entropy", "epochs": 1, "batch": 10}, session)
+    assert started["ok"], started
+    assert ok(call(session, net="trained"))["net"]["layer_sizes"] == [784, 8, 10]
+    assert handle({"id": 2, "type": "train_steps", "steps": 1}, session)["ok"]
+    result = ok(call(session, net="trained", sample="person:4"))
+    assert result["net"]["layer_sizes"] == [2, 3, 3, 1]
+    assert result["sample"]["feature_names"] == ["weight_lb", "height_in"]
+    assert result["sample"]["points"] == [[154.0, 61.0]]
+
+
 @pytest.mark.parametrize("fields,message", [
     ({"net": "big"}, "Unknown net 'big'"),
     ({"notation": "diagonal"}, "Unknown notation 'diagonal'"),

@@ -6,7 +6,8 @@ Request type ``stepper`` (fields -> result):
     initialised with ``seed``: the lab's ``learn_once_mse`` step), ``"seed"`` (the second
     seed's 2→3→3→1 sigmoid/binary-cross-entropy network on its 10 people, weight and height
     standardised, η = 0.1) or ``"trained"`` (the network of the current training run in
-    ``session.store["train"]``, else the page's current MLP ``session.store["models"]["mlp"]``).
+    ``session.store["train"]`` once it has taken a step, else the page's current MLP
+    ``session.store["models"]["mlp"]``, else the untrained run's network).
 ``notation``: ``"rows"`` (the lab: samples as rows) or ``"cols"`` (the second seed: columns).
 ``sample``: which batch, one of
     ``"digit:<i>"``     MNIST digit i (lab network, or a trained network on digits),
@@ -233,6 +234,9 @@ def _seed_net(session, request, kind, start, n):
 
 def _trained(session, request, kind, start, n):
     run = session.store.get("train")
+    default = (session.store.get("models") or {}).get("mlp")
+    if run is not None and run.trainer.step == 0 and isinstance(default, MLP):
+        run = None  # a run that has not trained yet: the page's current (trained) network
     if run is not None:
         model, data = run.model, run.data
         s = run.settings
@@ -264,8 +268,7 @@ def _trained(session, request, kind, start, n):
         desc = (f"training sample #{start} ({classes[int(y[0])]})" if n == 1 else
                 f"training samples #{start}–#{start + n - 1}")
         return model, info, rate, X, y, {"description": desc, "class_names": classes, **extra}
-    models = session.store.get("models") or {}
-    model = models.get("mlp")
+    model = default
     if not isinstance(model, MLP):
         raise ProtocolError("No trained network yet: train one in the Train tab, or pick the "
                             "lab's or the seed's network.")

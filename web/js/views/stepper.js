@@ -42,6 +42,15 @@ function parseSample(spec) {
   return null;
 }
 
+/** Whether sample `spec` suits network `net` (a link may pair them badly). */
+function fits(spec, net) {
+  if (!parseSample(spec)) return false;
+  const kind = spec.split(":")[0];
+  if (kind === "batch") return true;
+  if (kind === "drawn") return net !== "seed";
+  return kind === NETS[net].kind || (net === "trained" && kind === "digit");
+}
+
 function segmented(name, options, onPick) {
   const buttons = Object.entries(options).map(([value, o]) => el("button", {
     type: "button", id: `stepper-${name}-${value}`, class: "stepper-seg", dataset: { value }, "aria-pressed": "false",
@@ -213,7 +222,7 @@ export async function init(ctx) {
   async function load() {
     const id = ++seq;
     stopPlay();
-    const spec = ctx.state.sample && parseSample(ctx.state.sample) ? ctx.state.sample : specFromControls();
+    const spec = fits(ctx.state.sample, ctx.state.net) ? ctx.state.sample : specFromControls();
     const fields = { net: ctx.state.net, notation: ctx.state.notation, sample: spec };
     const lr = Number(rate.value);
     if (rate.value !== "" && Number.isFinite(lr) && lr > 0) fields.learning_rate = lr;
@@ -433,7 +442,6 @@ export async function init(ctx) {
     }
   });
 
-  if (!parseSample(ctx.state.sample)) ctx.update({ sample: ctx.state.net === "seed" ? "batch:10" : ctx.state.net === "lab" ? "digit:0" : "train:0" });
   syncControls();
   if (visible) load();
 }

@@ -34,8 +34,10 @@ Requests (fields -> result):
 ``train_map`` {map_size?: 64} -> the decision map alone (2-D sets), cheap enough per chunk:
     {size, bounds: [xmin, xmax, ymin, ymax], probabilities: bytes size×size (uint8 of
     p(class 1)·255, row 0 at ymax)}
-``knn_curve`` {k_max?: 20} -> {k: [1..], accuracy: [...], best_k, seconds}; fits the run's
-    k-NN (``k``, ``deskew`` from train_start) on the training set, tests on the test set.
+``knn_curve`` {k_max?: 20, rows?: 400} -> {done, progress, seconds} and, once done, {k: [1..],
+    accuracy: [...], best_k, k_chosen, accuracy_chosen, deskew}. Chunked like training: the
+    first call fits the run's k-NN (``k``, ``deskew`` from train_start) on the training set,
+    each next call classifies ``rows`` more test samples; call until ``done``.
 ``use_trained`` {model: "trained"|"default"} -> {current, classes}: makes the trained MLP
     (and a k-NN fit on the same training images) the models the draw/upload view predicts
     with, or goes back to the default ones. Only image datasets can be used for drawing.
@@ -79,6 +81,7 @@ MAX_CLASS_IMAGES = 2000
 MAX_NAME = 40
 MAX_MAP = 200
 KNN_K_MAX = 20
+KNN_ROWS = 400            # test samples per knn_curve call (~1 s in the page)
 DIGIT_NAMES = [str(d) for d in range(10)]
 PIXELS = 784
 
@@ -282,6 +285,7 @@ class TrainRun:
         self.state = "running"      # running | done | diverged
         self.error: str | None = None
         self.knn: KNN | None = None
+        self.knn_curve: dict | None = None  # the k-NN curve so far (knn_curve requests)
 
     def knn_rows(self, X):
         """k-NN input rows: pixels as they are (the k-NN deskews them itself), points
@@ -479,19 +483,35 @@ def train_map(session: Session, request: dict) -> dict:
 
 @handler("knn_curve")
 def knn_curve(session: Session, request: dict) -> dict:
+    """One chunk of the k-NN curve: the first call fits the k-NN, each next one classifies
+    ``rows`` more test samples; the reply says ``done`` and, when done, holds the curve."""
     run = _run(session)
-    k_max = _int_field(request, "k_max", 1, 100, default=KNN_K_MAX)
-    k_max = min(k_max, len(run.data.y_train))
-    t0 = time.perf_counter()
-    knn = run.fit_knn()
-    acc = knn.accuracy_per_k(run.knn_rows(run.data.X_test), run.data.y_test,
-                             ks=range(1, k_max + 1))
-    ks = sorted(acc)
-    best = max(ks, key=lambda k: (acc[k], -k))
-    return {"k": ks, "accuracy": [acc[k] for k in ks], "best_k": best, "k_chosen": run.k,
-            "accuracy_chosen": acc.get(run.k),
-            "deskew": run.deskew and run.data.kind == "images",
-            "seconds": time.perf_counter() - t0}
+    k_max = min(_int_field(request, "k_max", 1, 100, default=KNN_K_MAX), len(run.data.y_train))
+    rows = _int_field(request, "rows", 1, 100_000, default=KNN_ROWS)
+    data, t0 = run.data, time.perf_counter()
+    ks = list(range(1, k_max + 1))
+    curve = run.knn_curve
+    if curve is None or curve["ks"] != ks:
+        curve = run.knn_curve = {"ks": ks, "pos": 0, "correct": dict.fromkeys(ks, 0.0),
+                                 "seconds": 0.0}
+    n = len(data.y_test)
+    if run.knn is None:
+        run.fit_knn()                                 # the training set (deskewed once)
+    elif curve["pos"] < n:
+        lo, hi = curve["pos"], min(n, curve["pos"] + rows)
+        acc = run.knn.accuracy_per_k(run.knn_rows(data.X_test[lo:hi]), data.y_test[lo:hi], ks)
+        for k in ks:
+            curve["correct"][k] += acc[k] * (hi - lo)
+        curve["pos"] = hi
+    curve["seconds"] += time.perf_counter() - t0
+    result = {"done": curve["pos"] >= n, "progress": curve["pos"] / n, "seconds": curve["seconds"]}
+    if result["done"]:
+        accuracy = {k: curve["correct"][k] / n for k in ks}
+        result.update(k=ks, accuracy=[accuracy[k] for k in ks],
+                      best_k=max(ks, key=lambda k: (accuracy[k], -k)), k_chosen=run.k,
+                      accuracy_chosen=accuracy.get(run.k),
+                      deskew=run.deskew and data.kind == "images")
+    return result
 
 
 # ---------------------------------------------------------------- preprocessing

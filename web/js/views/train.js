@@ -168,6 +168,7 @@ export async function init(ctx) {
   let busy = Promise.resolve();
   let lastEval = 0;
   let knnDone = false;
+  let knnBusy = false;      // a k-NN curve is being computed (one at a time)
   let prepareTimer = null;
   let prepareError = null;
   let dirty = false;        // settings changed, a fresh run is scheduled
@@ -185,7 +186,7 @@ export async function init(ctx) {
     playButton.disabled = !ready;
     stepButton.disabled = !ready || running || next === "done";
     resetButton.disabled = !ready;
-    knnButton.disabled = !ready || running || !summary;
+    knnButton.disabled = !ready || running || !summary || knnBusy;
     useButton.disabled = !ready || !summary || isPoints() || running || (summary && history.length === 0 && !stepped);
     useButton.title = isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
   }
@@ -316,12 +317,19 @@ export async function init(ctx) {
     }
   }
 
+  /** The k-NN curve, a chunk per call (fit, then ~400 test samples each), between other work. */
   async function runKnn(gen) {
+    if (knnBusy) return;
+    knnBusy = true;
     knnNote.textContent = "Computing the k-NN accuracy for k = 1…20…";
     knnButton.disabled = true;
     try {
-      const curve = await ctx.client.call("knn_curve", { k_max: 20 });
-      if (gen !== generation) return;
+      let curve;
+      do {
+        curve = await exclusive(() => ctx.client.call("knn_curve", { k_max: 20 }));
+        if (gen !== generation) return;
+        if (!curve.done) knnNote.textContent = `Computing the k-NN accuracy for k = 1…20: ${Math.round(100 * curve.progress)} % of the test set…`;
+      } while (!curve.done);
       knnChart.show(curve);
       knnDone = true;
       const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";
@@ -332,6 +340,7 @@ export async function init(ctx) {
         ctx.alert(`k-NN: ${error.message}`);
       }
     } finally {
+      knnBusy = false;
       setStatus(status);
     }
   }
@@ -340,9 +349,8 @@ export async function init(ctx) {
     setStatus("done");
     const acc = p.test_accuracy;
     say(`Finished ${p.epochs} epochs in ${formatTime(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${isPoints() ? "points" : "images"} right` : ""}.`, "success");
-    return exclusive(async () => {
-      await evaluate(gen);
-      if (!knnDone && gen === generation) await runKnn(gen);
+    return exclusive(() => evaluate(gen)).then(() => {
+      if (!knnDone && gen === generation) return runKnn(gen);
     });
   }
 
@@ -434,11 +442,7 @@ export async function init(ctx) {
   pauseButton.addEventListener("click", pause);
   stepButton.addEventListener("click", step);
   resetButton.addEventListener("click", () => prepare({ loud: true }));
-  knnButton.addEventListener("click", async () => {
-    if (!summary) return;
-    const gen = generation;
-    await exclusive(() => runKnn(gen));
-  });
+  knnButton.addEventListener("click", () => summary && runKnn(generation));
 
   // ---- which model the Draw tab uses ---------------------------------------------------------------
   async function useModel(which) {

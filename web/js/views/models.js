@@ -42,6 +42,12 @@ function download(bytes, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** Show or hide a button (its display style wins over the [hidden] attribute). */
+function show(node, visible) {
+  node.hidden = !visible;
+  node.style.display = visible ? "" : "none";
+}
+
 /** The part of `info` (an init/use_trained/model_import reply's models) that is not default. */
 function customKinds(info) {
   return ["mlp", "knn"].filter((kind) => info?.[kind] && (info[kind].source ?? "default") !== "default");
@@ -178,11 +184,11 @@ export function init(ctx) {
     card.current.textContent = !models ? "Loading the models…"
       : mlp ? `Neural network: ${mlp.description}${mlp.file ? ` (from ${mlp.file})` : ""}.`
         : "No neural network is loaded.";
-    card.currentKnn.textContent = models?.knn ? `k-NN: ${models.knn.description}.` : "";
+    card.currentKnn.textContent = models?.knn ? `Nearest neighbours: ${models.knn.description.replace(/^k-NN, /, "")}.` : "";
     const custom = customKinds(models);
     card.download.disabled = !mlp;
-    card.downloadKnn.hidden = !custom.includes("knn");
-    card.useDefault.hidden = !custom.length;
+    show(card.downloadKnn, custom.includes("knn"));
+    show(card.useDefault, custom.length > 0);
   }
 
   async function refreshStorage() {

@@ -445,17 +445,25 @@ export async function init(ctx) {
   knnButton.addEventListener("click", () => summary && runKnn(generation));
 
   // ---- which model the Draw tab uses ---------------------------------------------------------------
+  /** Say which model the Draw tab uses (ctx.info.models; also changed by the Draw tab's model card). */
+  function showInUse() {
+    const models = ctx.info?.models;
+    const mlp = models?.mlp;
+    const trained = Boolean(mlp && (mlp.source ?? "default") !== "default");
+    defaultButton.hidden = !trained;
+    body.dataset.drawModel = trained ? "trained" : "default";
+    const names = ctx.info?.class_names;
+    inUse.textContent = trained
+      ? `The Draw tab now uses ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names ? ` Classes: ${names.join(", ")}.` : ""}`
+      : "The Draw tab uses the default models.";
+  }
+
   async function useModel(which) {
     try {
       const result = await ctx.client.call("use_trained", { model: which });
       ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
-      const trained = result.current === "trained";
-      defaultButton.hidden = !trained;
-      inUse.textContent = trained
-        ? `The Draw tab now uses ${result.info.mlp.description}${result.info.mlp.test_accuracy != null ? ` (${percent(result.info.mlp.test_accuracy)} on its test set)` : ""}, and a k-NN over the same images. Classes: ${result.classes.join(", ")}.`
-        : "The Draw tab uses the default models.";
-      body.dataset.drawModel = result.current;
-      ctx.alert(trained ? "Your model is now the one the Draw tab uses." : "The Draw tab is back to the default models.", { level: "success" });
+      showInUse();
+      ctx.alert(result.current === "trained" ? "Your model is now the one the Draw tab uses." : "The Draw tab is back to the default models.", { level: "success" });
     } catch (error) {
       ctx.alert(error.message);
     }
@@ -478,6 +486,7 @@ export async function init(ctx) {
       schedulePrepare();
     }
     if (changed.includes("tab") && s.tab === "train") {
+      showInUse();
       requestAnimationFrame(() => {
         charts.resize();
         knnChart.resize();
@@ -490,6 +499,7 @@ export async function init(ctx) {
   await classes.loaded;
   ctx.whenReady().then(async () => {
     ready = true;
+    showInUse();
     classes.setReady();
     setStatus("idle");
     await prepare();

@@ -21,11 +21,13 @@ export const TOY = {
   lr: 0.03, batch: 16, epochs: 100,
 };
 
-const SPIRAL = { ...TOY, hidden: "16,16,16", epochs: 300, lr: 0.01 };
+// Two spirals 1.75 turns long have arms ~0.3 apart: with the default noise 0.1 they overlap
+// (test accuracy ~75 %); at 0.03 a 2-16-16-16-1 network separates them (~96 %).
+const SPIRAL = { ...TOY, hidden: "16,16,16", epochs: 300, lr: 0.01, noise: 0.03 };
 
 export const POINT_SETS = ["circle", "xor", "gaussians", "spiral", "moons", "at_risk"];
 
-/** The settings to apply when `dataset` is picked. */
+/** The settings to apply when `dataset` is picked (toy sets other than the spiral keep the noise). */
 export function presetFor(dataset) {
   if (dataset === "digits") return DIGITS;
   if (dataset === "mine") return MINE;

@@ -167,3 +167,41 @@ def test_divergence_shows_the_message_and_the_page_keeps_working(page, base_url)
     page.click("#train-play")
     expect(page.locator("body")).to_have_attribute("data-training", "done", timeout=TRAIN_TIMEOUT_MS)
     assert accuracy(page) >= 0.85
+
+
+def test_my_classes_are_imported_from_a_file_and_exported_again(page, base_url, tmp_path):
+    import base64
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    classes = []
+    for name, n in (("ring", 3), ("bar", 4)):
+        images = [base64.b64encode(rng.integers(0, 256, 784, dtype=np.uint8).tobytes()).decode()
+                  for _ in range(n)]
+        classes.append({"name": name, "images": images})
+    source = tmp_path / "classes.json"
+    source.write_text(json.dumps({"format": "backproplab-classes", "version": 1,
+                                  "classes": classes}))
+    open_train(page, base_url)
+    page.click("label[for=train-dataset-mine]")
+    page.set_input_files("#classes-import", str(source))
+    expect(page.locator(".class-card")).to_have_count(2)
+    expect(page.locator(".class-card[data-class='0']")).to_have_attribute("data-images", "3")
+    expect(page.locator(".class-card[data-class='1']")).to_have_attribute("data-images", "4")
+    expect(page.locator(".class-name").nth(1)).to_have_value("bar")
+    expect(page.locator("#train-message")).to_contain_text("784–64–2", timeout=30_000)
+
+    with page.expect_download() as download:
+        page.click("#classes-export")
+    exported = json.loads(download.value.path().read_text())
+    assert exported == {"format": "backproplab-classes", "version": 1, "classes": classes}
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "backproplab-classes", "version": 1, "classes": [
+        {"name": "short", "images": [base64.b64encode(b"\x00" * 10).decode()]}]}))
+    page.set_input_files("#classes-import", str(bad))
+    expect(page.locator("[role=alert]")).to_contain_text(
+        "Image 1 of class \"short\" has 10 bytes; a 28×28 image has 784.")
+    expect(page.locator(".class-card")).to_have_count(2)  # the classes before stay

@@ -375,8 +375,9 @@ export async function init(ctx) {
       } catch (error) {
         if (gen !== generation) return;
         if (error.name === "TrainingDiverged") return diverged(error, gen);
+        summary = null;  // e.g. Python restarted: the next Play prepares a fresh run
         setStatus("paused");
-        say(error.message, "error");
+        say(`${error.message} Press Play to start again.`, "error");
         ctx.alert(`Training stopped: ${error.message}`);
         return;
       }
@@ -390,7 +391,8 @@ export async function init(ctx) {
       } else if (grew && performance.now() - lastEval > EVAL_EVERY_MS) {
         await exclusive(() => evaluate(gen)).catch(() => {});
       }
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      // let the page paint between chunks (a background tab has no frames: just yield)
+      await new Promise((r) => (document.hidden ? setTimeout(r, 0) : requestAnimationFrame(() => setTimeout(r, 0))));
     }
   }
 
@@ -432,6 +434,7 @@ export async function init(ctx) {
     } catch (error) {
       if (gen !== generation) return;
       if (error.name === "TrainingDiverged") return diverged(error, gen);
+      summary = null;
       say(error.message, "error");
       ctx.alert(error.message);
       setStatus("paused");

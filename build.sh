@@ -12,7 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-SITE="$ROOT/dist/site"
+SITE="$ROOT/dist/site"  # the finished site; built in $STAGE, then swapped in whole
+STAGE="$ROOT/dist/site.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
@@ -73,12 +74,12 @@ build_wheel() {
       || { cat .cache/wheel.log >&2; die "building our wheel failed (log above)"; }
     rm -rf build py/*.egg-info/SOURCES.txt.tmp
   fi
-  mkdir -p "$SITE/py"
-  cp "$dir"/*.whl "$SITE/py/"
+  mkdir -p "$STAGE/py"
+  cp "$dir"/*.whl "$STAGE/py/"
 }
 
 vendor_libs() {
-  local v="$SITE/vendor" p="node_modules/pyodide"
+  local v="$STAGE/vendor" p="node_modules/pyodide"
   mkdir -p "$v/pyodide" "$v/katex" "$v/uplot" "$v/idb-keyval"
   cp "$p/pyodide.mjs" "$p/pyodide.asm.js" "$p/pyodide.asm.wasm" "$p/python_stdlib.zip" \
      "$p/pyodide-lock.json" "$v/pyodide/"
@@ -96,15 +97,20 @@ build_site() {
   flock 9  # one build at a time in this checkout
   ensure_venv
   ensure_node_modules
-  rm -rf "$SITE"
-  mkdir -p "$SITE/data" "$SITE/models" "$SITE/py"
-  cp -r web/. "$SITE/"
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE/data" "$STAGE/models" "$STAGE/py"
+  cp -r web/. "$STAGE/"
   vendor_libs
   build_wheel
-  "$PY" tools/build_site.py digits --out "$SITE/data/mnist-10k.npz"
-  "$PY" tools/build_site.py models --data "$SITE/data/mnist-10k.npz" --out "$SITE/models"
-  "$PY" tools/build_site.py manifest --site "$SITE"
-  node tools/build_sw.mjs "$SITE"  # service worker: precache manifest of every file above
+  "$PY" tools/build_site.py digits --out "$STAGE/data/mnist-10k.npz"
+  "$PY" tools/build_site.py models --data "$STAGE/data/mnist-10k.npz" --out "$STAGE/models"
+  "$PY" tools/build_site.py manifest --site "$STAGE"
+  node tools/build_sw.mjs "$STAGE"  # service worker: precache manifest of every file above
+  # swap the finished site in (a server or test run on dist/site never sees a half-built one)
+  rm -rf dist/site.old
+  if [[ -d "$SITE" ]]; then mv "$SITE" dist/site.old; fi
+  mv "$STAGE" "$SITE"
+  rm -rf dist/site.old
   rm -f dist/backprop-lab-offline.zip
   (cd dist && "$PY" -m zipfile -c backprop-lab-offline.zip site/)
   log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"

@@ -91,8 +91,8 @@ export async function init(ctx) {
   const confusionHost = el("div", { id: "confusion" });
   const galleryHost = el("div", { id: "gallery" });
   const placeholders = () => {
-    confusionHost.replaceChildren(el("p", { class: "placeholder", text: "The confusion matrix appears after the first epoch." }));
-    galleryHost.replaceChildren(el("p", { class: "placeholder", text: "The test images the network gets wrong appear here." }));
+    confusionHost.replaceChildren(el("p", { class: "train-placeholder", text: "The confusion matrix appears after the first epoch." }));
+    galleryHost.replaceChildren(el("p", { class: "train-placeholder", text: "The test images the network gets wrong appear here." }));
   };
   placeholders();
 
@@ -132,8 +132,8 @@ export async function init(ctx) {
   const chartsCard = el("article", { class: "card train-charts", id: "train-charts-card" }, [
     el("header", { class: "card-header" }, [el("h3", { class: "card-title", text: "Learning curves" }), el("p", { class: "card-sub", text: "Loss and accuracy per epoch, on the training set (averaged over the epoch's batches) and on the test set." })]),
     el("div", { class: "charts-grid" }, [
-      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Loss" }), lossHost, el("p", { class: "placeholder chart-empty", text: "The loss per epoch appears here once the first epoch is done." })]),
-      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Accuracy" }), accHost, el("p", { class: "placeholder chart-empty", text: "The accuracy per epoch appears here too." })]),
+      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Loss" }), lossHost, el("p", { class: "train-placeholder chart-empty", text: "The loss per epoch appears here once the first epoch is done." })]),
+      el("figure", { class: "chart-figure" }, [el("figcaption", { text: "Accuracy" }), accHost, el("p", { class: "train-placeholder chart-empty", text: "The accuracy per epoch appears here too." })]),
     ]),
   ]);
   const evalCard = el("article", { class: "card train-eval", id: "train-eval-card" }, [
@@ -146,7 +146,7 @@ export async function init(ctx) {
       knnButton,
     ]),
     knnHost,
-    el("p", { class: "placeholder chart-empty", text: "Test accuracy for each k from 1 to 20, from one distance computation." }),
+    el("p", { class: "train-placeholder chart-empty", text: "Test accuracy for each k from 1 to 20, from one distance computation." }),
     knnNote,
   ]);
   section.append(el("div", { class: "train-layout" }, [

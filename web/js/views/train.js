@@ -17,7 +17,7 @@ import { createDecisionMap } from "./train/map.js";
 import { presetFor, POINT_SETS } from "./train/presets.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
-const EVAL_EVERY_MS = 600;    // confusion matrix / gallery refresh while running
+const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
 const MAP_SIZE = 64;
 const KEYS = ["dataset", "hidden", "activation", "loss", "lr", "batch", "epochs", "optimizer", "seed", "noise", "k", "deskew"];
 

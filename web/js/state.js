@@ -26,7 +26,7 @@ export const SCHEMA = {
   deskew: { type: "bool", default: true },
   noise: NUM(0, 1, 0.1),
   // stepper
-  net: ENUM(["trained", "lab", "seed"], "trained"),
+  net: ENUM(["lab", "seed", "trained"], "lab"),
   notation: ENUM(["rows", "cols"], "rows"),
   sample: { type: "string", maxLength: 200, default: "" },
 };

@@ -93,7 +93,8 @@ def train_and_use(page: Page, hidden: str = "16") -> None:
     expect(page.locator("#train-use")).to_be_enabled()
     page.click("#train-use")  # answered after the k-NN curve the Train tab computes meanwhile
     expect(page.locator("#model-current")).to_have_attribute("data-source", "trained", timeout=TRAIN_TIMEOUT_MS)
-    expect(page.locator("#saved-list")).to_have_attribute("data-model", "saved", timeout=30_000)
+    expect(page.locator("#saved-list")).to_have_attribute("data-save", "done", timeout=120_000)
+    expect(page.locator("#saved-list")).to_have_attribute("data-model", "saved")
 
 
 def reload_ready(page: Page) -> None:

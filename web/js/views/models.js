@@ -62,8 +62,10 @@ export function init(ctx) {
   /** Save the current model's files (or forget them when it is the default). */
   async function keepCurrent(info, names = {}) {
     const kinds = customKinds(info);
+    card.saved.dataset.save = "saving";
     if (!kinds.length) {
       await deleteModel(CURRENT).catch(() => {});
+      card.saved.dataset.save = "done";
       return refreshStorage();
     }
     const record = { mlp: null, knn: null, names: {}, info };
@@ -74,8 +76,10 @@ export function init(ctx) {
     }
     try {
       await saveModel(CURRENT, record);
+      card.saved.dataset.save = "done";
       requestPersistence();
     } catch (error) {
+      card.saved.dataset.save = "failed";
       const size = megabytes((record.mlp?.byteLength ?? 0) + (record.knn?.byteLength ?? 0));
       ctx.alert(isQuotaError(error)
         ? `This browser's storage is full, so your model (${size}) was not saved for next time. ` +
@@ -120,7 +124,10 @@ export function init(ctx) {
     if (type === "use_trained") {
       ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
       render();
-      keepCurrent(result.info).catch((error) => ctx.alert(`Your model could not be saved: ${error.message}`));
+      keepCurrent(result.info).catch((error) => {
+        card.saved.dataset.save = "failed";
+        ctx.alert(`Your model could not be saved: ${error.message}`);
+      });
     }
     return result;
   };

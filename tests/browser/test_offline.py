@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 from urllib.request import urlopen
 
 from playwright.sync_api import expect

@@ -9,6 +9,20 @@ import { createStore, get, set, del, keys } from "../vendor/idb-keyval/index.js"
 
 const store = createStore("backproplab", "kv");
 
+/** Write one value; a full disk throws a QuotaExceededError that says so in plain words
+ *  (IndexedDB writes are transactions: the value saved before under this key is kept). */
+async function put(key, value) {
+  try {
+    await set(key, value, store);
+  } catch (error) {
+    if (error?.name !== "QuotaExceededError" && !/quota/i.test(String(error?.message))) throw error;
+    const full = new Error("This browser's storage is full, so this was not saved; what was saved before is kept. " +
+      "Free space (for instance by clearing other sites' data) and try again.");
+    full.name = "QuotaExceededError";
+    throw full;
+  }
+}
+
 async function listPrefixed(prefix) {
   const all = await keys(store);
   return all.filter((k) => typeof k === "string" && k.startsWith(prefix)).map((k) => k.slice(prefix.length));
@@ -20,7 +34,7 @@ export async function loadDataset(id) {
 }
 
 export async function saveDataset(id, dataset) {
-  await set(`dataset:${id}`, { ...dataset, updated: Date.now() }, store);
+  await put(`dataset:${id}`, { ...dataset, updated: Date.now() });
 }
 
 export async function deleteDataset(id) {
@@ -37,7 +51,7 @@ export async function loadModel(id) {
 }
 
 export async function saveModel(id, model) {
-  await set(`model:${id}`, { ...model, saved: Date.now() }, store);
+  await put(`model:${id}`, { ...model, saved: Date.now() });
 }
 
 export async function deleteModel(id) {

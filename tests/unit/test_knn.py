@@ -199,6 +199,22 @@ def test_best_recipe_uses_the_deskewed_blurred_features_for_queries_too():
     assert knn.X is X  # the raw uint8 rows are kept (model files store them)
 
 
+def test_stored_uint8_features_round_the_recipe_features_and_predict_alike():
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 256, (60, 784), dtype=np.uint8)
+    y = np.arange(60) % 3
+    exact = KNN.from_preset("best").fit(X, y)
+    stored = exact.stored_features(X)
+    assert stored.dtype == np.uint8 and stored.shape == (60, 784)
+    assert np.abs(stored - exact.features(X)).max() <= 0.5  # rounding only
+    fast = KNN.from_preset("best").fit(X, y, features=stored)
+    queries = rng.integers(0, 256, (20, 784), dtype=np.uint8)
+    np.testing.assert_array_equal(fast.predict(X), exact.predict(X))
+    np.testing.assert_array_equal(fast.kneighbors(queries)[1], exact.kneighbors(queries)[1])
+    with pytest.raises(ValueError, match="without normalize.*'normalize': True"):
+        KNN(recipe={"normalize": True}).stored_features(X)
+
+
 def test_chunks_stay_under_the_platforms_iterator_limit(pixels, monkeypatch):
     # Pyodide's 32-bit einsum refuses rows·n_train·d >= 2**31; emulate a small limit here
     from backproplab import knn as knn_module
@@ -211,3 +227,15 @@ def test_chunks_stay_under_the_platforms_iterator_limit(pixels, monkeypatch):
     got = KNN(k=3).fit(X, y).kneighbors(Q)
     np.testing.assert_array_equal(got[1], expected[1])
     np.testing.assert_array_equal(distance_matrix(Q, X), distance_matrix(Q, X, chunk_size=70))
+
+
+def test_distances_to_the_neighbours_are_exact_even_between_near_identical_digits():
+    rng = np.random.default_rng(5)
+    X = rng.integers(0, 256, (30, 784), dtype=np.uint8)
+    knn = KNN(k=2).fit(X, np.arange(30) % 2)
+    query = X[:3].astype(np.int64)
+    query[:, 0] = np.clip(query[:, 0] + 1, 0, 255)  # one pixel off by at most 1
+    _, index = knn.kneighbors(query)
+    exact = np.sqrt(((X[index].astype(np.float64) - query[:, None, :]) ** 2).sum(axis=2))
+    np.testing.assert_allclose(knn.distances(query, index), exact, rtol=1e-12)
+    assert index[:, 0].tolist() == [0, 1, 2]

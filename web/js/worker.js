@@ -33,6 +33,10 @@ async function fetchBytes(path) {
 async function boot() {
   const started = performance.now();
   const elapsed = () => `${Math.round(performance.now() - started)} ms`;
+  // Start-up profile: performance marks in the worker, and boot_ms (ms since the worker
+  // started, per step) in the ready event's info for benchmarks.
+  const boot_ms = {};
+  const mark = (name) => { performance.mark(`boot:${name}`); boot_ms[name] = Math.round(performance.now() - started); };
   status("runtime", "Starting Python (Pyodide)…");
   // Downloads that do not need Python start now, in parallel with the runtime.
   const manifest = fetch(new URL("py/manifest.json", SITE)).then((r) => {
@@ -44,17 +48,21 @@ async function boot() {
   files.catch(() => {});  // reported where it is awaited
 
   pyodide = await loadPyodide({ indexURL: new URL("vendor/pyodide/", SITE).href });
+  mark("runtime");
   const quiet = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };
 
   status("numpy", `Loading NumPy… (${elapsed()})`);
   const { wheel } = await manifest;
   const wheelLoad = pyodide.loadPackage(new URL(`py/${wheel}`, SITE).href, quiet);
   await pyodide.loadPackage("numpy", quiet);
+  mark("numpy");
 
   status("package", `Loading backproplab… (${elapsed()})`);
   await wheelLoad;
+  mark("wheel");
   api = pyodide.pyimport("backproplab.api");
   pyBytes = pyodide.pyimport("builtins").bytes;
+  mark("import");
 
   status("models", `Loading digits and models… (${elapsed()})`);
   for (const [path, bytes] of await files) {
@@ -62,10 +70,12 @@ async function boot() {
     pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
     pyodide.FS.writeFile(target, bytes);
   }
+  mark("files");
   const info = request({ id: null, type: "init", data_dir: `${FS_ROOT}/data`,
                          models_dir: `${FS_ROOT}/models` });
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
-  status("ready", `Ready (${elapsed()})`, { info: info.result });
+  mark("init");
+  status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms } });
   // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
   // backproplab/linalg.py). Loaded after "ready" so start-up never waits for it; until it is
   // there (or if it fails) matmul keeps the einsum path.

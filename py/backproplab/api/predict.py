@@ -48,7 +48,7 @@ from . import ProtocolError, Session, handler
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
 from ..preprocess import deskew as preprocess_deskew
-from ..preprocess import prepare_digits, to_mnist
+from ..preprocess import to_mnist
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 MAX_SIDE = 4096  # largest accepted image side (pixels); the page caps uploads before this
@@ -111,33 +111,34 @@ def _describe_knn(knn: KNN, preset: str | None) -> dict:
 
 
 def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best",
-             deskewed: np.ndarray | None = None) -> KNN:
+             features: np.ndarray | None = None) -> KNN:
     """A k-NN with ``KNN_PRESETS[preset]`` fitted on uint8 digits (n, 784).
 
-    deskewed: ``preprocess.deskew(X_train)`` computed beforehand (the build does it), used
-    when the preset deskews; the features are then the same as ``KNN.features(X_train)``.
+    features: ``KNN.stored_features(X_train)`` computed beforehand (the build does it: uint8
+    (n, 784), deskewed and blurred), so fitting does no preprocessing; else computed here.
     """
     knn = KNN.from_preset(preset)
-    features = None
-    if deskewed is not None and knn.recipe.get("deskew"):
-        if deskewed.shape != X_train.shape:
-            raise ValueError(f"Expected deskewed digits of shape {X_train.shape}. "
-                             f"Got {deskewed.shape}.")
-        features = prepare_digits(deskewed, **{**knn.recipe, "deskew": False})
+    if features is not None and features.shape != X_train.shape:
+        raise ValueError(f"Expected k-NN features of shape {X_train.shape}. Got {features.shape}.")
     return knn.fit(X_train, y_train, features=features)
 
 
-def _load_deskewed(models_dir: Path, entry: dict, train_idx: np.ndarray) -> np.ndarray | None:
-    """The build's deskewed training digits, if present and made for this split."""
-    name = entry.get("deskewed")
+def _load_features(models_dir: Path, entry: dict, preset: str,
+                   train_idx: np.ndarray) -> np.ndarray | None:
+    """The build's k-NN features of the training digits, if present and made for this
+    split and this preset's recipe."""
+    name = entry.get("features")
     if not name:
         return None
+    if entry.get("recipe") != KNN_PRESETS[preset]["recipe"]:
+        raise ValueError(f"{name} was made with the recipe {entry.get('recipe')}, the preset "
+                         f"{preset!r} uses {KNN_PRESETS[preset]['recipe']}: rebuild with ./build.sh.")
     with np.load(models_dir / name, allow_pickle=False) as f:
-        X, idx = f["X"], f["train_idx"]
-    if X.dtype != np.uint8 or not np.array_equal(idx, train_idx):
-        raise ValueError(f"{name} was made for another training split or dtype ({X.dtype}): "
+        F, idx = f["F"], f["train_idx"]
+    if F.dtype != np.uint8 or not np.array_equal(idx, train_idx):
+        raise ValueError(f"{name} was made for another training split or dtype ({F.dtype}): "
                          "rebuild with ./build.sh.")
-    return X
+    return F
 
 
 def _load_mlp(models_dir: Path, entry: dict | None):
@@ -181,9 +182,10 @@ def init(session: Session, request: dict) -> dict:
     if preset not in KNN_PRESETS:
         raise ValueError(f"Unknown k-NN preset {preset!r} in the model index. "
                          f"Known: {', '.join(KNN_PRESETS)}.")
-    deskewed = _load_deskewed(Path(models_dir), index.get("knn", {}), train_idx) if models_dir else None
+    features = (_load_features(Path(models_dir), index.get("knn", {}), preset, train_idx)
+                if models_dir else None)
     t1 = time.perf_counter()
-    knn = load_knn(X[train_idx], y[train_idx], preset, deskewed)
+    knn = load_knn(X[train_idx], y[train_idx], preset, features)
     t2 = time.perf_counter()
     mlp, mlp_info = _load_mlp(Path(models_dir), index.get("mlp")) if models_dir else (None, None)
     t3 = time.perf_counter()
@@ -213,9 +215,10 @@ def _mlp_result(mlp, image: np.ndarray, deskew: bool = False) -> dict | None:
 
 def _knn_result(knn: KNN, image: np.ndarray, k: int) -> dict:
     k = min(k, len(knn.X))
-    dist, index = knn.kneighbors(image[None, :], k)  # (1, k) squared distances, indices
+    _, index = knn.kneighbors(image[None, :], k)  # (1, k) training indices, nearest first
+    dist = knn.distances(image[None, :], index)     # (1, k) Euclidean, summed exactly
     labels, votes = knn.predict_with_votes(image[None, :], k)
-    neighbours = [{"index": int(i), "label": int(knn.y[i]), "distance": float(np.sqrt(d)),
+    neighbours = [{"index": int(i), "label": int(knn.y[i]), "distance": float(d),
                    "pixels": np.ascontiguousarray(knn.X[i], dtype=np.uint8).tobytes()}
                   for d, i in zip(dist[0], index[0])]
     classes = [int(c) for c in knn.classes_]

@@ -2,8 +2,10 @@
 
 An optimizer updates a list of arrays in place from their gradients (same order, as
 ``MLP.parameters()`` / ``Gradients.parameter_grads()``) and keeps per-parameter state
-(velocities, moments) until ``reset()``. Learning-rate schedules are left to the caller
-(set ``opt.learning_rate`` between steps).
+(velocities, moments and one scratch buffer per parameter) until ``reset()``. Every update
+runs in place through ``out=`` buffers: no temporary arrays per step (they cost ~2x in
+Pyodide, where each one is a fresh allocation in the WebAssembly heap). Learning-rate
+schedules are left to the caller (set ``opt.learning_rate`` between steps).
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ class SGD(Optimizer):
     tex = r"\theta \leftarrow \theta - \eta \frac{\partial C}{\partial \theta}"
 
     def _update(self, i, p, g):
-        p -= self.learning_rate * g
+        buf = self.state.get(i)
+        if buf is None:
+            buf = self.state[i] = np.empty_like(p)
+        np.multiply(g, self.learning_rate, out=buf)   # \eta g
+        p -= buf                                       # \theta <- \theta - \eta g
 
 
 class Momentum(Optimizer):
@@ -69,12 +75,14 @@ class Momentum(Optimizer):
         self.beta = _check_rate("beta", beta, 0.0, 1.0) if beta != 0 else 0.0
 
     def _update(self, i, p, g):
-        v = self.state.get(i)
-        if v is None:
-            v = self.state[i] = np.zeros_like(p)
-        v *= self.beta
-        v -= self.learning_rate * g
-        p += v
+        s = self.state.get(i)
+        if s is None:
+            s = self.state[i] = (np.zeros_like(p), np.empty_like(p))
+        v, buf = s
+        v *= self.beta                                 # v <- \beta v
+        np.multiply(g, self.learning_rate, out=buf)
+        v -= buf                                       #      - \eta g
+        p += v                                         # \theta <- \theta + v
 
     def __repr__(self):
         return f"Momentum(learning_rate={self.learning_rate}, beta={self.beta})"
@@ -105,13 +113,23 @@ class Adam(Optimizer):
     def _update(self, i, p, g):
         s = self.state.get(i)
         if s is None:
-            s = self.state[i] = (np.zeros_like(p), np.zeros_like(p))
-        m, v = s
+            s = self.state[i] = (np.zeros_like(p), np.zeros_like(p), np.empty_like(p))
+        m, v, buf = s
+        # m <- \beta_1 m + (1-\beta_1) g, computed as \beta_1 (m - g) + g (no temporary)
+        m -= g
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += g
+        # v <- \beta_2 v + (1-\beta_2) g^2, likewise \beta_2 (v - g^2) + g^2
+        np.multiply(g, g, out=buf)
+        v -= buf
         v *= self.beta2
-        v += (1 - self.beta2) * (g * g)
-        p -= self._lr_t * m / (np.sqrt(v) + self.eps)
+        v += buf
+        # \theta <- \theta - \eta_t m / (\sqrt{v} + \epsilon)
+        np.sqrt(v, out=buf)
+        buf += self.eps
+        np.divide(m, buf, out=buf)
+        buf *= self._lr_t
+        p -= buf
 
     def __repr__(self):
         return (f"Adam(learning_rate={self.learning_rate}, beta1={self.beta1}, "

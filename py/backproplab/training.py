@@ -4,8 +4,16 @@
 the page calls it repeatedly (~50-100 ms per call) and pausing is simply not calling it.
 ``fit()`` runs to the end with an optional progress callback. Training data stays as given
 (uint8 pixels stay uint8); each batch is converted to the model dtype (/255 for uint8) when
-it is drawn, and one-hot targets are built per batch. A NaN/inf loss or weight stops
-training with ``TrainingDiverged`` after restoring the last weights that gave a finite loss.
+it is drawn (into one reused float buffer), and one-hot targets are built per batch.
+
+Divergence: every step's loss is checked (a scalar, free); a NaN/inf loss, or one above
+``DIVERGENCE_FACTOR`` times the reference, stops training with ``TrainingDiverged`` after
+restoring the *last saved good weights*: weights whose batch loss was accepted, saved at the
+first step of every ``run`` call and then every ``SNAPSHOT_EVERY`` steps (a copy of every
+parameter each step cost as much as the rest of a small step's bookkeeping). So a run that
+diverges goes back at most ``SNAPSHOT_EVERY`` steps; with ``run(1)`` it goes back exactly one
+step. Weights are checked for NaN/inf at the end of every ``run`` call and every epoch; a
+non-finite weight inside a chunk shows up as a NaN loss at the next step anyway.
 
 Labels: ``y`` (N,) integer classes (one-hot per batch; for a 1-unit output, 0/1 targets) or
 ``Y`` (N, n_out) float targets used as they are. Per-epoch train loss and accuracy are running
@@ -33,6 +41,10 @@ from .optimizers import Optimizer, make_optimizer
 #: first batch may score 0.001, is not stopped for a later batch at 0.05.
 DIVERGENCE_FACTOR = 10.0
 
+#: Within one ``run`` call, the accepted weights are saved for a divergence restore every this
+#: many steps (and always at the call's first step).
+SNAPSHOT_EVERY = 16
+
 
 def chance_loss(model: MLP) -> float:
     """The loss of uniform outputs: ln K (softmax CE), ln 2 (BCE), 0.25 (MSE, A = 0.5)."""
@@ -42,7 +54,8 @@ def chance_loss(model: MLP) -> float:
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss or the weights became NaN/inf; the model holds the last good weights."""
+    """The loss or the weights became NaN/inf (or the loss exploded); the model holds the last
+    saved good weights (see the module docstring)."""
 
 
 def _positive_int(name: str, value) -> int:
@@ -100,6 +113,10 @@ class Trainer:
         self._epoch_correct = 0
         self._epoch_count = 0
         self._good = [p.copy() for p in model.parameters()]
+        self._snapshot_due = True  # save the accepted weights at the next step
+        self._steps_since_snapshot = 0
+        self._xbuf: Optional[np.ndarray] = None  # (batch_size, n_in) model-dtype batch buffer
+        self._eye = np.eye(model.layer_sizes[-1], dtype=model.dtype)  # one-hot rows
         self.last_loss = float("nan")
         self.first_loss: Optional[float] = None  # the first batch's loss: the divergence yardstick
         self._loss_limit = math.inf
@@ -147,6 +164,19 @@ class Trainer:
             return np.multiply(Xb, dt.type(1 / 255), dtype=dt)
         return Xb.astype(dt, copy=False)
 
+    def _batch_inputs(self, Xb: np.ndarray) -> np.ndarray:
+        """Like ``_inputs`` but written into a buffer reused by every training step."""
+        dt = self.model.dtype
+        if self._xbuf is None:
+            self._xbuf = np.empty((self.batch_size, Xb.shape[1]), dtype=dt)
+        out = self._xbuf[:Xb.shape[0]]
+        if Xb.dtype == np.uint8:
+            return np.multiply(Xb, dt.type(1 / 255), out=out)   # k / 255, no float64 temporary
+        if Xb.dtype == dt:
+            return Xb                      # already a fresh copy (drawn by fancy indexing)
+        np.copyto(out, Xb, casting="unsafe")
+        return out
+
     def _targets(self, yb: np.ndarray) -> np.ndarray:
         """(B, n_out) targets: one-hot rows from labels, 0/1 column for one unit, or as given."""
         dt = self.model.dtype
@@ -155,9 +185,7 @@ class Trainer:
             return yb.astype(dt, copy=False)
         if n_out == 1:
             return yb.astype(dt).reshape(-1, 1)
-        Y = np.zeros((yb.shape[0], n_out), dtype=dt)
-        Y[np.arange(yb.shape[0]), yb] = 1
-        return Y
+        return self._eye[yb]                                   # row k of I is the one-hot of k
 
     @staticmethod
     def _correct(A: np.ndarray, yb: np.ndarray) -> int:
@@ -180,7 +208,7 @@ class Trainer:
             self._pos = 0
         idx = self._order[self._pos:self._pos + self.batch_size]
         yb = self.y[idx]
-        X = self._inputs(self.X[idx])                          # (B, n_in)
+        X = self._batch_inputs(self.X[idx])                    # (B, n_in)
         Y = self._targets(yb)                                  # (B, n_out)
         fwd = m._forward(X)
         loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
@@ -193,12 +221,16 @@ class Trainer:
             self._diverged(f"the loss grew to {loss:.3g} (over {DIVERGENCE_FACTOR:g}× the first "
                            f"batch's {self.first_loss:.3g} or the chance level)")
         params = m.parameters()
-        for good, p in zip(self._good, params):                # these weights gave a finite loss
-            np.copyto(good, p)
+        self._steps_since_snapshot += 1
+        if self._snapshot_due or self._steps_since_snapshot >= SNAPSHOT_EVERY:
+            for good, p in zip(self._good, params):            # these weights' loss was accepted
+                np.copyto(good, p)
+            self._snapshot_due = False
+            self._steps_since_snapshot = 0
         grads = m._backward(fwd, Y, input_grad=False)
         self.optimizer.step(params, grads.parameter_grads())
         # weights that overflow show up as a non-finite loss at the next step (and `_good`
-        # still holds these step's starting weights); `run` checks them at its end
+        # still holds accepted weights); `run` checks them at its end
         b = idx.shape[0]
         self.last_loss = loss
         self._epoch_loss += loss * b
@@ -217,7 +249,7 @@ class Trainer:
         raise TrainingDiverged(
             f"Training diverged: {what} at epoch {self.epoch + 1}, step "
             f"{self._pos // self.batch_size + 1} — try a smaller learning rate (now {lr:g}). "
-            "The model keeps the last weights that gave a finite loss.")
+            "The model keeps the last saved weights whose loss was accepted.")
 
     def _end_epoch(self) -> None:
         if not all(np.isfinite(p).all() for p in self.model.parameters()):
@@ -249,6 +281,7 @@ class Trainer:
         """Do up to ``n_steps`` optimizer steps (fewer at the end) and return ``progress()``."""
         n_steps = _positive_int("n_steps", n_steps)
         t0 = time.perf_counter()
+        self._snapshot_due = True
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by us
                 for _ in range(n_steps):

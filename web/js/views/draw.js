@@ -1,71 +1,18 @@
 // The draw view: a pad for mouse, touch and pen, and what the MLP and the k-NN make of it.
 //
-// Strokes are kept as points in pad units (0..1, both axes), so the pad redraws crisply at any
-// CSS size and devicePixelRatio, undo is "drop the last stroke", and the image sent to Python
-// is rendered at a fixed 112×112 independent of the screen. Prediction runs while drawing
-// (throttled to one request per 100 ms, one in flight at a time) and after each stroke;
-// replies to stale requests are dropped.
+// The pad (../pad.js) keeps strokes in pad units, so undo is "drop the last stroke" and the
+// image sent to Python is rendered at a fixed 112×112 independent of the screen. Prediction runs
+// while drawing (throttled to one request per 100 ms, one in flight at a time) and after each
+// stroke, undo and clear; replies to stale requests are dropped.
 
 import { el, throttle, drawGray, percent } from "../ui.js";
-import { rasterize } from "../image-decode.js";
+import { createPad } from "../pad.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
-const LINE = 0.085; // stroke width as a fraction of the pad side (MNIST strokes are ~12% of the digit height)
-const INK = "#111827";
 const LIVE_MS = 100; // while drawing, ask for a prediction at most every 100 ms
 
-/** Render `strokes` into a 2-D context of `size`×`size` device pixels. */
-export function renderStrokes(ctx, strokes, size, { ink = INK, background = null } = {}) {
-  ctx.save();
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
-  if (background) {
-    ctx.fillStyle = background;
-    ctx.fillRect(0, 0, size, size);
-  } else {
-    ctx.clearRect(0, 0, size, size);
-  }
-  ctx.strokeStyle = ink;
-  ctx.fillStyle = ink;
-  ctx.lineCap = "round";
-  ctx.lineJoin = "round";
-  for (const stroke of strokes) drawStroke(ctx, stroke, size);
-  ctx.restore();
-}
-
-const widthAt = (point, size) => LINE * size * point.w;
-
-/** One stroke as quadratic curves through the midpoints: smooth, with per-segment width (pen pressure). */
-function drawStroke(ctx, stroke, size) {
-  const pts = stroke.points;
-  if (pts.length === 0) return;
-  if (pts.length === 1) {
-    ctx.beginPath();
-    ctx.arc(pts[0].x * size, pts[0].y * size, widthAt(pts[0], size) / 2, 0, 2 * Math.PI);
-    ctx.fill();
-    return;
-  }
-  const mid = (a, b) => ({ x: ((a.x + b.x) / 2) * size, y: ((a.y + b.y) / 2) * size });
-  let from = { x: pts[0].x * size, y: pts[0].y * size };
-  for (let i = 1; i < pts.length; i++) {
-    const p = pts[i];
-    const to = i === pts.length - 1 ? { x: p.x * size, y: p.y * size } : mid(p, pts[i + 1]);
-    ctx.beginPath();
-    ctx.lineWidth = (widthAt(pts[i - 1], size) + widthAt(p, size)) / 2;
-    ctx.moveTo(from.x, from.y);
-    ctx.quadraticCurveTo(p.x * size, p.y * size, to.x, to.y);
-    ctx.stroke();
-    from = to;
-  }
-}
-
-/** Width factor from a pointer event: pen pressure where the device reports it, else 1. */
-function pressureWidth(event) {
-  if (event.pointerType === "pen" && event.pressure > 0) return 0.55 + 0.9 * event.pressure;
-  return 1;
-}
-
 export function init(ctx) {
-  const pad = document.getElementById("draw-pad");
+  const padCanvas = document.getElementById("draw-pad");
   const hint = document.getElementById("draw-hint");
   const clearButton = document.getElementById("draw-clear");
   const undoButton = document.getElementById("draw-undo");
@@ -81,130 +28,29 @@ export function init(ctx) {
   const neighbours = document.getElementById("neighbours");
   const padVerdict = document.getElementById("pad-verdict");
 
-  const strokes = [];
-  let active = null; // {pointerId, stroke}
-  let padSize = 0; // device pixels
-  let frame = 0;
   let sequence = 0; // id of the latest prediction request
   let inflight = false;
   let again = false;
   let ready = false;
 
-  // ---- the pad ----
+  // ---- the pad, undo / clear ----
 
-  const gfx = pad.getContext("2d");
-
-  let exact = null; // {size, css, dpr}: the device-pixel size the browser last reported
-  function resize(entries) {
-    // the exact device-pixel size where the browser reports it, else CSS size × devicePixelRatio
-    const dpr = window.devicePixelRatio || 1;
-    const reported = entries?.[0]?.devicePixelContentBoxSize?.[0]?.inlineSize;
-    // (emulated screens can report CSS pixels here: trust it only when it agrees within 2 px)
-    if (reported && Math.abs(reported - pad.clientWidth * dpr) <= 2) exact = { size: reported, css: pad.clientWidth, dpr };
-    const known = exact && exact.css === pad.clientWidth && exact.dpr === dpr;
-    const size = Math.max(1, Math.round(known ? exact.size : pad.clientWidth * dpr));
-    if (size !== padSize) {
-      padSize = size;
-      pad.width = size;
-      pad.height = size;
-    }
-    redraw();
+  function strokesChanged(count) {
+    hint.classList.toggle("is-hidden", count > 0);
+    clearButton.disabled = count === 0;
+    undoButton.disabled = count === 0;
   }
+  const pad = createPad(padCanvas, { onChange: strokesChanged, onDraw: () => predictSoon(), onStroke: () => predictNow() });
+  strokesChanged(0);
 
-  function redraw() {
-    frame = 0;
-    renderStrokes(gfx, strokes, padSize);
-  }
-
-  function scheduleRedraw() {
-    if (!frame) frame = requestAnimationFrame(redraw);
-  }
-
-  function toPad(event) {
-    const rect = pad.getBoundingClientRect(); // border box: the drawing area is inside the border
-    const left = rect.left + pad.clientLeft;
-    const top = rect.top + pad.clientTop;
-    return {
-      x: Math.min(1, Math.max(0, (event.clientX - left) / pad.clientWidth)),
-      y: Math.min(1, Math.max(0, (event.clientY - top) / pad.clientHeight)),
-      w: pressureWidth(event),
-    };
-  }
-
-  pad.addEventListener("pointerdown", (event) => {
-    if (event.pointerType === "mouse" && event.button !== 0) return;
-    if (active) return; // one stroke at a time (a second finger does not draw)
-    event.preventDefault();
-    pad.setPointerCapture(event.pointerId);
-    const stroke = { points: [toPad(event)] };
-    strokes.push(stroke);
-    active = { pointerId: event.pointerId, stroke };
-    changed();
-    scheduleRedraw();
-  });
-
-  pad.addEventListener("pointermove", (event) => {
-    if (!active || event.pointerId !== active.pointerId) return;
-    const events = typeof event.getCoalescedEvents === "function" ? event.getCoalescedEvents() : [];
-    for (const e of events.length ? events : [event]) active.stroke.points.push(toPad(e));
-    scheduleRedraw();
-    predictSoon();
-  });
-
-  function endStroke(event) {
-    if (!active || event.pointerId !== active.pointerId) return;
-    active = null;
-    if (pad.hasPointerCapture(event.pointerId)) pad.releasePointerCapture(event.pointerId);
-    scheduleRedraw();
-    predictNow();
-  }
-  pad.addEventListener("pointerup", endStroke);
-  pad.addEventListener("pointercancel", endStroke);
-  pad.addEventListener("lostpointercapture", endStroke);
-  pad.addEventListener("contextmenu", (event) => event.preventDefault());
-
-  try {
-    new ResizeObserver(resize).observe(pad, { box: "device-pixel-content-box" });
-  } catch {
-    new ResizeObserver(resize).observe(pad); // browsers without device-pixel-content-box
-  }
-  window.addEventListener("resize", () => resize()); // zoom changes devicePixelRatio
-  resize();
-
-  // ---- undo / clear ----
-
-  function changed() {
-    const empty = strokes.length === 0;
-    hint.classList.toggle("is-hidden", !empty);
-    clearButton.disabled = empty;
-    undoButton.disabled = empty;
-    pad.dataset.strokes = String(strokes.length);
-  }
-
-  function undo() {
-    if (!strokes.length || active) return;
-    strokes.pop();
-    changed();
-    redraw();
-    predictNow();
-  }
-
-  function clear() {
-    if (active) return;
-    strokes.length = 0;
-    changed();
-    redraw();
-    predictNow();
-  }
-
-  undoButton.addEventListener("click", undo);
-  clearButton.addEventListener("click", clear);
+  undoButton.addEventListener("click", () => pad.undo());
+  clearButton.addEventListener("click", () => pad.clear());
   document.addEventListener("keydown", (event) => {
     if (ctx.state.tab !== "draw" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.key.toLowerCase() !== "z") return;
     const target = event.target;
     if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     event.preventDefault();
-    undo();
+    pad.undo();
   });
 
   // ---- prediction ----
@@ -216,17 +62,9 @@ export function init(ctx) {
     predict();
   }
 
-  function padPixels() {
-    const canvas = document.createElement("canvas");
-    canvas.width = SEND_SIZE;
-    canvas.height = SEND_SIZE;
-    renderStrokes(canvas.getContext("2d"), strokes, SEND_SIZE, { ink: "#000", background: "#fff" });
-    return rasterize(canvas, SEND_SIZE, SEND_SIZE);
-  }
-
   async function predict() {
     const id = ++sequence;
-    if (strokes.length === 0) {
+    if (pad.isEmpty()) {
       showEmpty();
       return;
     }
@@ -240,15 +78,11 @@ export function init(ctx) {
     }
     inflight = true;
     card.dataset.state = "busy";
-    const rgba = padPixels();
+    const image = pad.toImage(SEND_SIZE);
     const started = performance.now();
     try {
-      const result = await ctx.client.call(
-        "predict",
-        { image: { width: SEND_SIZE, height: SEND_SIZE, rgba } },
-        [rgba.buffer],
-      );
-      if (id === sequence && strokes.length) show(result, performance.now() - started);
+      const result = await ctx.client.call("predict", { image }, [image.rgba.buffer]);
+      if (id === sequence && !pad.isEmpty()) show(result, performance.now() - started);
     } catch (error) {
       if (id === sequence) {
         setStatus("error", `No prediction: ${error?.message || error}`);
@@ -368,13 +202,12 @@ export function init(ctx) {
   // may have changed (the Train view can replace it), so redraw and predict again
   ctx.subscribe((s, keys) => {
     if (keys.includes("tab") && s.tab === "draw") {
-      requestAnimationFrame(() => resize());
-      if (ready && strokes.length) predictNow();
+      requestAnimationFrame(() => pad.resize());
+      if (ready && !pad.isEmpty()) predictNow();
     }
   });
 
   showEmpty();
-  changed();
   ctx.whenReady().then(() => {
     ready = true;
     predictNow();

@@ -8,13 +8,14 @@
 // #stepper-play, #stepper-step[data-step-name][data-check][data-shape], #stepper-timeline.
 
 import { el, debounce, drawGray } from "../ui.js";
+import { createPad } from "../pad.js";
 import { loadKatex } from "./stepper/tex.js";
 import { renderCard, checkState, shortName } from "./stepper/card.js";
-import { createPad } from "./stepper/pad.js";
 import { fmt } from "./stepper/matrix.js";
 import { createFlow } from "./stepper/flow.js";
 
 const PLAY_MS = 2400;
+const PAD_SEND_SIZE = 280; // the stepper's pad goes to the preprocessor as 280×280 RGBA
 const NETS = {
   lab: { label: "Lab network", sub: "784 → 16 → 10 · sigmoid · MSE", kind: "digit", batches: [1, 2, 4, 8, 16], maxIndex: 9999 },
   seed: { label: "Seed network", sub: "2 → 3 → 3 → 1 · sigmoid · BCE", kind: "person", batches: [1, 2, 5, 10], maxIndex: 9 },
@@ -74,13 +75,16 @@ export async function init(ctx) {
   const batch = el("select", { id: "stepper-batch", class: "stepper-input" });
   const label = el("select", { id: "stepper-label", class: "stepper-input" });
   const rate = el("input", { id: "stepper-lr", class: "stepper-input", type: "number", min: "0.0001", max: "100", step: "any", placeholder: "0.1", inputmode: "decimal" });
-  const pad = createPad();
+  const padCanvas = el("canvas", { id: "stepper-pad", class: "stepper-pad", role: "img", "aria-label": "Drawing pad: draw a digit with mouse, finger or pen" });
+  const padClear = el("button", { id: "stepper-pad-clear", class: "button button-small", type: "button", text: "Clear" });
+  const pad = createPad(padCanvas, { onStroke: () => padDrawn() });
+  padClear.addEventListener("click", () => pad.clear());
   const fromDraw = el("canvas", { id: "stepper-draw-tab-image", class: "stepper-thumb", width: 28, height: 28, role: "img", "aria-label": "The digit from the Draw tab" });
   const field = (text, control, extra = {}) => el("label", { class: "stepper-field", ...extra }, [el("span", { class: "stepper-field-label", text }), control]);
   const indexField = field("Index", index, { id: "stepper-index-field" });
   const batchField = field("Batch size", batch, { id: "stepper-batch-field" });
   const labelField = field("Target (what you drew)", label, { id: "stepper-label-field" });
-  const padBox = el("div", { class: "stepper-pad-box", id: "stepper-pad-box" }, [pad.node, el("p", { class: "stepper-hint", text: "Draw a digit, then lift the pen: the steps follow." })]);
+  const padBox = el("div", { class: "stepper-pad-box", id: "stepper-pad-box" }, [el("div", { class: "stepper-pad-wrap" }, [padCanvas, padClear]), el("p", { class: "stepper-hint", text: "Draw a digit, then lift the pen: the steps follow." })]);
   const drawTabBox = el("div", { class: "stepper-pad-box", id: "stepper-draw-tab-box" }, [fromDraw, el("p", { class: "stepper-hint", id: "stepper-draw-tab-note", text: "" })]);
   const sampleView = el("div", { class: "stepper-sample", id: "stepper-sample", "aria-live": "polite" });
   const netNote = el("p", { class: "stepper-net-note", id: "stepper-net-note" });
@@ -189,7 +193,7 @@ export async function init(ctx) {
   function drawnFields() {
     if (source.value === "pad") {
       if (pad.isEmpty()) return null;
-      return { image: pad.pixels() };
+      return { image: pad.toImage(PAD_SEND_SIZE) };
     }
     const pixels = readDrawTab();
     const note = document.getElementById("stepper-draw-tab-note");
@@ -423,10 +427,10 @@ export async function init(ctx) {
     reloadSoon();
   });
   rate.addEventListener("change", () => reloadSoon());
-  pad.onChange(() => {
+  function padDrawn() {
     labelTouched = false;
     if (source.value === "pad") reloadSoon();
-  });
+  }
 
   let visible = ctx.state.tab === "stepper";
   ctx.subscribe((s, changed) => {

@@ -6,12 +6,13 @@
 import { el, drawGray } from "../../ui.js";
 import { decodeImageFile } from "../../image-decode.js";
 import { loadDataset, saveDataset } from "../../storage.js";
-import { createPad } from "./pad.js";
+import { createPad } from "../../pad.js";
 
 export const MAX_CLASSES = 10;
 const MAX_IMAGES = 2000;
 const STORE_ID = "mine";
 const FORMAT = "backproplab-classes";
+const PAD_SEND_SIZE = 280; // a drawing goes to the preprocessor as 280×280 RGBA
 
 const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
 function fromBase64(text) {
@@ -108,6 +109,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     ]);
     let index = 0;
     const pad = createPad(canvas, {
+      lineScale: 1.15,
       onChange: (n) => {
         addDrawing.disabled = n === 0 || !ready;
         card.classList.toggle("has-drawing", n > 0);
@@ -135,15 +137,15 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       changed();
     });
     addDrawing.addEventListener("click", async () => {
-      if (pad.empty) return;
+      if (pad.isEmpty()) return;
       addDrawing.disabled = true;
       try {
-        await addImages(index, [pad.image()]);
+        await addImages(index, [pad.toImage(PAD_SEND_SIZE)]);
         pad.clear();
       } catch (error) {
         ctx.alert(`That drawing could not be added: ${error?.message || error}`);
       } finally {
-        addDrawing.disabled = pad.empty || !ready;
+        addDrawing.disabled = pad.isEmpty() || !ready;
       }
     });
     clearPad.addEventListener("click", () => pad.clear());
@@ -176,7 +178,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       if (document.activeElement !== name) name.value = c.name;
       count.textContent = `${c.images.length} image${c.images.length === 1 ? "" : "s"}`;
       card.dataset.images = String(c.images.length);
-      addDrawing.disabled = pad.empty || !ready;
+      addDrawing.disabled = pad.isEmpty() || !ready;
       if (thumbs.children.length !== c.images.length || thumbs.dataset.version !== String(c.version ?? 0)) {
         thumbs.dataset.version = String(c.version ?? 0);
         thumbs.replaceChildren(
@@ -196,7 +198,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       }
     };
     card.setReady = () => {
-      addDrawing.disabled = pad.empty || !ready;
+      addDrawing.disabled = pad.isEmpty() || !ready;
     };
     return card;
   }

@@ -203,3 +203,24 @@ def test_from_dict_rejects_wrong_shapes_and_non_finite_weights():
         MLP.from_dict(d)
     with pytest.raises(ValueError, match=r"Expected keys \['W', 'B'\]"):
         MLP.from_dict({"layer_sizes": [2, 2], "activation": "relu", "loss": "mse", "dtype": "float32"})
+
+
+def test_forward_on_the_active_input_columns_matches_the_full_product():
+    # the trainer passes only the input columns with a non-zero value (`active`): Z, A and
+    # every gradient must be those of the full batch, dW_1 with zero rows for blank inputs
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (6, 12))
+    X[:, [0, 4, 5, 11]] = 0
+    Y = np.eye(3)[rng.integers(0, 3, 6)]
+    model = MLP([12, 5, 3], activation="tanh", dtype="float64", seed=2)
+    active = np.flatnonzero(X.any(axis=0))
+    full = model._forward(X)
+    part = model._forward(X[:, active], active)
+    for a, b in zip(full.A[1:] + full.Z[1:], part.A[1:] + part.Z[1:]):
+        np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)
+    g_full = model._backward(full, Y, input_grad=True)
+    g_part = model._backward(part, Y, input_grad=True)
+    for a, b in zip(g_full.parameter_grads() + [g_full.dA0], g_part.parameter_grads() + [g_part.dA0]):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)
+    assert (g_part.dW[0][[0, 4, 5, 11]] == 0).all()

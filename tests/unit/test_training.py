@@ -8,7 +8,7 @@ import pytest
 
 from backproplab.mlp import MLP
 from backproplab.optimizers import OPTIMIZERS, Adam, Momentum, SGD, make_optimizer
-from backproplab.training import Trainer, TrainingDiverged
+from backproplab.training import SNAPSHOT_EVERY, Trainer, TrainingDiverged
 
 
 def digits_like(n, seed=0):
@@ -74,6 +74,30 @@ def test_uint8_batches_train_like_float_pixels():
         np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-15)
 
 
+def test_pixel_batches_with_blank_columns_train_like_the_full_product():
+    # real digits have ~1/3 blank pixels per batch: the trainer then multiplies only the lit
+    # columns (MLP._forward's `active`); float pixels take the full product: same steps
+    X, y = digits_like(100)
+    X[:, ::3] = 0
+    X[:, 700:] = 0
+    trainer = Trainer(MLP([784, 8, 10], dtype="float64"), X, y, batch_size=25, epochs=1)
+    active = trainer._active_columns(X[:25])
+    assert active is not None and active.size < 0.9 * 784 and X[:25][:, active].any(axis=0).all()
+    trainer.fit()
+    b = MLP([784, 8, 10], dtype="float64")
+    Trainer(b, X / 255.0, y, batch_size=25, epochs=1).fit()
+    for p, q in zip(trainer.model.parameters(), b.parameters()):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-15)
+
+
+def test_a_batch_with_few_blank_columns_uses_every_column():
+    X, y = digits_like(40)
+    X[:, :10] = 0
+    assert Trainer._active_columns(X) is None            # 774 of 784 lit: not worth a gather
+    assert Trainer._active_columns(X / 255.0) is None    # floats: always the full product
+    assert Trainer._active_columns(np.zeros((4, 784), np.uint8)) is None
+
+
 def test_training_data_stays_uint8_and_model_stays_float32():
     X, y = digits_like(100)
     model = MLP([784, 8, 10])
@@ -130,6 +154,34 @@ def test_divergence_stops_and_keeps_the_last_good_weights():
     for kept, good in zip(model.parameters(), before_step[-2]):
         np.testing.assert_array_equal(kept, good)
     assert trainer.step == len(before_step) - 1
+
+
+def test_divergence_inside_a_long_run_restores_the_last_saved_accepted_weights():
+    # one run() of many steps saves the accepted weights at its first step and every
+    # SNAPSHOT_EVERY steps; divergence goes back to the last of those saves
+    X, y = digits_like(200)
+    accepted = []  # the weights of every step whose loss was accepted (the optimizer runs then)
+    overflow_at = 2 * SNAPSHOT_EVERY + 4  # mid-epoch (10 steps each), after 3 + 36 steps
+
+    class OverflowingSGD(SGD):
+        def step(self, params, grads):
+            accepted.append([p.copy() for p in params])
+            super().step(params, grads)
+            if len(accepted) == overflow_at:
+                params[2][0, 0] = np.inf  # as if this update had overflowed
+
+    model = MLP([784, 8, 10], dtype="float64")
+    trainer = Trainer(model, X, y, optimizer=OverflowingSGD(0.1), batch_size=20, epochs=10)
+    trainer.run(3)  # a first chunk: the next run() saves at its own first step
+    del accepted[:]
+    with pytest.raises(TrainingDiverged, match=r"loss became nan"):
+        trainer.run(500)
+    assert len(accepted) == overflow_at
+    last_save = (overflow_at - 1) // SNAPSHOT_EVERY * SNAPSHOT_EVERY  # steps 0, 16, 32 of the run
+    for kept, saved in zip(model.parameters(), accepted[last_save]):
+        np.testing.assert_array_equal(kept, saved)
+    assert not any((kept == later).all() for kept, later in zip(model.parameters(),
+                                                                   accepted[last_save + 1]))
 
 
 def test_nan_loss_stops_with_the_step_in_the_message():

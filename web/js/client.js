@@ -23,6 +23,30 @@ function namedError(name, message) {
   return error;
 }
 
+// A worker started before the page's own modules have loaded (js/early.js, the page's first
+// script), so Python boots meanwhile; the first boot of a client with the same worker URL
+// adopts it and replays the events it sent until then.
+let early = null;  // {url, worker, events: [["message" | "error", event]]}
+
+export function startWorkerEarly(workerUrl = new URL("./worker.js", import.meta.url)) {
+  if (early || typeof Worker === "undefined") return;
+  const worker = new Worker(workerUrl, { type: "module", name: "backproplab" });
+  const events = [];
+  worker.onmessage = (event) => events.push(["message", event]);
+  worker.onerror = (event) => {
+    event.preventDefault?.();  // replayed to the client, which reports it
+    events.push(["error", event]);
+  };
+  early = { url: String(workerUrl), worker, events };
+}
+
+function adoptEarlyWorker(workerUrl) {
+  if (!early || early.url !== String(workerUrl)) return null;
+  const adopted = early;
+  early = null;
+  return adopted;
+}
+
 export function createClient({
   onStatus = () => {},
   onCrash = () => {},
@@ -56,7 +80,8 @@ export function createClient({
   // One worker's boot: resolves with the init info, rejects on a boot error, a timeout or death.
   function bootOnce(attempt) {
     return new Promise((resolve, reject) => {
-      const w = new Worker(workerUrl, { type: "module", name: "backproplab" });
+      const adopted = attempt === 1 ? adoptEarlyWorker(workerUrl) : null;
+      const w = adopted?.worker ?? new Worker(workerUrl, { type: "module", name: "backproplab" });
       worker = w;
       let booted = false;
       const timer = setTimeout(() => {
@@ -98,6 +123,11 @@ export function createClient({
         if (booted) died(w, "A reply from Python could not be read.");
       };
       if (attempt > 1) onStatus({ event: "status", stage: "runtime", message: `Retrying (attempt ${attempt})…` });
+      for (const [kind, event] of adopted?.events ?? []) {
+        if (worker !== w) break;  // an earlier replayed event ended this worker
+        if (kind === "message") w.onmessage(event);
+        else w.onerror(event);
+      }
     });
   }
 

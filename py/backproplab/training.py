@@ -189,7 +189,8 @@ class Trainer:
         the batch is not uint8 or too few columns are all zero to gain."""
         if Xb.dtype != np.uint8:
             return None
-        if Xb.shape[1] % 4 == 0:  # OR the rows 4 pixels at a time (as uint32): 4x fewer ops
+        if Xb.shape[1] % 4 == 0 and Xb.flags.c_contiguous:
+            # OR of the rows, 4 pixels at a time as uint32 words: 4x fewer operations
             any_pixel = np.bitwise_or.reduce(Xb.view(np.uint32), axis=0).view(np.uint8)
         else:
             any_pixel = np.bitwise_or.reduce(Xb, axis=0)

@@ -8,8 +8,10 @@ worker's `error` event, the path web/js/client.js handles by restarting the work
 
 from __future__ import annotations
 
+import numpy as np
 from playwright.sync_api import expect
 
+from backproplab import modelio
 from conftest import wait_ready
 from offline_helpers import alerts, draw_and_read, expect_alert, train_and_use
 
@@ -28,12 +30,22 @@ def crash(page) -> None:
         worker.evaluate(CRASH)
 
 
+def model_weights(page) -> list[np.ndarray]:
+    """The current network's weights, through the Model card's download button."""
+    page.click("#tab-draw")
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#model-download")
+    model, _ = modelio.model_from_bytes(open(info.value.path(), "rb").read())
+    return [*model.W, *model.B]
+
+
 def test_a_crashed_worker_restarts_with_the_kept_model_and_says_so(watched_page, base_url):
     page, watch = watched_page
     page.goto(base_url)
     wait_ready(page)
     train_and_use(page)
     before = draw_and_read(page, "7")
+    weights = model_weights(page)
     hash_before = page.evaluate("location.hash")
     assert "hidden=16" in hash_before
 
@@ -45,7 +57,10 @@ def test_a_crashed_worker_restarts_with_the_kept_model_and_says_so(watched_page,
     assert page.get_attribute("body", "data-phase") == "ready"
     assert page.evaluate("location.hash") == hash_before  # settings kept
 
-    assert draw_and_read(page, "7") == before  # the same model predicts the same
+    # the very same weights are back, and they classify the drawing the same way
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model_weights(page), strict=True))
+    after = draw_and_read(page, "7")
+    assert (after["mlp"], after["knn"]) == (before["mlp"], before["knn"])
     assert watch.page_errors == [], watch.page_errors
     assert watch.failed_requests == [] and watch.foreign_requests == []
 

@@ -6,7 +6,7 @@
 #   ./build.sh test          build, then run every test (unit + browser)
 #   ./build.sh bench         build, then print the benchmarks
 #
-# Installs what it needs: .venv (pip install -e .[test,bench]), node_modules (npm ci), Debian
+# Installs what it needs: .venv (pip install -e .[test,bench,plot]), node_modules (npm ci), Debian
 # chromium for the browser tests. Downloads are cached in .cache/; a second run does no network work.
 set -euo pipefail
 
@@ -33,9 +33,9 @@ ensure_venv() {
   local stamp="$VENV/.backproplab-installed" want
   want="$(hash_of pyproject.toml)"
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    log "pip install -e .[test,bench] (+ build tools)"
-    "$PY" -m pip install --quiet --upgrade "pip>=23" "setuptools>=68" wheel
-    "$PY" -m pip install --quiet -e ".[test,bench]"
+    log "pip install -e .[test,bench,plot] (+ build tools)"
+    "$PY" -m pip install --quiet --upgrade "pip>=23" "setuptools>=77" wheel
+    "$PY" -m pip install --quiet -e ".[test,bench,plot]"
     echo "$want" >"$stamp"
   fi
 }

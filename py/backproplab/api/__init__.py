@@ -72,17 +72,5 @@ def _ping(session: Session, request: dict) -> dict:
     return {"version": __version__, "handlers": sorted(HANDLERS)}
 
 
-def _load_handler_modules() -> None:
-    """Import every handler module so that it registers itself (missing ones are skipped
-    only while the package is being built up; each module is imported exactly once)."""
-    import importlib
-
-    for module in ("predict", "models", "train", "stepper"):
-        try:
-            importlib.import_module(f"{__name__}.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{module}":
-                raise
-
-
-_load_handler_modules()
+# Each handler module registers its request types on import (after HANDLERS and @handler exist).
+from . import models, predict, stepper, train  # noqa: E402,F401

@@ -10,27 +10,32 @@ from there). Use float64 models and stay away from ReLU kinks.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
 from .mlp import MLP
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """dF/dx by centred differences; ``f()`` reads ``x`` (perturbed in place, then restored)."""
-    grad = np.zeros(x.shape, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5,
+                       entries: Optional[np.ndarray] = None) -> np.ndarray:
+    """dF/dx by centred differences, (F(x + h) - F(x - h)) / 2h, one entry at a time.
+
+    ``f()`` reads ``x``, which is perturbed in place and restored. Returns an array shaped like
+    ``x``; with ``entries`` (flat indices, shape (k,)) only those, as a (k,) array.
+    """
+    flat_indices = range(x.size) if entries is None else entries
+    est = np.empty(len(flat_indices), dtype=np.float64)
+    for k, flat in enumerate(flat_indices):
+        i = np.unravel_index(flat, x.shape)
         old = x[i].item()
         x[i] = old + h
         f_plus = f()
         x[i] = old - h
         f_minus = f()
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
+        est[k] = (f_plus - f_minus) / (2 * h)
+    return est.reshape(x.shape) if entries is None else est
 
 
 def relative_error(a, b) -> float:

@@ -185,21 +185,6 @@ def _float64_copy(model: MLP) -> MLP:
     return m64
 
 
-def _fd_entries(f, x: np.ndarray, flat_idx: np.ndarray, h: float) -> np.ndarray:
-    """Centred differences of ``f()`` at the given flat entries of ``x`` (perturbed in place)."""
-    est = np.empty(len(flat_idx))
-    for k, flat in enumerate(flat_idx):
-        i = np.unravel_index(flat, x.shape)
-        old = x[i].item()
-        x[i] = old + h
-        f_plus = f()
-        x[i] = old - h
-        f_minus = f()
-        x[i] = old
-        est[k] = (f_plus - f_minus) / (2 * h)
-    return est
-
-
 def _pick_entries(g: np.ndarray, max_checked: int) -> np.ndarray | None:
     """Flat indices to check (None: all): half the largest |g|, half seeded random others."""
     if g.size <= max_checked:
@@ -226,7 +211,7 @@ def _check(nt: _Notation, shown_value: np.ndarray, g64: np.ndarray, f, x: np.nda
         analytic = g64
         indices = None
     else:
-        est = _fd_entries(f, x, flat, FD_STEP)
+        est = numerical_gradient(f, x, FD_STEP, entries=flat)
         analytic = g64.ravel()[flat]
         rc = np.stack(np.unravel_index(flat, g64.shape), axis=1)  # (k, 2) rows-notation
         indices = rc if nt.rows else rc[:, ::-1]

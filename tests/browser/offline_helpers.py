@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import PageWatch, wait_ready
 from serve import serve_in_thread
-from test_draw import DIGIT_STROKES, draw_strokes
+from drawing import DIGIT_STROKES, draw_strokes
 
 TRAIN_TIMEOUT_MS = 180_000
 

@@ -5,12 +5,11 @@ width (with a prediction shown) are written to dist/screenshots/ for a human to 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, wait_ready
-from test_draw import DIGIT_STROKES, draw_strokes, wait_prediction
+from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
 
 SHOTS = ROOT / "dist" / "screenshots"
 WIDTHS = {"phone": (390, 844), "tablet": (820, 1180), "laptop": (1366, 900)}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 
 from conftest import wait_ready
+from drawing import DIGIT_STROKES, draw_strokes
 
 LAB_STEPS = ["A0", "Z1", "A1", "Z2", "A2", "C", "dC/dA2", "dA2/dZ2", "dC/dZ2", "dC/dW2",
              "dC/dB2", "dC/dA1", "dA1/dZ1", "dC/dZ1", "dC/dW1", "dC/dB1", "dC/dA0",
              "W1 ← W1 − η·dC/dW1", "B1 ← B1 − η·dC/dB1", "W2 ← W2 − η·dC/dW2",
              "B2 ← B2 − η·dC/dB2", "C after"]
 GRADIENTS = {n for n in LAB_STEPS if n.startswith("d")}
-SEVEN = [[(0.28, 0.2), (0.72, 0.2), (0.58, 0.45), (0.44, 0.84)]]
+SEVEN = DIGIT_STROKES["7"]
 STEPS_TIMEOUT_MS = 60_000
 
 
@@ -54,20 +55,6 @@ def tex_source(page) -> str:
 def table_values(page) -> list[list[float]]:
     return page.evaluate("""() => [...document.querySelectorAll('#stepper-step .stepper-table tbody tr')]
         .map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent)))""")
-
-
-def draw(page, selector: str, strokes, steps_per_segment: int = 6) -> None:
-    box = page.locator(selector).bounding_box()
-    assert box and box["width"] > 80, f"{selector} is not laid out: {box}"
-    to_px = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])  # noqa: E731
-    for stroke in strokes:
-        page.mouse.move(*to_px(stroke[0]))
-        page.mouse.down()
-        for a, b in zip(stroke, stroke[1:]):
-            for i in range(1, steps_per_segment + 1):
-                t = i / steps_per_segment
-                page.mouse.move(*to_px((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))))
-        page.mouse.up()
 
 
 def test_walk_every_step_of_the_lab_network(page, base_url):
@@ -139,7 +126,7 @@ def test_notation_switch_transposes_what_is_shown(page, base_url):
 def test_a_digit_drawn_in_the_draw_tab_is_the_sample(page, base_url):
     page.goto(base_url)
     wait_ready(page)
-    draw(page, "#draw-pad", SEVEN)
+    draw_strokes(page, SEVEN)
     page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
     predicted = page.get_attribute("#prediction", "data-label")
     page.click("#tab-stepper")
@@ -204,7 +191,7 @@ def test_on_a_phone_the_stepper_fits_and_its_own_pad_draws_the_sample(browser, b
 
     page.select_option("#stepper-source", "pad")
     before = loads(page)
-    draw(page, "#stepper-pad", SEVEN)
+    draw_strokes(page, SEVEN, "#stepper-pad")
     wait_steps(page, before)
     assert "your drawing" in page.inner_text("#stepper-sample")
     assert step_name(page) == "dC/dW1"

@@ -12,7 +12,8 @@
 const DEFAULTS = {
   bootTimeoutMs: 60000,  // one boot attempt; a timed-out boot is retried
   bootAttempts: 2,
-  callTimeoutMs: 30000,  // a call without reply by then means the worker hangs: restart it
+  callTimeoutMs: 120000, // no reply by then means the worker hangs: restart it (generous: a
+                         // classroom laptop under load can take tens of seconds for one chunk)
 };
 
 const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;

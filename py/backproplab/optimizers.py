@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 
@@ -24,7 +26,7 @@ def _check_rate(name: str, value, low_open: float = 0.0, high: float | None = No
     return float(value)
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base: ``step(params, grads)`` updates ``params`` in place; ``reset()`` drops state."""
 
     name = "base"
@@ -44,8 +46,9 @@ class Optimizer:
         for i, (p, g) in enumerate(zip(params, grads)):
             self._update(i, p, g)
 
+    @abstractmethod
     def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
-        raise NotImplementedError
+        """Update parameter ``p`` (index ``i``) in place from its gradient ``g``."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"

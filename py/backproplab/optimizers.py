@@ -11,7 +11,6 @@ schedules are left to the caller (set ``opt.learning_rate`` between steps).
 from __future__ import annotations
 
 import math
-
 from abc import ABC, abstractmethod
 
 import numpy as np

@@ -136,7 +136,9 @@ case "$cmd" in
     build_site
     ensure_chromium
     "$PY" tests/bench/bench_page.py
-    exec "$PY" tests/bench/bench_training.py
+    "$PY" tests/bench/bench_training.py
+    # ours beside scikit-learn (MLP training, k-NN prediction), one thread each, CPU time
+    BACKPROPLAB_DATA_DIR="$ROOT/.cache" exec "$PY" -m backproplab bench --threads 1 --clock cpu --repeat 3
     ;;
   -h|--help|help)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

@@ -274,39 +274,6 @@ class MLP:
             dA = dA_prev
         return Gradients(layers=layers)
 
-    # ---------------------------------------------------------------- serialisation
-    def to_dict(self) -> dict:
-        """JSON-safe description: architecture and weights as nested lists (see modelio for
-        files)."""
-        return {"layer_sizes": list(self.layer_sizes), "activation": self.activation,
-                "loss": self.loss_name, "dtype": self.dtype.name, "seed": self.seed,
-                "W": [W.tolist() for W in self.W], "B": [B.tolist() for B in self.B]}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MLP":
-        """The model ``to_dict`` described; shapes and finiteness are checked."""
-        if not isinstance(d, dict):
-            raise ValueError(f"Expected a dict. Got {type(d).__name__}.")
-        missing = [k for k in ("layer_sizes", "activation", "loss", "dtype", "W", "B")
-                   if k not in d]
-        if missing:
-            raise ValueError(f"Expected keys {missing} in the model dict. Got {sorted(d)}.")
-        model = cls(d["layer_sizes"], activation=d["activation"], loss=d["loss"],
-                    dtype=d["dtype"], seed=d.get("seed", 0))
-        for name, arrays in (("W", model.W), ("B", model.B)):
-            given = d[name]
-            if not isinstance(given, (list, tuple)) or len(given) != len(arrays):
-                raise ValueError(f"Expected {len(arrays)} {name} arrays. Got "
-                                 f"{len(given) if isinstance(given, (list, tuple)) else given!r}.")
-            for l, (target, value) in enumerate(zip(arrays, given), start=1):
-                a = np.asarray(value, dtype=np.float64)
-                if a.shape != target.shape or not np.isfinite(a).all():
-                    raise ValueError(f"Expected {name}{l} finite with shape {target.shape}. "
-                                     f"Got shape {a.shape}"
-                                     f"{'' if a.shape != target.shape else ' with NaN/inf'}.")
-                target[...] = a
-        return model
-
     # ---------------------------------------------------------------- use
     def loss(self, X, Y) -> float:
         """The cost C on (X, Y) (validated), from the logits when the loss is fused."""

@@ -182,29 +182,6 @@ def test_bad_inputs_show_the_bad_value():
         model.backward(fwd, np.array([[np.inf, 0.0], [0.0, 1.0]]))
 
 
-def test_to_dict_from_dict_round_trip():
-    model = MLP([5, 4, 3], activation="tanh", loss="mse", dtype="float64", seed=4)
-    model.B[0] += 0.25
-    again = MLP.from_dict(model.to_dict())
-    assert repr(again) == repr(model)
-    assert all((p == q).all() for p, q in zip(again.parameters(), model.parameters()))
-    import json
-    assert json.loads(json.dumps(model.to_dict())) == model.to_dict()
-
-
-def test_from_dict_rejects_wrong_shapes_and_non_finite_weights():
-    d = MLP([5, 4, 3]).to_dict()
-    d["W"][1] = [[0.0] * 3] * 3
-    with pytest.raises(ValueError, match=r"W2 finite with shape \(4, 3\). Got shape \(3, 3\)"):
-        MLP.from_dict(d)
-    d = MLP([5, 4, 3]).to_dict()
-    d["B"][0][0][1] = float("nan")
-    with pytest.raises(ValueError, match=r"B1 finite .* with NaN/inf"):
-        MLP.from_dict(d)
-    with pytest.raises(ValueError, match=r"Expected keys \['W', 'B'\]"):
-        MLP.from_dict({"layer_sizes": [2, 2], "activation": "relu", "loss": "mse", "dtype": "float32"})
-
-
 def test_forward_on_the_active_input_columns_matches_the_full_product():
     # the trainer passes only the input columns with a non-zero value (`active`): Z, A and
     # every gradient must be those of the full batch, dW_1 with zero rows for blank inputs

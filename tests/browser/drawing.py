@@ -51,8 +51,13 @@ def touch_strokes(page, strokes, steps_per_segment: int = 6) -> None:
 
 
 def wait_prediction(page) -> dict:
-    """Wait until the result card shows a finished prediction; return the two labels."""
-    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
+    """Wait until the result card shows the prediction of the finished drawing on #draw-pad
+    (``data-drawing`` is the stroke count of the drawing it answers: not a live prediction
+    from mid-stroke, nor one of an earlier stroke); return the two labels."""
+    strokes = page.get_attribute("#draw-pad", "data-strokes")
+    page.wait_for_selector(
+        f'.result-card[data-state=done][data-drawing="{strokes}"] #prediction[data-label]',
+        state="attached")
     return {
         "mlp": page.get_attribute("#prediction", "data-label"),
         "knn": page.get_attribute("#knn-prediction", "data-label"),

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import PageWatch, wait_ready
 from serve import serve_in_thread
-from drawing import DIGIT_STROKES, draw_strokes
+from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
 
 TRAIN_TIMEOUT_MS = 180_000
 
@@ -73,10 +73,8 @@ def draw_and_read(page: Page, digit: str = "7") -> dict:
     if page.locator("#draw-clear").is_enabled():
         page.click("#draw-clear")
     draw_strokes(page, DIGIT_STROKES[digit])
-    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
     return {
-        "mlp": page.get_attribute("#prediction", "data-label"),
-        "knn": page.get_attribute("#knn-prediction", "data-label"),
+        **wait_prediction(page),
         "bars": page.locator("#probabilities li").evaluate_all(
             "rows => rows.map(r => r.getAttribute('aria-label'))"),
     }

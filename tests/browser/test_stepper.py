@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from conftest import wait_ready
-from drawing import DIGIT_STROKES, draw_strokes
+from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
 
 LAB_STEPS = ["A0", "Z1", "A1", "Z2", "A2", "C", "dC/dA2", "dA2/dZ2", "dC/dZ2", "dC/dW2",
              "dC/dB2", "dC/dA1", "dA1/dZ1", "dC/dZ1", "dC/dW1", "dC/dB1", "dC/dA0",
@@ -127,7 +127,7 @@ def test_a_digit_drawn_in_the_draw_tab_is_the_sample(page, base_url):
     page.goto(base_url)
     wait_ready(page)
     draw_strokes(page, SEVEN)
-    page.wait_for_selector(".result-card[data-state=done] #prediction[data-label]", state="attached")
+    wait_prediction(page)
     predicted = page.get_attribute("#prediction", "data-label")
     page.click("#tab-stepper")
     before = loads(page)

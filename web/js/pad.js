@@ -17,7 +17,7 @@ const INK = "#111827";
  *   onChange(count): the number of strokes changed (a stroke began, undo, clear).
  *   onDraw(): a stroke in progress grew (for live previews).
  *   onStroke(): the finished drawing changed (a stroke ended, undo, clear): time to use it.
- * Returns {strokes, isEmpty(), undo(), clear(), toImage(size), resize()}.
+ * Returns {strokes, isEmpty(), isDrawing(), undo(), clear(), toImage(size), resize()}.
  */
 export function createPad(canvas, { lineScale = 1, onChange = () => {}, onDraw = () => {}, onStroke = () => {} } = {}) {
   const strokes = [];
@@ -119,6 +119,7 @@ export function createPad(canvas, { lineScale = 1, onChange = () => {}, onDraw =
   return {
     strokes,
     isEmpty: () => strokes.length === 0,
+    isDrawing: () => active !== null, // a stroke is under way
     /** Drop the last stroke; false (and nothing happens) when empty or while drawing. */
     undo() {
       if (!strokes.length || active) return false;

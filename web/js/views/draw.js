@@ -79,10 +79,15 @@ export function init(ctx) {
     inflight = true;
     card.dataset.state = "busy";
     const image = pad.toImage(SEND_SIZE);
+    // which drawing this answers: its stroke count once finished, "live" mid-stroke
+    const drawing = pad.isDrawing() ? "live" : String(pad.strokes.length);
     const started = performance.now();
     try {
       const result = await ctx.client.call("predict", { image }, [image.rgba.buffer]);
-      if (id === sequence && !pad.isEmpty()) show(result, performance.now() - started);
+      if (id === sequence && !pad.isEmpty()) {
+        card.dataset.drawing = drawing;
+        show(result, performance.now() - started);
+      }
     } catch (error) {
       if (id === sequence) {
         setStatus("error", `No prediction: ${error?.message || error}`);
@@ -103,6 +108,7 @@ export function init(ctx) {
   }
 
   function showEmpty() {
+    delete card.dataset.drawing;
     setStatus("empty", "Draw something to see a prediction.");
     padVerdict.replaceChildren();
     for (const out of [prediction, knnPrediction]) {

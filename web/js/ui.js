@@ -23,11 +23,13 @@ export function el(tag, attrs = {}, children = []) {
   return node;
 }
 
+const MAX_ALERTS = 3; // alerts shown at once
 const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
 
 /**
  * Show a message in the page's `[role=alert]` region. Errors stay until dismissed; other
- * levels fade after `timeout` ms (0 = stay). Identical messages are not stacked twice.
+ * levels fade after `timeout` ms (0 = stay). Identical messages are not stacked twice, and at
+ * most MAX_ALERTS show at once (the oldest goes first).
  * Returns a function that removes the message.
  */
 export function alert(message, { level = "error", timeout } = {}) {
@@ -47,6 +49,9 @@ export function alert(message, { level = "error", timeout } = {}) {
     el("button", { class: "alert-close", type: "button", "aria-label": "Dismiss message", onclick: close, text: "×" }),
   ]);
   region.append(item);
+  // a fixed stack at the bottom of the window (app.css): at most MAX_ALERTS, the oldest goes first
+  const items = [...region.children].filter((node) => node.id !== "update-available");
+  for (const old of items.slice(0, Math.max(0, items.length - MAX_ALERTS))) old.remove();
   const ms = timeout ?? (level === "error" ? 0 : 6000);
   if (ms > 0) setTimeout(close, ms);
   return close;

@@ -24,28 +24,15 @@ function namedError(name, message) {
   return error;
 }
 
-// A worker started before the page's own modules have loaded (js/early.js, the page's first
-// script), so Python boots meanwhile; the first boot of a client with the same worker URL
-// adopts it and replays the events it sent until then.
-let early = null;  // {url, worker, events: [["message" | "error", event]]}
-
-export function startWorkerEarly(workerUrl = new URL("./worker.js", import.meta.url)) {
-  if (early || typeof Worker === "undefined") return;
-  const worker = new Worker(workerUrl, { type: "module", name: "backproplab" });
-  const events = [];
-  worker.onmessage = (event) => events.push(["message", event]);
-  worker.onerror = (event) => {
-    event.preventDefault?.();  // replayed to the client, which reports it
-    events.push(["error", event]);
-  };
-  early = { url: String(workerUrl), worker, events };
-}
-
+// A worker started before the page's own modules have loaded (js/early.js, a classic script
+// that leaves {url, worker, events: [["message" | "error", event]]} in
+// window.backproplabEarlyWorker), so Python boots meanwhile; the first boot of a client with the
+// same worker URL adopts it and replays the events it sent until then.
 function adoptEarlyWorker(workerUrl) {
+  const early = globalThis.backproplabEarlyWorker;
   if (!early || early.url !== String(workerUrl)) return null;
-  const adopted = early;
-  early = null;
-  return adopted;
+  delete globalThis.backproplabEarlyWorker;
+  return early;
 }
 
 export function createClient({

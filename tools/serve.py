@@ -20,7 +20,7 @@ MIME_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".json": "application/json", ".wasm": "application/wasm", ".zip": "application/zip",
-    ".whl": "application/zip", ".npz": "application/octet-stream", ".svg": "image/svg+xml",
+    ".whl": "application/zip", ".gz": "application/gzip", ".npz": "application/octet-stream", ".svg": "image/svg+xml",
     ".png": "image/png", ".jpg": "image/jpeg", ".ico": "image/x-icon", ".txt": "text/plain",
     ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf",
     ".webmanifest": "application/manifest+json", "": "application/octet-stream",
@@ -48,14 +48,21 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that went away mid-download (a closed tab or test context) is no error."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(directory: str | Path, port: int = 0, quiet: bool = True,
                 mounts: dict[str, str] | None = None) -> http.server.ThreadingHTTPServer:
     """A server for ``directory`` on 127.0.0.1:``port`` (0 = a free port); not started yet."""
     handler = type("Handler", (SiteHandler,), {"quiet": quiet, "mounts": dict(mounts or {})})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(handler, directory=str(directory)))
-    server.daemon_threads = True
-    return server
+    return SiteServer(("127.0.0.1", port), functools.partial(handler, directory=str(directory)))
 
 
 def serve_in_thread(directory: str | Path, **kwargs) -> tuple[http.server.ThreadingHTTPServer, str]:

@@ -78,6 +78,43 @@ build_wheel() {
   cp "$dir"/*.whl "$STAGE/py/"
 }
 
+precompile_wheels() {
+  # NumPy's wheel and ours with compiled bytecode, for a faster import in the page
+  # (tools/precompile_wheels.mjs; also updates numpy's sha256 in our copy of pyodide-lock.json).
+  local p="$STAGE/vendor/pyodide" key dir
+  key="$(hash_of "$p"/{pyodide.asm.wasm,python_stdlib.zip,pyodide-lock.json,numpy-*.whl} \
+                 "$STAGE"/py/*.whl tools/precompile_wheels.mjs)"
+  dir=".cache/precompiled/$key"
+  if [[ ! -f "$dir/done" ]]; then
+    rm -rf .cache/precompiled && mkdir -p "$dir/vendor" "$dir/py"
+    log "precompiling NumPy's wheel and ours"
+    node tools/precompile_wheels.mjs "$STAGE" || die "precompiling the wheels failed (above)"
+    cp "$p"/pyodide-lock.json "$p"/numpy-*.whl "$dir/vendor/"
+    cp "$STAGE"/py/*.whl "$dir/py/"
+    touch "$dir/done"
+  else
+    cp "$dir"/vendor/* "$p/"
+    cp "$dir"/py/*.whl "$STAGE/py/"
+  fi
+}
+
+build_snapshot() {
+  # Python's memory after start-up, for a faster boot in the page (tools/make_snapshot.mjs);
+  # remade only when Pyodide, NumPy, our wheel or the script change.
+  local key dir out="$STAGE/py/python-snapshot.bin.gz"
+  key="$(hash_of "$STAGE"/vendor/pyodide/{pyodide.asm.wasm,pyodide.asm.js,python_stdlib.zip,numpy-*.whl} \
+                 "$STAGE"/py/*.whl tools/make_snapshot.mjs)"
+  dir=".cache/snapshot/$key"
+  if [[ ! -f "$dir/python-snapshot.bin.gz" ]]; then
+    rm -rf .cache/snapshot && mkdir -p "$dir"
+    log "making the Python memory snapshot"
+    node tools/make_snapshot.mjs "$STAGE" "$dir/python-snapshot.bin.gz.tmp" \
+      || die "making the Python memory snapshot failed (above)"
+    mv "$dir/python-snapshot.bin.gz.tmp" "$dir/python-snapshot.bin.gz"
+  fi
+  cp "$dir/python-snapshot.bin.gz" "$out"
+}
+
 vendor_libs() {
   local v="$STAGE/vendor" p="node_modules/pyodide"
   mkdir -p "$v/pyodide" "$v/katex" "$v/uplot" "$v/idb-keyval"
@@ -102,6 +139,8 @@ build_site() {
   cp -r web/. "$STAGE/"
   vendor_libs
   build_wheel
+  precompile_wheels
+  build_snapshot
   "$PY" tools/build_site.py digits --out "$STAGE/data/mnist-10k.npz"
   "$PY" tools/build_site.py models --data "$STAGE/data/mnist-10k.npz" --out "$STAGE/models"
   "$PY" tools/build_site.py manifest --site "$STAGE"

@@ -255,8 +255,11 @@ def cmd_models(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- manifest
 
+SNAPSHOT = "python-snapshot.bin.gz"  # written by tools/make_snapshot.mjs (see build.sh)
+
 def cmd_manifest(args: argparse.Namespace) -> None:
-    """``py/manifest.json``: what the worker loads (wheel name, data and model files)."""
+    """``py/manifest.json``: what the worker loads (wheel name, Python memory snapshot if
+    built, data and model files)."""
     site = Path(args.site)
     wheels = sorted(p.name for p in (site / "py").glob("*.whl"))
     if len(wheels) != 1:
@@ -265,7 +268,13 @@ def cmd_manifest(args: argparse.Namespace) -> None:
     def files(folder: str) -> list[str]:
         return sorted(str(p.relative_to(site)) for p in (site / folder).rglob("*") if p.is_file())
 
-    manifest = {"wheel": wheels[0], "data": files("data"), "models": files("models")}
+    snapshot = site / "py" / SNAPSHOT
+    if snapshot.is_file():  # the worker uses it only if its download has this digest
+        snapshot = {"file": SNAPSHOT, "sha256": sha256_of(snapshot)}
+    else:
+        snapshot = None
+    manifest = {"wheel": wheels[0], "snapshot": snapshot,
+                "data": files("data"), "models": files("models")}
     (site / "py" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"build: manifest -> wheel {wheels[0]}, {len(manifest['data'])} data, "
           f"{len(manifest['models'])} model files")

@@ -75,6 +75,7 @@ def main(argv=None) -> int:
         stages = page.evaluate(STAGES_JS)
         init_timings = page.evaluate("() => window.bench.info.timings_ms")
         boot_ms = page.evaluate("() => window.bench.info.boot_ms || {}")
+        info_start = page.evaluate("() => window.bench.info.python_start")
         page.evaluate(PREDICT_JS, 3)  # warm-up
         calls = page.evaluate(PREDICT_JS, args.predictions)
         for key in ("total", "preprocess", "mlp", "knn"):
@@ -87,6 +88,7 @@ def main(argv=None) -> int:
     print(f"  navigation -> ready (cold)     {ms(results['ready'])}   target <= 3500 ms")
     print("  worker boot stages (ms since worker start): "
           + ", ".join(f"{s['stage']} {s['t']:.0f}" for s in stages))
+    print(f"  Python started from: {info_start}")
     print("  worker performance marks (ms since worker start): "
           + ", ".join(f"{k} {v:.0f}" for k, v in boot_ms.items()))
     print("  init in Python (ms): "

@@ -1,9 +1,36 @@
 """Boot: Python starts in a Web Worker, the page shows each loading stage, reaches ready,
-talks to nobody else, and shows a visible alert (not a silent death) when Python fails."""
+talks to nobody else, and shows a visible alert (not a silent death) when Python fails.
+What the build does for a fast start is used and safe: Python starts from the build's memory
+snapshot (and from scratch when the snapshot is damaged), NumPy and our wheel carry bytecode."""
 
 from __future__ import annotations
 
-from conftest import wait_ready
+import gzip
+import hashlib
+import json
+import zipfile
+
+import pytest
+
+from conftest import READY_TIMEOUT_MS, wait_ready
+
+BENCH_PAGE = "__tests__/bench.html"  # drives js/client.js alone: window.bench.{client, info}
+SNAPSHOT = "**/py/python-snapshot.bin.gz"
+
+
+def boot_bench_page(page, base_url) -> dict:
+    """Open the client test page; return the ready event's info once Python is up."""
+    page.goto(base_url + BENCH_PAGE)
+    page.wait_for_function("window.bench && window.bench.ready", timeout=READY_TIMEOUT_MS)
+    return page.evaluate("window.bench.info")
+
+
+def predicted_label(page) -> int:
+    return page.evaluate("""async () => {
+        const image = window.bench.canvas(0);
+        const result = await window.bench.client.call("predict", { image }, [image.rgba.buffer]);
+        return result.mlp.label;
+    }""")
 
 
 def test_boot_reaches_ready_and_shows_the_loading_stages(page, base_url):
@@ -53,3 +80,42 @@ def test_a_python_error_during_boot_becomes_a_visible_alert(watched_page, base_u
     assert "mnist-10k.npz" in text or "pickle" in text or "zip" in text.lower(), text
     assert page.locator("#load-retry").is_visible()
     assert watch.page_errors == []
+
+
+def test_python_starts_from_the_builds_memory_snapshot(page, base_url):
+    info = boot_bench_page(page, base_url)
+    assert info["python_start"] == "snapshot"
+    assert predicted_label(page) == 7  # the bench page's stroke is a 7
+
+
+@pytest.mark.parametrize("damage", ["truncated gzip", "not a snapshot"])
+def test_a_damaged_snapshot_means_python_starts_from_scratch(watched_page, base_url, damage):
+    page, watch = watched_page
+    body = (gzip.compress(b"\0" * 100_000)[:500] if damage == "truncated gzip"
+            else gzip.compress(b"not a Pyodide memory snapshot" * 1000))
+    page.route(SNAPSHOT, lambda route: route.fulfill(status=200, body=body,
+                                                     content_type="application/gzip"))
+    info = boot_bench_page(page, base_url)
+    assert info["python_start"] == "scratch"
+    assert predicted_label(page) == 7
+    assert watch.problems() == []
+
+
+def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(site_dir):
+    vendor = site_dir / "vendor" / "pyodide"
+    entry = json.loads((vendor / "pyodide-lock.json").read_text())["packages"]["numpy"]
+    wheel = vendor / entry["file_name"]
+    assert hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"]
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        record = {line.split(",")[0] for line in
+                  archive.read("numpy-2.0.2.dist-info/RECORD").decode().splitlines()}
+    assert {"numpy/__init__.pyc", "numpy/linalg/linalg.pyc"} <= names
+    assert not any(n.endswith((".py", ".pyi", ".h")) for n in names)
+    assert record == names
+    ours = next((site_dir / "py").glob("backproplab-*.whl"))
+    with zipfile.ZipFile(ours) as archive:
+        names = set(archive.namelist())
+    for module in ("backproplab/mlp", "backproplab/api/__init__"):
+        folder, name = module.rsplit("/", 1)
+        assert f"{module}.py" in names and f"{folder}/__pycache__/{name}.cpython-312.pyc" in names

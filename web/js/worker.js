@@ -47,7 +47,8 @@ async function boot() {
     Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)])));
   files.catch(() => {});  // reported where it is awaited
 
-  pyodide = await loadPyodide({ indexURL: new URL("vendor/pyodide/", SITE).href });
+  let python_start;  // "snapshot" | "scratch" (reported in the ready event's info)
+  ({ pyodide, start: python_start } = await startPython(await manifest.catch(() => ({}))));
   mark("runtime");
   const quiet = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };
 
@@ -75,7 +76,7 @@ async function boot() {
                          models_dir: `${FS_ROOT}/models` });
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   mark("init");
-  status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms } });
+  status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
   // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
   // backproplab/linalg.py). Loaded after "ready" so start-up never waits for it; until it is
   // there (or if it fails) matmul keeps the einsum path.
@@ -86,6 +87,37 @@ async function boot() {
       linalg.destroy();
     })
     .catch((err) => console.warn(`OpenBLAS not loaded, training uses einsum: ${err?.message ?? err}`));
+}
+
+// Python from the build's memory snapshot (tools/make_snapshot.mjs: an interpreter already
+// started, with the standard-library modules the boot imports), ~1.7 s sooner than starting
+// it. Only a snapshot whose download has the manifest's SHA-256 is used (Pyodide hangs on a
+// damaged one); without one, in a browser without DecompressionStream or crypto.subtle (a
+// page served over plain http from another machine), or if Pyodide refuses it (another
+// Pyodide build), Python starts from scratch.
+// Returns {pyodide, start: "snapshot" | "scratch"}.
+async function startPython({ snapshot }) {
+  const indexURL = new URL("vendor/pyodide/", SITE).href;
+  if (snapshot && typeof DecompressionStream === "function" && self.crypto?.subtle) {
+    try {
+      const _loadSnapshot = fetchSnapshot(snapshot);
+      _loadSnapshot.catch(() => {});  // handled below, once loadPyodide awaits it
+      return { pyodide: await loadPyodide({ indexURL, _loadSnapshot }), start: "snapshot" };
+    } catch (err) {
+      console.warn(`Python snapshot not used (${err?.message ?? err}); starting Python from scratch.`);
+    }
+  }
+  return { pyodide: await loadPyodide({ indexURL }), start: "scratch" };
+}
+
+/** The snapshot's memory: py/<file>, checked against its SHA-256, then gunzipped. */
+async function fetchSnapshot({ file, sha256 }) {
+  const bytes = await fetchBytes(`py/${file}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== sha256) throw new Error(`py/${file} is damaged (its SHA-256 differs from the build's)`);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 // JS value -> Python value: typed arrays become bytes, everything else via toPy.

@@ -153,6 +153,29 @@ def test_a_link_with_settings_in_its_hash_restores_them(page, base_url):
     assert "epochs=7" in page.evaluate("location.hash")
 
 
+def test_a_link_naming_only_a_dataset_gets_the_settings_that_suit_it(page, base_url):
+    # a teacher's hand-written link: the spiral's preset (presets.js), not the digits' network
+    open_train(page, base_url, "&dataset=spiral")
+    expect(page.locator("#train-dataset-spiral")).to_be_checked()
+    for field, value in (("hidden", "16,16,16"), ("activation", "tanh"),
+                         ("loss", "binary_cross_entropy"), ("epochs", "300")):
+        expect(page.locator(f"#train-{field}")).to_have_value(value)
+    expect(page.locator("#train-noise-value")).to_have_text("0.03")
+    assert page.evaluate("location.hash") == "#tab=train&dataset=spiral"
+    # a setting moved back to the schema's default (noise 0.1) is not the spiral's: it stays
+    # in the link, and a reload keeps it
+    page.evaluate("""() => {
+        const noise = document.getElementById('train-noise');
+        noise.value = '0.1';
+        noise.dispatchEvent(new Event('input'));
+    }""")
+    expect(page.locator("#train-noise-value")).to_have_text("0.10")
+    assert "noise=0.1" in page.evaluate("location.hash")
+    page.reload()
+    expect(page.locator("#train-noise-value")).to_have_text("0.10")
+    expect(page.locator("#train-hidden")).to_have_value("16,16,16")
+
+
 def test_divergence_shows_the_message_and_the_page_keeps_working(page, base_url):
     open_train(page, base_url, "&lr=100&epochs=1")
     page.click("#train-play")

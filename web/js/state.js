@@ -1,10 +1,14 @@
 // The one state object of the page, with a declared schema, mirrored in the URL hash.
 //
 // Only values that differ from their default are written to the hash, so a link reproduces
-// a run (seed included) and a fresh page has a clean URL. Values that fail the schema are
+// a run (seed included) and a fresh page has a clean URL. The training settings' defaults
+// depend on the dataset (presets.js): a link that names a dataset and nothing else gets the
+// settings that suit it. Values that fail the schema are
 // ignored with a notice (collected in `hashNotices`), never applied. Views read `state`,
 // change it only through `update(patch)`, and hear about changes through `subscribe(fn)`.
 // Other modules may declare more keys with `declare({key: spec})` before reading them.
+
+import { presetFor } from "./presets.js";
 
 const ENUM = (values, def) => ({ type: "enum", values, default: def });
 const INT = (min, max, def) => ({ type: "int", min, max, default: def });
@@ -81,6 +85,11 @@ function defaults() {
   return Object.fromEntries(Object.entries(SCHEMA).map(([k, s]) => [k, s.default]));
 }
 
+/** The defaults when `dataset` is the dataset: the schema's, under that dataset's preset. */
+function defaultsFor(dataset = SCHEMA.dataset.default) {
+  return { ...defaults(), ...presetFor(dataset) };
+}
+
 // Hash parameters no module has declared yet: kept in the URL until `declare` claims them.
 const pending = new Map();
 
@@ -102,12 +111,13 @@ export function parseHash(hash) {
   return { patch, notices };
 }
 
-/** The hash for `values`: only keys whose value differs from the default. */
+/** The hash for `values`: only keys whose value differs from the default (for its dataset). */
 export function toHash(values) {
   const parts = [];
+  const base = defaultsFor(values.dataset);
   const put = (key, raw) => parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(raw).replace(/%2C/g, ",").replace(/%3A/g, ":")}`);
   for (const [key, spec] of Object.entries(SCHEMA)) {
-    if (key in values && values[key] !== spec.default) {
+    if (key in values && values[key] !== base[key]) {
       put(key, spec.type === "bool" ? (values[key] ? "1" : "0") : String(values[key]));
     }
   }
@@ -195,7 +205,7 @@ export function loadHash() {
   pending.clear();
   const { patch, notices } = parseHash(location.hash);
   for (const n of notices) notify(n);
-  const next = { ...defaults(), ...patch };
+  const next = { ...defaultsFor(patch.dataset), ...patch };
   const changed = [];
   for (const [key, value] of Object.entries(next)) {
     if (state[key] !== value) {

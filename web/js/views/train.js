@@ -14,7 +14,7 @@ import { createClassesEditor } from "./train/classes.js";
 import { createHistoryCharts, createKnnChart } from "./train/charts.js";
 import { renderConfusion, renderMisclassified } from "./train/confusion.js";
 import { createDecisionMap } from "./train/map.js";
-import { presetFor, POINT_SETS } from "./train/presets.js";
+import { presetFor, POINT_SETS } from "../presets.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
 const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)

@@ -4,7 +4,7 @@
 
 import { el } from "../../ui.js";
 import { SCHEMA, parseValue } from "../../state.js";
-import { DATASETS, POINT_SETS } from "./presets.js";
+import { DATASETS, POINT_SETS } from "../../presets.js";
 
 const LABELS = {
   sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",

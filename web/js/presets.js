@@ -1,5 +1,7 @@
-// Settings that suit each kind of dataset, applied when the student picks a dataset in the
-// picker (never when a link is opened: a link's settings are kept exactly as written).
+// Settings that suit each kind of dataset: applied when the student picks a dataset in the
+// Train view's picker, and the defaults of a link that names a dataset (state.js: a link's
+// own settings are kept exactly as written; the ones it leaves out come from here, so
+// "#tab=train&dataset=spiral" opens a network that suits the spiral).
 //
 // Digits: the state's defaults, which are the core's ``PRESETS["web-default"]`` (784-128-10
 // ReLU, softmax cross-entropy, Adam 0.003, batch 128, 10 epochs: ~95 % on MNIST-10k).

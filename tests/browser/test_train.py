@@ -13,6 +13,10 @@ TRAIN_TIMEOUT_MS = 180_000  # a whole MNIST run on a busy 2-core machine
 
 def open_train(page: Page, base_url: str, hash_: str = "") -> None:
     page.goto(f"{base_url}#tab=train{hash_}")
+    wait_train_ready(page)
+
+
+def wait_train_ready(page: Page) -> None:
     wait_ready(page)
     expect(page.locator("#train-play")).to_be_enabled(timeout=30_000)
     expect(page.locator("#train-message")).to_contain_text("Press Play", timeout=30_000)
@@ -107,8 +111,11 @@ def test_a_two_class_dataset_built_by_drawing_is_trained_and_classifies_a_new_dr
     expect(page.locator("#prediction")).to_have_attribute("data-label", "1", timeout=20_000)
     expect(page.locator("#prediction")).to_have_text("dash")
 
-    # a reload keeps the classes (IndexedDB)
-    open_train(page, base_url, "&dataset=mine")
+    # a reload keeps the classes (IndexedDB); a goto that changes only the hash would not reload
+    page.click("#tab-train")
+    page.reload()
+    wait_train_ready(page)
+    expect(page.locator("#train-dataset-mine")).to_be_checked()
     expect(page.locator(".class-card[data-images='6']")).to_have_count(2)
     expect(page.locator(".class-name").first).to_have_value("stick")
 

@@ -111,13 +111,15 @@ def test_a_two_class_dataset_built_by_drawing_is_trained_and_classifies_a_new_dr
     expect(page.locator("#prediction")).to_have_attribute("data-label", "1", timeout=20_000)
     expect(page.locator("#prediction")).to_have_text("dash")
 
-    # a reload keeps the classes (IndexedDB); a goto that changes only the hash would not reload
-    page.click("#tab-train")
-    page.reload()
-    wait_train_ready(page)
-    expect(page.locator("#train-dataset-mine")).to_be_checked()
-    expect(page.locator(".class-card[data-images='6']")).to_have_count(2)
-    expect(page.locator(".class-name").first).to_have_value("stick")
+    # the classes are kept (IndexedDB): the page loaded anew, in a second tab (a goto that
+    # changes only the hash would not load it anew; reloading this tab would abort downloads)
+    again = page.context.new_page()
+    again.goto(f"{base_url}#tab=train&dataset=mine")
+    wait_train_ready(again)
+    expect(again.locator("#train-dataset-mine")).to_be_checked()
+    expect(again.locator(".class-card[data-images='6']")).to_have_count(2)
+    expect(again.locator(".class-name").first).to_have_value("stick")
+    again.close()
 
 
 def test_a_toy_set_reaches_95_percent_with_its_decision_map(page, base_url):
@@ -170,7 +172,7 @@ def test_a_link_naming_only_a_dataset_gets_the_settings_that_suit_it(page, base_
     expect(page.locator("#train-noise-value")).to_have_text("0.03")
     assert page.evaluate("location.hash") == "#tab=train&dataset=spiral"
     # a setting moved back to the schema's default (noise 0.1) is not the spiral's: it stays
-    # in the link, and a reload keeps it
+    # in the link, and the link opened again keeps it
     page.evaluate("""() => {
         const noise = document.getElementById('train-noise');
         noise.value = '0.1';
@@ -178,9 +180,13 @@ def test_a_link_naming_only_a_dataset_gets_the_settings_that_suit_it(page, base_
     }""")
     expect(page.locator("#train-noise-value")).to_have_text("0.10")
     assert "noise=0.1" in page.evaluate("location.hash")
-    page.reload()
-    expect(page.locator("#train-noise-value")).to_have_text("0.10")
-    expect(page.locator("#train-hidden")).to_have_value("16,16,16")
+    # (in a second tab: reloading this one would abort its downloads, which the test counts)
+    again = page.context.new_page()
+    again.goto(page.url)
+    wait_train_ready(again)
+    expect(again.locator("#train-noise-value")).to_have_text("0.10")
+    expect(again.locator("#train-hidden")).to_have_value("16,16,16")
+    again.close()
 
 
 def test_divergence_shows_the_message_and_the_page_keeps_working(page, base_url):

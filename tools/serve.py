@@ -43,13 +43,23 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def log_request(self, code="-", size="-") -> None:
+        self.server.served.append((self.path.split("?", 1)[0], int(getattr(code, "value", code))))
+        super().log_request(code, size)
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (stdlib signature)
         if not self.quiet:
             super().log_message(format, *args)
 
 
 class SiteServer(http.server.ThreadingHTTPServer):
+    """The threaded server; ``served`` lists (path, status) of every answered request."""
+
     daemon_threads = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.served: list[tuple[str, int]] = []
 
     def handle_error(self, request, client_address) -> None:
         """A browser that went away mid-download (a closed tab or test context) is no error."""

@@ -16,6 +16,16 @@ importScripts("vendor/workbox/workbox-sw.js");
 workbox.setConfig({ modulePathPrefix: "vendor/workbox/", debug: false });
 workbox.core.setCacheNameDetails({ prefix: "backproplab" });
 
+// Precaching asks the server with a conditional request ("no-cache") instead of Workbox's
+// "reload": a file the page downloaded a moment ago is not downloaded a second time (the
+// server answers 304 Not Modified and the browser's HTTP cache supplies it), and a changed
+// file still comes from the server. Only while installing: a navigation request cannot be
+// copied this way.
+workbox.precaching.addPlugins([{
+  requestWillFetch: async ({ request, event }) =>
+    (event?.type === "install" ? new Request(request, { cache: "no-cache" }) : request),
+}]);
+
 // Navigations to "./" (or "./?anything") are answered with the cached index.html.
 workbox.precaching.precacheAndRoute(self.__WB_MANIFEST, {
   directoryIndex: "index.html",

@@ -17,7 +17,7 @@ from urllib.request import urlopen
 
 from playwright.sync_api import expect
 
-from conftest import ROOT, wait_ready
+from conftest import CHROMIUM, LAUNCH_ARGS, ROOT, wait_ready
 from offline_helpers import (assert_no_problems, draw_and_read, own_server, reload_ready,
                              wait_offline_copy, watch_page)
 
@@ -49,6 +49,26 @@ def test_after_one_visit_the_lab_boots_predicts_and_trains_with_the_network_cut(
         # every request after the cut was answered by the service worker's cache
         assert len(watch.requests) > n_requests
         assert_no_problems(watch)
+
+
+def test_the_offline_copy_does_not_download_the_big_files_a_second_time(browser, site_dir, tmp_path):
+    # A profile on disk, as a student's browser has: the test contexts keep their HTTP cache in
+    # memory, where files over a few MB are not kept at all.
+    context = browser.browser_type.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    try:
+        with own_server(site_dir) as server:
+            page, watch = watch_page(context, server.url)
+            page.goto(server.url)
+            wait_ready(page)
+            wait_offline_copy(page)
+            # the page's download is the one 200; the service worker's is 304 Not Modified
+            for path in ("/vendor/pyodide/pyodide.asm.wasm", "/py/python-snapshot.bin.gz",
+                         "/data/mnist-10k.npz"):
+                assert sorted(s for p, s in server.server.served if p == path) == [200, 304], path
+            assert_no_problems(watch)
+    finally:
+        context.close()
 
 
 def test_the_site_works_under_a_sub_path_as_on_github_pages(context, site_dir, tmp_path):

@@ -30,11 +30,10 @@ import json
 import numpy as np
 
 from . import ProtocolError, Session, handler
+from .fields import DIGIT_NAMES, PIXELS
 from .. import modelio
 from ..mlp import MLP
 
-PIXELS = 784
-DIGIT_NAMES = [str(d) for d in range(10)]
 MAX_FILES = 2
 MAX_NAME = 200
 KINDS = ("mlp", "knn")

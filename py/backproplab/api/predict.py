@@ -45,25 +45,17 @@ from pathlib import Path
 import numpy as np
 
 from . import ProtocolError, Session, handler
+from .fields import DIGIT_NAMES, as_bytes
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
 from ..preprocess import deskew as preprocess_deskew
 from ..preprocess import to_mnist
 
-DIGIT_NAMES = [str(d) for d in range(10)]
 MAX_SIDE = 4096  # largest accepted image side (pixels); the page caps uploads before this
 MAX_K = 50
 
 
 # ---------------------------------------------------------------- field validation
-
-def _as_bytes(value, name: str) -> bytes:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
-        return bytes(value)
-    raise ProtocolError(f"Expected {name} as bytes (a Uint8Array). Got {type(value).__name__}.")
-
 
 def _int_field(request: dict, name: str, low: int, high: int, default=None) -> int:
     value = request.get(name)
@@ -79,7 +71,7 @@ def _int_field(request: dict, name: str, low: int, high: int, default=None) -> i
 def image28_from_request(request: dict) -> np.ndarray:
     """The (784,) uint8 image the models see, from ``pixels`` or ``image`` (see module doc)."""
     if "pixels" in request:
-        raw = _as_bytes(request["pixels"], "pixels")
+        raw = as_bytes(request["pixels"], "pixels")
         if len(raw) != 784:
             raise ProtocolError(f"Expected pixels with 784 bytes (28×28). Got {len(raw)}.")
         return np.frombuffer(raw, dtype=np.uint8).copy()
@@ -89,7 +81,7 @@ def image28_from_request(request: dict) -> np.ndarray:
                             f"field. Got fields {sorted(k for k in request if k not in ('id', 'type'))}.")
     width = _int_field(image, "width", 1, MAX_SIDE)
     height = _int_field(image, "height", 1, MAX_SIDE)
-    rgba = _as_bytes(image.get("rgba"), "image.rgba")
+    rgba = as_bytes(image.get("rgba"), "image.rgba")
     if len(rgba) != width * height * 4:
         raise ProtocolError(f"Expected image.rgba with width·height·4 = {width * height * 4} bytes "
                             f"({width}×{height} RGBA). Got {len(rgba)}.")

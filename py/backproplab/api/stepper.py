@@ -43,6 +43,7 @@ import re
 import numpy as np
 
 from . import ProtocolError, Session, handler
+from .fields import DIGIT_NAMES, choice
 from .. import datasets
 from ..mlp import MLP
 from ..trace import NOTATIONS, backprop_steps
@@ -53,7 +54,6 @@ SEED_SIZES = [2, 3, 3, 1]
 DEFAULT_RATE = 0.1
 MAX_BATCH = 16
 SMALL = 1024  # arrays up to this many entries travel as exact nested lists
-DIGIT_NAMES = [str(d) for d in range(10)]
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
 
 
@@ -93,13 +93,6 @@ def encode_step(step: dict) -> dict:
 
 
 # ---------------------------------------------------------------- fields
-
-def _choice(request: dict, name: str, choices, default):
-    value = request.get(name, default)
-    if value not in choices:
-        raise ProtocolError(f"Unknown {name} {value!r}. Known: {', '.join(choices)}.")
-    return value
-
 
 def _rate(request: dict, default: float) -> float:
     value = request.get("learning_rate")
@@ -297,8 +290,8 @@ _DEFAULT_SAMPLE = {"lab": "digit:0", "seed": "batch:10", "trained": "train:0"}
 
 @handler("stepper")
 def stepper(session: Session, request: dict) -> dict:
-    net = _choice(request, "net", NETS, "lab")
-    notation = _choice(request, "notation", NOTATIONS, "rows")
+    net = choice(request, "net", NETS, "lab")
+    notation = choice(request, "notation", NOTATIONS, "rows")
     spec = request.get("sample") or _DEFAULT_SAMPLE[net]
     kind, start, n = parse_sample(spec)
     model, info, rate, X, y, sample = _BUILDERS[net](session, request, kind, start, n)

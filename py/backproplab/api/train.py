@@ -58,6 +58,7 @@ import time
 import numpy as np
 
 from . import ProtocolError, Session, handler
+from .fields import DIGIT_NAMES, PIXELS, as_bytes, choice
 from .. import datasets, linalg
 from ..activations import HIDDEN_ACTIVATIONS
 from ..knn import KNN
@@ -82,8 +83,6 @@ MAX_NAME = 40
 MAX_MAP = 200
 KNN_K_MAX = 20
 KNN_ROWS = 400            # test samples per knn_curve call (~1 s in the page)
-DIGIT_NAMES = [str(d) for d in range(10)]
-PIXELS = 784
 
 
 # ---------------------------------------------------------------- validation of fields
@@ -113,13 +112,6 @@ def _float_field(request: dict, name: str, low: float, high: float, default=None
     return float(value)
 
 
-def _choice(request: dict, name: str, choices, default=None) -> str:
-    value = request.get(name, default)
-    if value not in choices:
-        raise ProtocolError(f"Unknown {name} {value!r}. Known: {', '.join(choices)}.")
-    return value
-
-
 def parse_hidden(value) -> list[int]:
     """"128" / "8,8" / "" / [8, 8] -> hidden layer sizes (validated)."""
     if isinstance(value, str):
@@ -143,14 +135,6 @@ def parse_hidden(value) -> list[int]:
         if not 1 <= n <= MAX_HIDDEN_SIZE:
             raise ProtocolError(f"Expected hidden layer sizes 1..{MAX_HIDDEN_SIZE}. Got {n}.")
     return sizes
-
-
-def _as_bytes(value, what: str) -> bytes:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
-        return bytes(value)
-    raise ProtocolError(f"Expected {what} as bytes (a Uint8Array). Got {type(value).__name__}.")
 
 
 def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -184,7 +168,7 @@ def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
             raise ProtocolError(f"Expected at most {MAX_CLASS_IMAGES} images in class {name!r}. "
                                 f"Got {len(images)}.")
         for j, image in enumerate(images):
-            pixels = _as_bytes(image, f"image {j + 1} of class {name!r}")
+            pixels = as_bytes(image, f"image {j + 1} of class {name!r}")
             if len(pixels) != PIXELS:
                 raise ProtocolError(f"Expected image {j + 1} of class {name!r} as 28×28 = 784 "
                                     f"bytes. Got {len(pixels)}.")
@@ -310,14 +294,14 @@ def _run(session: Session) -> TrainRun:
 
 @handler("train_start")
 def train_start(session: Session, request: dict) -> dict:
-    name = _choice(request, "dataset", DATASETS, default="digits")
+    name = choice(request, "dataset", DATASETS, default="digits")
     hidden = parse_hidden(request.get("hidden", "128"))
-    activation = _choice(request, "activation", HIDDEN_ACTIVATIONS, default="relu")
-    loss = _choice(request, "loss", tuple(LOSSES), default="softmax_cross_entropy")
+    activation = choice(request, "activation", HIDDEN_ACTIVATIONS, default="relu")
+    loss = choice(request, "loss", tuple(LOSSES), default="softmax_cross_entropy")
     lr = _float_field(request, "lr", 0.0, 1000.0, default=0.003, low_open=True)
     batch = _int_field(request, "batch", 1, MAX_BATCH, default=128)
     epochs = _int_field(request, "epochs", 1, MAX_EPOCHS, default=10)
-    optimizer = _choice(request, "optimizer", tuple(OPTIMIZERS), default="adam")
+    optimizer = choice(request, "optimizer", tuple(OPTIMIZERS), default="adam")
     seed = _int_field(request, "seed", 0, 2 ** 31 - 1, default=0)
     k = _int_field(request, "k", 1, 10 ** 6, default=3)
     deskew = request.get("deskew", False)
@@ -528,7 +512,7 @@ def dataset_preprocess(session: Session, request: dict) -> dict:
             raise ProtocolError(f"Expected image {i} as {{rgba, width, height}}. Got {item!r}.")
         width = _int_field(item, "width", 1, 4096)
         height = _int_field(item, "height", 1, 4096)
-        rgba = _as_bytes(item.get("rgba"), f"image {i}'s rgba")
+        rgba = as_bytes(item.get("rgba"), f"image {i}'s rgba")
         if len(rgba) != width * height * 4:
             raise ProtocolError(f"Expected image {i} with {width}×{height}×4 = "
                                 f"{width * height * 4} RGBA bytes. Got {len(rgba)}.")
@@ -544,7 +528,7 @@ def dataset_preprocess(session: Session, request: dict) -> dict:
 
 @handler("use_trained")
 def use_trained(session: Session, request: dict) -> dict:
-    which = _choice(request, "model", ("trained", "default"), default="trained")
+    which = choice(request, "model", ("trained", "default"), default="trained")
     models = session.store.get("models")
     if models is None:
         raise ProtocolError("The default models are not loaded yet: send 'init' first.")

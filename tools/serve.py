@@ -10,6 +10,7 @@ no-cache`` so a rebuild is picked up on reload. Extra folders can be mounted und
 
 from __future__ import annotations
 
+import collections
 import functools
 import http.server
 import sys
@@ -53,13 +54,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class SiteServer(http.server.ThreadingHTTPServer):
-    """The threaded server; ``served`` lists (path, status) of every answered request."""
+    """The threaded server; ``served`` holds (path, status) of the last 10 000 answered
+    requests (what the tests check; bounded, so a server left running all day stays small)."""
 
     daemon_threads = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.served: list[tuple[str, int]] = []
+        self.served: collections.deque[tuple[str, int]] = collections.deque(maxlen=10_000)
 
     def handle_error(self, request, client_address) -> None:
         """A browser that went away mid-download (a closed tab or test context) is no error."""

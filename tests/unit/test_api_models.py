@@ -86,8 +86,8 @@ def test_exported_mlp_imported_in_a_new_worker_predicts_identically(data_dir):
     second = booted(data_dir)  # a reloaded page: default k-NN, no MLP
     assert ok(call(second, "predict", pixels=probe_images()[0].tobytes()))["mlp"] is None
     result = ok(call(second, "model_import", bytes=exported["bytes"], name=exported["filename"]))
-    assert result["loaded"] == ["mlp"] and result["info"]["mlp"]["source"] == "imported"
-    assert result["info"]["knn"]["source"] == "default"  # digits: the default k-NN goes along
+    assert result["loaded"] == ["mlp"] and result["in_use"]["models"]["mlp"]["source"] == "imported"
+    assert result["in_use"]["models"]["knn"]["source"] == "default"  # digits: the default k-NN goes along
 
     images = probe_images()
     mine = [p for p, _ in predictions(first, images)]
@@ -109,7 +109,7 @@ def test_custom_classes_need_both_files_and_then_predict_identically(data_dir):
 
     result = ok(call(second, "model_import", files=[
         {"bytes": knn["bytes"], "name": "knn.npz"}, {"bytes": mlp["bytes"], "name": "net.npz"}]))
-    assert result["classes"] == SHAPES and result["loaded"] == ["knn", "mlp"]
+    assert result["in_use"]["class_names"] == SHAPES and result["loaded"] == ["knn", "mlp"]
     images = probe_images()[:3]
     assert predictions(first, images) == predictions(second, images)
 
@@ -132,16 +132,16 @@ def test_default_model_goes_back_after_an_import(data_dir):
     ok(call(session, "use_trained", model="default"))
     ok(call(session, "model_import", bytes=blob, name="m.npz"))
     back = ok(call(session, "use_trained", model="default"))
-    assert back["current"] == "default" and back["info"]["mlp"] is None
-    assert first["info"]["mlp"]["source"] == "trained"
+    assert back["current"] == "default" and back["in_use"]["models"]["mlp"] is None
+    assert first["in_use"]["models"]["mlp"]["source"] == "trained"
 
 
 def test_a_file_saved_without_checksum_by_the_cli_loads(data_dir):
     model = MLP([784, 8, 10], "relu", "softmax_cross_entropy", "float32", seed=0)
     session = booted(data_dir)
     result = ok(call(session, "model_import", bytes=modelio.model_to_bytes(model), name="cli.npz"))
-    assert result["info"]["mlp"]["layer_sizes"] == [784, 8, 10]
-    assert result["classes"] == [str(d) for d in range(10)]
+    assert result["in_use"]["models"]["mlp"]["layer_sizes"] == [784, 8, 10]
+    assert result["in_use"]["class_names"] == [str(d) for d in range(10)]
 
 
 # ---------------------------------------------------------------- refusals

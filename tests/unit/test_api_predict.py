@@ -85,16 +85,16 @@ def test_init_reports_the_split_the_classes_and_both_models(shapes_dirs):
     info = ok(call(Session(), "init", data_dir=shapes_dirs[0], models_dir=shapes_dirs[1]))
     assert info["dataset"] == {"name": "mnist-10k", "n_samples": 400, "n_train": 320,
                                "n_test": 80, "image_shape": [28, 28]}
-    assert info["class_names"] == [str(d) for d in range(10)]
-    assert info["models"]["mlp"]["layer_sizes"] == [784, 32, 10]
-    assert info["models"]["mlp"]["description"] == "a small test MLP"
-    assert info["models"]["knn"]["k"] == 4 and info["models"]["knn"]["n_train"] == 320
+    assert info["in_use"]["class_names"] == [str(d) for d in range(10)]
+    assert info["in_use"]["models"]["mlp"]["layer_sizes"] == [784, 32, 10]
+    assert info["in_use"]["models"]["mlp"]["description"] == "a small test MLP"
+    assert info["in_use"]["models"]["knn"]["k"] == 4 and info["in_use"]["models"]["knn"]["n_train"] == 320
 
 
 def test_init_without_models_dir_has_a_knn_and_no_mlp(shapes_dirs):
     session = Session()
     info = ok(call(session, "init", data_dir=shapes_dirs[0]))
-    assert info["models"]["mlp"] is None
+    assert info["in_use"]["models"]["mlp"] is None
     X, y = make_digits(per_class=1, seed=5)
     result = ok(call(session, "predict", pixels=X[3].tobytes()))
     assert result["mlp"] is None and result["knn"]["label"] == y[3]
@@ -168,11 +168,11 @@ def test_init_refuses_stored_features_made_with_another_recipe(shapes_dirs, tmp_
 @pytest.mark.parametrize("fields, shown", [
     ({"pixels": bytes(783)}, "784 bytes (28×28). Got 783"),
     ({"pixels": "abc"}, "Expected pixels as bytes (a Uint8Array). Got str"),
-    ({"image": {"width": 2, "height": 2, "rgba": bytes(15)}}, "= 16 bytes (2×2 RGBA). Got 15"),
-    ({"image": {"width": 0, "height": 2, "rgba": b""}}, "Expected width an integer in 1..4096. Got 0"),
+    ({"image": {"width": 2, "height": 2, "rgba": bytes(15)}}, "with 2×2×4 = 16 RGBA bytes. Got 15."),
+    ({"image": {"width": 0, "height": 2, "rgba": b""}}, "Expected width >= 1 and <= 4096. Got 0."),
     ({"image": {"width": 3, "height": 3, "rgba": bytes(36)}}, "The image is empty"),
-    ({"pixels": bytes(784), "k": 0}, "Expected k an integer in 1..50. Got 0"),
-    ({"pixels": bytes(784), "k": "3"}, "Expected k an integer in 1..50. Got '3'"),
+    ({"pixels": bytes(784), "k": 0}, "Expected k >= 1 and <= 50. Got 0."),
+    ({"pixels": bytes(784), "k": "3"}, "Expected k as a whole number. Got '3'."),
     ({"pizels": bytes(784)}, "Got fields ['pizels']"),
 ])
 def test_bad_predict_requests_are_refused_showing_the_bad_value(shapes_session, fields, shown):

@@ -105,11 +105,15 @@ def test_budget_ms_runs_at_least_one_step_and_stops_near_the_budget():
     assert second["samples_per_s"] > 0 and second["eta_s"] > 0
 
 
-def test_train_map_is_refused_for_images_and_use_trained_for_points():
+def test_a_chunk_carries_the_decision_map_for_points_only_and_use_trained_refuses_points():
     s = Session()
     ok(call(s, "train_start", dataset="mine", classes=two_classes(), epochs=1))
-    assert "2-D dataset" in error_of(call(s, "train_map"))
+    assert "map" not in ok(call(s, "train_steps", steps=1))
     ok(call(s, "train_start", dataset="xor", **TOY))
+    chunk = ok(call(s, "train_steps", steps=3, map_size=16))
+    assert chunk["map"]["size"] == 16 and len(chunk["map"]["probabilities"]) == 16 * 16
+    assert chunk["map"]["probabilities"] == ok(call(s, "train_eval", map_size=16))["map"][
+        "probabilities"]  # the chunk's map is the model's state after the chunk
     s.store["models"] = {"mlp": None, "knn": None, "class_names": [], "info": {}}
     ok(call(s, "train_steps", steps=5))
     assert "'xor'" in error_of(call(s, "use_trained", model="trained"))
@@ -167,8 +171,9 @@ def test_knn_curve_gives_accuracy_for_k_1_to_20_on_deskewed_digits(digits_sessio
 def test_lr_100_diverges_with_a_message_and_keeps_finite_weights(digits_session):
     s = digits_session
     ok(call(s, "train_start", dataset="digits", lr=100, epochs=3))
-    message = error_of(call(s, "train_steps", steps=200))
-    assert "diverged" in message and "100" in message
+    chunk = ok(call(s, "train_steps", steps=200))  # divergence is a state, not an error
+    assert chunk["state"] == "diverged" and chunk["done"]
+    assert "diverged" in chunk["error"] and "100" in chunk["error"]
     run = s.store["train"]
     assert all(np.isfinite(p).all() for p in run.model.parameters())
     after = ok(call(s, "train_steps", steps=10))
@@ -188,7 +193,7 @@ def test_my_classes_train_and_become_the_models_for_drawing_and_back(digits_sess
     assert start["n_train"] == 20 and start["n_test"] == 4
     assert ok(call(s, "train_steps", steps=10 ** 6))["test_accuracy"] == 1.0
     switched = ok(call(s, "use_trained", model="trained"))
-    assert switched["current"] == "trained" and switched["classes"] == ["vertical", "horizontal"]
+    assert switched["current"] == "trained" and switched["in_use"]["class_names"] == ["vertical", "horizontal"]
 
     new = two_classes(1, seed=99)
     for label, entry in enumerate(new):
@@ -196,7 +201,7 @@ def test_my_classes_train_and_become_the_models_for_drawing_and_back(digits_sess
         assert guess["mlp"]["label"] == label and guess["knn"]["label"] == label
 
     back = ok(call(s, "use_trained", model="default"))
-    assert back["current"] == "default" and back["classes"] == default_names
+    assert back["current"] == "default" and back["in_use"]["class_names"] == default_names
     assert s.store["models"]["class_names"] == default_names
 
 
@@ -225,15 +230,16 @@ def test_dataset_preprocess_turns_a_drawing_into_28x28_and_refuses_a_blank_one()
 # ---------------------------------------------------------------- refusals
 
 @pytest.mark.parametrize("fields, shown", [
-    ({"epochs": 0}, "Expected epochs >= 1. Got 0."),
-    ({"batch": 0}, "Expected batch >= 1. Got 0."),
-    ({"lr": 0}, "Expected lr > 0. Got 0."),
+    ({"epochs": 0}, "Expected epochs >= 1 and <= 1000. Got 0."),
+    ({"batch": 0}, "Expected batch >= 1 and <= 8192. Got 0."),
+    ({"lr": 0}, "Expected lr > 0 and <= 100. Got 0."),
     ({"lr": float("nan")}, "Got nan"),
     ({"hidden": "8,x"}, "'8,x'"),
     ({"hidden": "0"}, "Got 0."),
-    ({"k": 500}, "Expected k <= 320 (the training set's size). Got 500."),
-    ({"k": 0}, "Expected k >= 1. Got 0."),
-    ({"noise": 2}, "Expected noise <= 1. Got 2."),
+    ({"k": 500}, "Expected k >= 1 and <= 50. Got 500."),
+    ({"lr": 1000}, "Expected lr > 0 and <= 100. Got 1000."),
+    ({"k": 0}, "Expected k >= 1 and <= 50. Got 0."),
+    ({"noise": 2}, "Expected noise >= 0 and <= 1. Got 2."),
     ({"dataset": "cifar"}, "Unknown dataset 'cifar'"),
     ({"activation": "softmax"}, "Unknown activation 'softmax'"),
     ({"optimizer": "rmsprop"}, "Unknown optimizer 'rmsprop'"),
@@ -244,8 +250,13 @@ def test_impossible_settings_are_refused_with_the_bad_value(fields, shown):
     assert shown in error_of(reply)
 
 
+def test_k_larger_than_the_training_set_is_refused_with_its_size():
+    reply = call(Session(), "train_start", dataset="mine", classes=two_classes(n=5), k=20)
+    assert "Expected k <= 8 (the training set's size). Got 20." in error_of(reply)
+
+
 @pytest.mark.parametrize("classes, shown", [
-    (lambda: two_classes()[:1], "Expected at least 2 classes to train on. Got 1."),
+    (lambda: two_classes()[:1], "Expected 2 to 10 classes to train on. Got 1."),
     (lambda: [two_classes()[0], {"name": "empty", "images": []}],
      "Class 'empty' has no images"),
     (lambda: [two_classes()[0], {**two_classes()[1], "name": "vertical"}],

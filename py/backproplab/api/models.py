@@ -1,6 +1,6 @@
 """Model files for the page: download the current model, load one back, refuse bad files.
 
-The "current model" is ``session.store["models"]`` (see ``api.predict``): the MLP and the
+The "current model" is ``session.store["models"]`` (see ``api.in_use``): the MLP and the
 k-NN that the draw and upload views predict with, their ``class_names`` and ``info``.
 
 Request types (fields -> result):
@@ -10,7 +10,7 @@ Request types (fields -> result):
     ``modelio`` file. Its metadata holds ``class_names``, the description and a ``checksum``
     (SHA-256 over every array's name, dtype, shape and bytes) that ``model_import`` verifies.
 ``model_import`` {files: [{bytes, name}] (1 or 2: an MLP, a k-NN, or one of each)} or
-    {bytes, name} (one file) -> {current: "imported", classes, info, loaded: ["mlp"|"knn"]}.
+    {bytes, name} (one file) -> {current: "imported", loaded: ["mlp"|"knn"], in_use}.
     Each file is validated by ``modelio`` (format, version, architecture, every array's shape
     and dtype, finite values) and against its checksum; models must take 784 inputs (28×28
     digit images). An MLP alone replaces the current MLP when its classes are those of the
@@ -31,6 +31,7 @@ import numpy as np
 
 from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES, PIXELS
+from .in_use import describe, models_in_use, put_in_use
 from .. import modelio
 from ..mlp import MLP
 
@@ -61,13 +62,6 @@ def checksum(model) -> str:
 
 # ---------------------------------------------------------------- export
 
-def _models(session: Session) -> dict:
-    models = session.store.get("models")
-    if not models:
-        raise ProtocolError("No models loaded yet: send 'init' first.")
-    return models
-
-
 def _slug(text: str) -> str:
     keep = "".join(c if c.isalnum() else "-" for c in text.lower())
     return "-".join(part for part in keep.split("-") if part)[:60] or "model"
@@ -75,7 +69,7 @@ def _slug(text: str) -> str:
 
 @handler("model_export")
 def model_export(session: Session, request: dict) -> dict:
-    models = _models(session)
+    models = models_in_use(session)
     kind = request.get("kind", "mlp")
     if kind not in KINDS:
         raise ProtocolError(f"Unknown kind {kind!r}. Known: {', '.join(KINDS)}.")
@@ -167,25 +161,6 @@ def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
     return model, meta, _class_names(model, meta, name)
 
 
-def _info(kind: str, model, meta: dict, name: str, classes: list[str]) -> dict:
-    if kind == "mlp":
-        arch = "-".join(map(str, model.layer_sizes))
-        info = {"kind": "mlp", "layer_sizes": list(model.layer_sizes),
-                "activation": model.activation, "loss": model.loss_name,
-                "deskew": bool(meta.get("preprocessing", {}).get("deskew", False)),
-                "description": meta.get("description") or f"MLP {arch} ({model.activation})"}
-    else:
-        info = {"kind": "knn", "k": model.k, "weights": model.weights,
-                "recipe": dict(model.recipe), "n_train": int(len(model.X)),
-                "description": meta.get("description")
-                or f"k-NN, k={model.k}, over {len(model.X)} training images"}
-    info.update({"source": "imported", "file": name, "classes": classes})
-    for key in ("dataset", "test_accuracy", "epochs"):
-        if meta.get(key) is not None:
-            info[key] = meta[key]
-    return info
-
-
 def _companion(kind: str, classes: list[str], current: dict, default: dict, name: str):
     """The model of the other kind that goes with an imported one of these classes:
     (model, info) from the current models, else the default ones; refuses otherwise."""
@@ -201,7 +176,7 @@ def _companion(kind: str, classes: list[str], current: dict, default: dict, name
 
 @handler("model_import")
 def model_import(session: Session, request: dict) -> dict:
-    current = _models(session)
+    current = models_in_use(session)
     files = _files(request)
     loaded: dict[str, tuple] = {}
     for name, blob in files:
@@ -218,14 +193,16 @@ def model_import(session: Session, request: dict) -> dict:
                             "load a network with the k-NN made for the same classes.")
     default = session.store.setdefault("default_models", dict(current))
     classes = next(iter(loaded.values()))[3]
-    new = {"class_names": list(classes), "info": {}}
+    new, info = {}, {}
     for kind in KINDS:
         if kind in loaded:
             model, name, meta, _ = loaded[kind]
-            new[kind], new["info"][kind] = model, _info(kind, model, meta, name, classes)
+            new[kind], info[kind] = model, describe(
+                model, "imported", description=meta.get("description"), file=name,
+                classes=classes, deskew=bool(meta.get("preprocessing", {}).get("deskew")),
+                **{key: meta.get(key) for key in ("dataset", "test_accuracy", "epochs")})
         else:
             _, name, _, _ = next(iter(loaded.values()))
-            new[kind], new["info"][kind] = _companion(kind, classes, current, default, name)
-    session.store["models"] = new
-    return {"current": "imported", "classes": list(classes), "info": new["info"],
-            "loaded": sorted(loaded)}
+            new[kind], info[kind] = _companion(kind, classes, current, default, name)
+    return {"current": "imported", "loaded": sorted(loaded),
+            "in_use": put_in_use(session, new["mlp"], new["knn"], classes, info)}

@@ -7,7 +7,7 @@ Request types (fields; replies are JSON-safe, ``bytes`` become ``Uint8Array`` in
     holding ``index.json`` and the files it names, as written by the build).
     Loads the digits, fits the k-NN on the training split (preset from ``index.json``, else
     ``"best"``), loads the default MLP. Reply: ``dataset`` {name, n_samples, n_train, n_test,
-    image_shape}, ``class_names`` [str], ``models`` {mlp: description | None, knn: description},
+    image_shape}, ``in_use`` {class_names, models: {mlp, knn}} (``api.in_use``),
     ``timings_ms`` {digits, knn, mlp} (loading time of each part).
 ``predict``
     ``pixels`` (784 uint8 bytes, already 28×28, white ink on black) or ``image`` {width,
@@ -45,47 +45,23 @@ from pathlib import Path
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import DIGIT_NAMES, as_bytes
+from .fields import DIGIT_NAMES, pixels28, rgba_image, setting
+from .in_use import describe, models_in_use, put_in_use
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
 from ..preprocess import deskew as preprocess_deskew
 from ..preprocess import to_mnist
 
-MAX_SIDE = 4096  # largest accepted image side (pixels); the page caps uploads before this
-MAX_K = 50
-
-
-# ---------------------------------------------------------------- field validation
-
-def _int_field(request: dict, name: str, low: int, high: int, default=None) -> int:
-    value = request.get(name)
-    if value is None:
-        value = default
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ProtocolError(f"Expected {name} an integer in {low}..{high}. Got {value!r}.")
-    return value
 
 
 def image28_from_request(request: dict) -> np.ndarray:
     """The (784,) uint8 image the models see, from ``pixels`` or ``image`` (see module doc)."""
     if "pixels" in request:
-        raw = as_bytes(request["pixels"], "pixels")
-        if len(raw) != 784:
-            raise ProtocolError(f"Expected pixels with 784 bytes (28×28). Got {len(raw)}.")
-        return np.frombuffer(raw, dtype=np.uint8).copy()
-    image = request.get("image")
-    if not isinstance(image, dict):
+        return pixels28(request)
+    if not isinstance(request.get("image"), dict):
         raise ProtocolError("Expected a 'pixels' (784 bytes) or an 'image' {width, height, rgba} "
                             f"field. Got fields {sorted(k for k in request if k not in ('id', 'type'))}.")
-    width = _int_field(image, "width", 1, MAX_SIDE)
-    height = _int_field(image, "height", 1, MAX_SIDE)
-    rgba = as_bytes(image.get("rgba"), "image.rgba")
-    if len(rgba) != width * height * 4:
-        raise ProtocolError(f"Expected image.rgba with width·height·4 = {width * height * 4} bytes "
-                            f"({width}×{height} RGBA). Got {len(rgba)}.")
-    pixels = np.frombuffer(rgba, dtype=np.uint8).reshape(height, width, 4)
+    pixels = rgba_image(request["image"])
     if not pixels[..., 3].any():
         raise ValueError("The image is empty: draw a digit first.")
     # Transparent pixels are white paper: composite RGBA over white before preprocessing.
@@ -95,12 +71,6 @@ def image28_from_request(request: dict) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- loading
-
-def _describe_knn(knn: KNN, preset: str | None) -> dict:
-    return {"kind": "knn", "preset": preset, "k": knn.k, "weights": knn.weights,
-            "recipe": dict(knn.recipe), "n_train": int(len(knn.X)),
-            "description": f"k-NN, k={knn.k}, {knn.weights} votes, over {len(knn.X)} training digits"}
-
 
 def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best",
              features: np.ndarray | None = None) -> KNN:
@@ -140,13 +110,9 @@ def _load_mlp(models_dir: Path, entry: dict | None):
     from .. import modelio
 
     model, meta = modelio.load_model(models_dir / entry["file"])
-    info = {"kind": "mlp", "source": "default", "layer_sizes": list(model.layer_sizes),
-            "activation": model.activation, "loss": model.loss_name,
-            **{k: v for k, v in entry.items() if k != "file"},
-            "deskew": bool(meta.get("preprocessing", {}).get("deskew", False))}
-    info.setdefault("description", f"MLP {'-'.join(map(str, model.layer_sizes))} "
-                                   f"({model.activation}), trained at build time")
-    return model, info
+    facts = {k: v for k, v in entry.items() if k not in ("file", "deskew")}
+    return model, describe(model, "default", **facts,
+                           deskew=bool(meta.get("preprocessing", {}).get("deskew", False)))
 
 
 @handler("init")
@@ -181,13 +147,13 @@ def init(session: Session, request: dict) -> dict:
     t2 = time.perf_counter()
     mlp, mlp_info = _load_mlp(Path(models_dir), index.get("mlp")) if models_dir else (None, None)
     t3 = time.perf_counter()
-    session.store["models"] = {"mlp": mlp, "knn": knn, "class_names": list(DIGIT_NAMES),
-                               "info": {"mlp": mlp_info, "knn": _describe_knn(knn, preset)}}
+    session.store.pop("models", None)
+    session.store.pop("default_models", None)
+    info = {"mlp": mlp_info, "knn": describe(knn, "default", preset=preset)}
     return {
         "dataset": {"name": "mnist-10k", "n_samples": int(len(y)), "n_train": int(len(train_idx)),
                     "n_test": int(len(test_idx)), "image_shape": [28, 28]},
-        "class_names": list(DIGIT_NAMES),
-        "models": session.store["models"]["info"],
+        "in_use": put_in_use(session, mlp, knn, DIGIT_NAMES, info),
         "timings_ms": {"digits": 1e3 * (t1 - t0), "knn": 1e3 * (t2 - t1), "mlp": 1e3 * (t3 - t2)},
     }
 
@@ -220,11 +186,9 @@ def _knn_result(knn: KNN, image: np.ndarray, k: int) -> dict:
 
 @handler("predict")
 def predict(session: Session, request: dict) -> dict:
-    models = session.store.get("models")
-    if not models:
-        raise ProtocolError("No models loaded yet: send 'init' first.")
+    models = models_in_use(session)
     knn = models["knn"]
-    k = _int_field(request, "k", 1, MAX_K, default=knn.k)
+    k = setting(request, "k", default=knn.k)
     t0 = time.perf_counter()
     image = image28_from_request(request)
     t1 = time.perf_counter()

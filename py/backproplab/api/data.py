@@ -1,0 +1,143 @@
+"""The datasets the page trains and steps through: MNIST-10k, the student's own classes, the
+2-D toy sets and the second seed's 10 people, split into training and test sets.
+
+``digits(session)`` is the one loader of MNIST-10k for the handlers (the arrays ``init``
+loaded, else the file in ``session.data_dir``); ``build_data`` makes a ``Data`` from a
+``train_start`` request. Left out on purpose: anything the page shows (``api.train``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import ProtocolError, Session
+from .fields import DIGIT_NAMES, PIXELS, as_bytes, setting
+from .. import datasets
+from ..settings import quote
+
+TOY_SIZE = 400            # points per toy set
+TEST_FRACTION = 0.2
+MAX_CLASSES = 10
+MAX_CLASS_IMAGES = 2000
+MAX_NAME = 40
+
+
+def digits(session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-10k (X uint8 (N, 784), y uint8 (N,)): loaded by ``init``, else from disk once."""
+    loaded = session.store.get("digits")
+    if loaded is not None:
+        return loaded["X"], loaded["y"]
+    cached = session.store.get("train_digits")
+    if cached is None:
+        path = Path(session.data_dir) / datasets.DIGITS_FILE if session.data_dir else None
+        cached = session.store["train_digits"] = datasets.load_digits(path)
+    return cached
+
+
+def _class_name(entry, i: int, names: list[str]) -> str:
+    if not isinstance(entry, dict):
+        raise ProtocolError(f"Expected class {i + 1} as {{name, images}}. Got {quote(entry)}.")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ProtocolError(f"Expected a name for class {i + 1}. Got {quote(name)}.")
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise ProtocolError(f"Expected class names of at most {MAX_NAME} characters. "
+                            f"Got {len(name)} ({name[:MAX_NAME]!r}…).")
+    if name in names:
+        raise ProtocolError(f"Expected distinct class names. Got {name!r} twice.")
+    return name
+
+
+def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``[{name, images: [784 bytes]}]`` -> (X uint8 (N, 784), y uint8 (N,), names)."""
+    if not isinstance(classes, list):
+        raise ProtocolError(f"Expected classes as a list of {{name, images}}. "
+                            f"Got {type(classes).__name__}.")
+    if not 2 <= len(classes) <= MAX_CLASSES:
+        raise ProtocolError(f"Expected 2 to {MAX_CLASSES} classes to train on. "
+                            f"Got {len(classes)}.")
+    names, rows, labels = [], [], []
+    for i, entry in enumerate(classes):
+        name = _class_name(entry, i, names)
+        images = entry.get("images")
+        if not isinstance(images, list) or not images:
+            count = len(images) if isinstance(images, list) else images
+            raise ProtocolError(f"Class {name!r} has no images: draw or upload at least one. "
+                                f"Got {quote(count)}.")
+        if len(images) > MAX_CLASS_IMAGES:
+            raise ProtocolError(f"Expected at most {MAX_CLASS_IMAGES} images in class {name!r}. "
+                                f"Got {len(images)}.")
+        for j, image in enumerate(images):
+            pixels = as_bytes(image, f"image {j + 1} of class {name!r}")
+            if len(pixels) != PIXELS:
+                raise ProtocolError(f"Expected image {j + 1} of class {name!r} as 28×28 = 784 "
+                                    f"bytes. Got {len(pixels)}.")
+            rows.append(np.frombuffer(pixels, dtype=np.uint8))
+            labels.append(i)
+        names.append(name)
+    return np.stack(rows), np.array(labels, dtype=np.uint8), names
+
+
+class Data:
+    """A split dataset. Images: X uint8 (N, 784). Points: X float64 (N, 2) in the data's own
+    units, plus ``mean``/``std`` that standardise them for the network."""
+
+    def __init__(self, name, kind, X_train, y_train, X_test, y_test, classes, note="",
+                 test_is_train=False):
+        self.name, self.kind, self.classes, self.note = name, kind, classes, note
+        self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
+        self.test_is_train = test_is_train
+        self.mean = self.std = None
+        if kind == "points":
+            _, self.mean, self.std = datasets.standardize(X_train)
+
+    def net_input(self, X):
+        """What the network sees: pixels as they are, points standardised (train statistics)."""
+        return X if self.kind == "images" else datasets.standardize(X, self.mean, self.std)[0]
+
+    def bounds(self) -> list[float]:
+        """[xmin, xmax, ymin, ymax] around all points, padded by 10 %."""
+        X = np.concatenate([self.X_train, self.X_test])
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = 0.1 * np.maximum(hi - lo, 1e-9)
+        return [float(lo[0] - pad[0]), float(hi[0] + pad[0]),
+                float(lo[1] - pad[1]), float(hi[1] + pad[1])]
+
+
+def _split(X, y, seed):
+    train_idx, test_idx = datasets.stratified_split(y, TEST_FRACTION, seed)
+    return X[train_idx], y[train_idx], X[test_idx], y[test_idx]
+
+
+def build_data(session: Session, request: dict, name: str, seed: int) -> Data:
+    """The dataset ``name`` of a ``train_start`` request, split by ``seed``."""
+    if name == "digits":
+        parts = _split(*digits(session), seed)
+        return Data(name, "images", *parts, DIGIT_NAMES,
+                    note=f"MNIST-10k: {len(parts[0])} training and {len(parts[2])} test "
+                         f"digits (stratified 80/20 split, seed {seed}).")
+    if name == "mine":
+        X, y, names = parse_classes(request.get("classes"))
+        X_tr, y_tr, X_te, y_te = _split(X, y, seed)
+        if len(y_te) == 0:
+            return Data(name, "images", X, y, X, y, names, test_is_train=True,
+                        note=f"{len(y)} images: too few for a separate test set (a class needs "
+                             "3 or more images to give one away), so accuracy is measured on "
+                             "the training images.")
+        return Data(name, "images", X_tr, y_tr, X_te, y_te, names,
+                    note=f"{len(y)} images in {len(names)} classes: {len(y_tr)} to train on, "
+                         f"{len(y_te)} to test (stratified split, seed {seed}).")
+    if name == "at_risk":
+        X, y = datasets.at_risk()
+        return Data(name, "points", X, y, X, y, ["not at risk", "at risk"], test_is_train=True,
+                    note="The second seed's 10 people (weight lb, height in): too few to split, "
+                         "so the test set is the training set.")
+    noise = setting(request, "noise")
+    X, y = datasets.make_toy(name, TOY_SIZE, noise, seed)
+    parts = _split(X, y, seed)
+    return Data(name, "points", *parts, ["class 0", "class 1"],
+                note=f"{TOY_SIZE} points, noise {noise:g}: {len(parts[0])} to train on, "
+                     f"{len(parts[2])} to test.")

@@ -1,0 +1,199 @@
+"""Every setting the page or a link can carry, declared once.
+
+A ``Setting`` has a name, a type, a default, its allowed values (choices drawn from the
+registries that implement them, or a range) and one line saying what it means. The worker
+protocol validates request fields with ``Setting.parse``; the build writes ``schema()`` to the
+site as ``settings.json``, from which the page's state object, its URL parsing and the Train
+view's form are made. So defaults, limits and choices cannot disagree between the two sides.
+
+Training defaults depend on the dataset (``DATASETS[name]["defaults"]``): a link that names a
+dataset and nothing else gets the settings that suit it; ``defaults_for(dataset)`` merges them
+over the settings' own defaults. The digits' defaults are ``presets.PRESETS["web-default"]``.
+
+Left out on purpose: how a setting is shown (labels of form fields, layout): the page's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import datasets
+from .activations import HIDDEN_ACTIVATIONS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS
+from .trace import NOTATIONS
+
+TABS = ("draw", "train", "stepper")
+STEPPER_NETS = ("lab", "seed", "trained")
+IMAGE_SETS = ("digits", "mine")
+POINT_SETS = tuple(datasets.TOY_SETS) + ("at_risk",)
+MAX_HIDDEN_LAYERS = 6
+MAX_HIDDEN_SIZE = 1024
+MAX_QUOTE = 80  # characters of a refused value quoted back in a message
+
+
+def quote(value) -> str:
+    """``repr(value)``, cut to ``MAX_QUOTE`` characters: refusals never echo a whole payload."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``kind`` is enum | int | number | bool | sizes | string."""
+
+    name: str
+    kind: str
+    default: object
+    help: str
+    choices: tuple = ()
+    min: float | None = None
+    max: float | None = None
+    min_open: bool = False          # the minimum itself is refused (lr > 0)
+    max_length: int | None = None   # string
+    extra: dict = field(default_factory=dict)
+
+    def range_text(self) -> str:
+        low = f"> {self.min:g}" if self.min_open else f">= {self.min:g}"
+        return f"{low} and <= {self.max:g}"
+
+    def parse(self, value):
+        """``value`` as this setting's type, or ``ValueError`` naming the setting and the value."""
+        bad = f"Expected {self.name} "
+        if self.kind == "enum":
+            if value not in self.choices:
+                raise ValueError(f"Unknown {self.name} {quote(value)}. Known: {', '.join(self.choices)}.")
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"{bad}as true or false. Got {quote(value)}.")
+            return value
+        if self.kind == "sizes":
+            return parse_sizes(value)
+        if self.kind == "string":
+            if not isinstance(value, str) or len(value) > self.max_length:
+                raise ValueError(f"{bad}as text of at most {self.max_length} characters. "
+                                 f"Got {quote(value)}.")
+            return value
+        if isinstance(value, float) and self.kind == "int" and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (self.kind == "int" and not isinstance(value, int)) or not math.isfinite(value):
+            what = "a whole number" if self.kind == "int" else "a finite number"
+            raise ValueError(f"{bad}as {what}. Got {quote(value)}.")
+        too_low = value <= self.min if self.min_open else value < self.min
+        if too_low or value > self.max:
+            raise ValueError(f"{bad}{self.range_text()}. Got {value:g}.")
+        return value if self.kind == "int" else float(value)
+
+    def to_json(self) -> dict:
+        out = {"type": self.kind, "default": self.default, "help": self.help}
+        if self.choices:
+            out["values"] = list(self.choices)
+        for key in ("min", "max", "max_length"):
+            if getattr(self, key) is not None:
+                out[key.replace("_l", "L")] = getattr(self, key)
+        if self.min_open:
+            out["minOpen"] = True
+        out.update(self.extra)
+        return out
+
+
+def parse_sizes(value) -> list[int]:
+    """Hidden layer sizes from ``"128"``, ``"8,8"``, ``""`` (none) or ``[8, 8]``."""
+    hint = "Expected hidden as comma-separated layer sizes like '128' or '8,8'"
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")] if value.strip() else []
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"{hint}. Got {quote(value)}.")
+        sizes = [int(p) for p in parts]
+    elif isinstance(value, (list, tuple)) and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in value):
+        sizes = list(value)
+    else:
+        raise ValueError(f"{hint}. Got {quote(value)}.")
+    if len(sizes) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"Expected at most {MAX_HIDDEN_LAYERS} hidden layers. Got {len(sizes)}.")
+    for n in sizes:
+        if not 1 <= n <= MAX_HIDDEN_SIZE:
+            raise ValueError(f"Expected hidden layer sizes 1..{MAX_HIDDEN_SIZE}. Got {n}.")
+    return sizes
+
+
+def _settings(*items: Setting) -> dict[str, Setting]:
+    return {s.name: s for s in items}
+
+
+SETTINGS: dict[str, Setting] = _settings(
+    Setting("tab", "enum", "draw", "the tab shown", choices=TABS),
+    # training (api.train: train_start)
+    Setting("dataset", "enum", "digits", "what the network learns from",
+            choices=IMAGE_SETS + POINT_SETS),
+    Setting("hidden", "sizes", "128", "hidden layer sizes, comma-separated (empty: none)",
+            extra={"maxLayers": MAX_HIDDEN_LAYERS, "min": 1, "max": MAX_HIDDEN_SIZE}),
+    Setting("activation", "enum", "relu", "activation of the hidden layers",
+            choices=tuple(HIDDEN_ACTIVATIONS)),
+    Setting("loss", "enum", "softmax_cross_entropy", "output layer and cost",
+            choices=tuple(LOSSES)),
+    Setting("optimizer", "enum", "adam", "how each step uses the gradient",
+            choices=tuple(OPTIMIZERS)),
+    Setting("lr", "number", 0.003, "learning rate η (up to 100: students may try a diverging one)",
+            min=0, max=100, min_open=True),
+    Setting("batch", "int", 128, "samples per mini-batch step", min=1, max=8192),
+    Setting("epochs", "int", 10, "passes over the training set", min=1, max=1000),
+    Setting("seed", "int", 0, "the split, the initial weights and the shuffling",
+            min=0, max=2 ** 31 - 1),
+    Setting("k", "int", 3, "neighbours that vote in the k-NN", min=1, max=50),
+    Setting("deskew", "bool", True, "straighten slanted digits before the k-NN compares them"),
+    Setting("noise", "number", 0.1, "noise of the 2-D toy sets", min=0, max=1),
+    # the backprop stepper (api.stepper)
+    Setting("net", "enum", "lab", "the network the stepper walks through", choices=STEPPER_NETS),
+    Setting("notation", "enum", "rows", "samples as rows (the lab) or as columns (the seed)",
+            choices=NOTATIONS),
+    Setting("sample", "string", "", "the stepper's batch (empty: the network's default)",
+            max_length=200),
+)
+
+#: The training settings, in the order ``train_start`` reads them.
+TRAINING = ("dataset", "hidden", "activation", "loss", "lr", "batch", "epochs", "optimizer",
+            "seed", "noise", "k", "deskew")
+
+_DIGITS = {"hidden": "128", "activation": "relu", "loss": "softmax_cross_entropy",
+           "optimizer": "adam", "lr": 0.003, "batch": 128, "epochs": 10}
+_MINE = {**_DIGITS, "hidden": "64", "lr": 0.01, "batch": 16, "epochs": 40}
+# Toy sets: a small tanh network with one sigmoid output and binary cross-entropy, as the
+# second seed does, trained with Adam (TensorFlow Playground's scale).
+_TOY = {"hidden": "8,8", "activation": "tanh", "loss": "binary_cross_entropy",
+        "optimizer": "adam", "lr": 0.03, "batch": 16, "epochs": 100}
+# Two spirals 1.75 turns long have arms ~0.3 apart: with noise 0.1 they overlap (test accuracy
+# ~75 %); at 0.03 a 2-16-16-16-1 network separates them (~96 %).
+_SPIRAL = {**_TOY, "hidden": "16,16,16", "epochs": 300, "lr": 0.01, "noise": 0.03}
+
+DATASETS: dict[str, dict] = {
+    "digits": {"label": "Digits", "detail": "MNIST-10k", "kind": "images", "defaults": _DIGITS},
+    "mine": {"label": "My classes", "detail": "draw or upload", "kind": "images",
+             "defaults": _MINE},
+    "circle": {"label": "Circle", "detail": "2-D", "kind": "points", "defaults": _TOY},
+    "xor": {"label": "XOR", "detail": "2-D", "kind": "points", "defaults": _TOY},
+    "gaussians": {"label": "Gaussians", "detail": "2-D", "kind": "points", "defaults": _TOY},
+    "spiral": {"label": "Spiral", "detail": "2-D", "kind": "points", "defaults": _SPIRAL},
+    "moons": {"label": "Moons", "detail": "2-D", "kind": "points", "defaults": _TOY},
+    "at_risk": {"label": "At-risk people", "detail": "10 people", "kind": "points",
+                "defaults": _TOY},
+}
+
+
+def defaults_for(dataset: str) -> dict:
+    """Every setting's default when ``dataset`` is the dataset (its preset over the schema's)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"Unknown dataset {quote(dataset)}. Known: {', '.join(DATASETS)}.")
+    return {**{name: s.default for name, s in SETTINGS.items()}, "dataset": dataset,
+            **DATASETS[dataset]["defaults"]}
+
+
+def schema() -> dict:
+    """What the page is told (``settings.json``): every setting and every dataset."""
+    return {"settings": {name: s.to_json() for name, s in SETTINGS.items()},
+            "training": list(TRAINING),
+            "datasets": {name: dict(d) for name, d in DATASETS.items()}}

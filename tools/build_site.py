@@ -280,6 +280,16 @@ def cmd_manifest(args: argparse.Namespace) -> None:
           f"{len(manifest['models'])} model files")
 
 
+# ---------------------------------------------------------------- settings
+
+def cmd_settings(args: argparse.Namespace) -> None:
+    """``settings.json``: the package's settings schema, which the page's state object reads."""
+    from backproplab.settings import schema
+
+    Path(args.out).write_text(json.dumps(schema(), indent=1, ensure_ascii=False) + "\n")
+    print(f"build: settings -> {args.out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="build_site.py")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -295,6 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(fn=cmd_models)
+    p = sub.add_parser("settings")
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=cmd_settings)
     p = sub.add_parser("manifest")
     p.add_argument("--site", required=True)
     p.set_defaults(fn=cmd_manifest)

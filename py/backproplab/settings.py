@@ -174,13 +174,13 @@ DATASETS: dict[str, dict] = {
     "digits": {"label": "Digits", "detail": "MNIST-10k", "kind": "images", "defaults": _DIGITS},
     "mine": {"label": "My classes", "detail": "draw or upload", "kind": "images",
              "defaults": _MINE},
-    "circle": {"label": "Circle", "detail": "2-D", "kind": "points", "defaults": _TOY},
-    "xor": {"label": "XOR", "detail": "2-D", "kind": "points", "defaults": _TOY},
-    "gaussians": {"label": "Gaussians", "detail": "2-D", "kind": "points", "defaults": _TOY},
-    "spiral": {"label": "Spiral", "detail": "2-D", "kind": "points", "defaults": _SPIRAL},
-    "moons": {"label": "Moons", "detail": "2-D", "kind": "points", "defaults": _TOY},
+    "circle": {"label": "Circle", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
+    "xor": {"label": "XOR", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
+    "gaussians": {"label": "Gaussians", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
+    "spiral": {"label": "Spiral", "detail": "2-D", "kind": "points", "noise": True, "defaults": _SPIRAL},
+    "moons": {"label": "Moons", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
     "at_risk": {"label": "At-risk people", "detail": "10 people", "kind": "points",
-                "defaults": _TOY},
+                "noise": False, "defaults": _TOY},
 }
 
 

@@ -5,6 +5,7 @@
 import { createClient } from "./client.js";
 import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
 import { alert, withoutTraceback } from "./ui.js";
+import { createInUse } from "./in-use.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
 import * as models from "./views/models.js";
@@ -126,7 +127,8 @@ async function boot() {
     });
     const info = await client.ready;
     if (generation !== bootGeneration) return;
-    ctx.info = info ?? {};
+    ctx.boot = info ?? {};
+    ctx.inUse.set(info?.in_use, "init");
     clearTimeout(softTimer);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     showStage(STAGES.length, `Ready in ${seconds} s: Python and NumPy run in this page, nothing leaves your computer.`);
@@ -152,7 +154,8 @@ async function onCrash({ message, ready }) {
   alert(`Python stopped (${message}) and is restarting. Your drawing is kept.`, { level: "warning" });
   status.text.textContent = "Restarting Python…";
   try {
-    await ready;
+    const info = await ready;
+    ctx.inUse.set(info?.in_use, "init");
     await ctx.afterRestart?.(); // views/models.js loads the kept model back into the new worker
     status.text.textContent = "Python restarted. Trained models were reloaded; a model trained in this tab must be trained again.";
   } catch (error) {
@@ -211,10 +214,12 @@ const ctx = {
   alert,
   /** Resolves (with the client) once Python and the models are ready. */
   whenReady: () => readyPromise,
-  /** What Python loaded (the `init` reply: dataset, class_names, models); set when ready. */
-  info: {},
+  /** What Python reported when it started (the `init` reply, boot timings); set when ready. */
+  boot: {},
+  /** The models the page predicts with (in-use.js): the one place that holds them. */
+  inUse: createInUse(),
   /** The display name of class index `label` (a digit's own name for MNIST). */
-  className: (label) => ctx.info?.class_names?.[label] ?? String(label),
+  className: (label) => ctx.inUse.className(label),
 };
 
 function start() {

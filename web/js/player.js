@@ -1,6 +1,6 @@
 // A Player drives chunked work, as TensorFlow Playground's does: play / pause / step / reset.
 //
-// `chunk(generation)` does one piece of work (a training chunk, one stepper step) and resolves
+// `chunk(generation, {single})` does one piece of work (a training chunk, one stepper step) and resolves
 // to true while there is more to do. Playing calls it again after `wait()` (by default the next
 // painted frame, or a plain turn of the event loop in a background tab) until it says false,
 // pause() is called, or reset() starts a new generation. Every reset bumps `generation`:
@@ -24,10 +24,10 @@ export function createPlayer({ chunk, wait = nextFrame, onChange = () => {}, onE
     onChange(next);
   }
 
-  async function run(gen) {
+  async function run(gen, single = false) {
     let more;
     try {
-      more = await chunk(gen);
+      more = await chunk(gen, { single });
     } catch (error) {
       if (gen !== generation) return false;
       if (status === "running") set("paused");
@@ -60,11 +60,11 @@ export function createPlayer({ chunk, wait = nextFrame, onChange = () => {}, onE
     pause() {
       if (status === "running") set("paused");
     },
-    /** One chunk, then paused (or done). */
+    /** One chunk (`single`: the smallest one), then paused (or done). */
     async step() {
       if (status === "running" || status === "done") return;
       const gen = generation;
-      if (await run(gen)) set("paused");
+      if (await run(gen, true)) set("paused");
     },
     /** A new generation: replies to older ones are dropped. Returns the new generation. */
     reset() {

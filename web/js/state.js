@@ -1,39 +1,37 @@
-// The one state object of the page, with a declared schema, mirrored in the URL hash.
+// The one state object of the page, mirrored in the URL hash. Its schema is the package's
+// (backproplab.settings, written by the build as settings.json): every setting's type, default,
+// range or choices, and each dataset's defaults. Nothing about a setting is decided here.
 //
 // Only values that differ from their default are written to the hash, so a link reproduces
 // a run (seed included) and a fresh page has a clean URL. The training settings' defaults
-// depend on the dataset (presets.js): a link that names a dataset and nothing else gets the
-// settings that suit it. Values that fail the schema are
-// ignored with a notice (collected in `hashNotices`), never applied. Views read `state`,
-// change it only through `update(patch)`, and hear about changes through `subscribe(fn)`.
-// Other modules may declare more keys with `declare({key: spec})` before reading them.
+// depend on the dataset: a link that names a dataset and nothing else gets the settings that
+// suit it. Values that fail the schema are ignored with a notice (collected in `hashNotices`),
+// never applied. Views read `state`, change it only through `update(patch)`, and hear about
+// changes through `subscribe(fn)`. Other modules may declare more keys with `declare({key: spec})`.
 
-import { presetFor } from "./presets.js";
+const schemaFile = await loadSchema(new URL("../settings.json", import.meta.url));
 
-const ENUM = (values, def) => ({ type: "enum", values, default: def });
-const INT = (min, max, def) => ({ type: "int", min, max, default: def });
-const NUM = (min, max, def) => ({ type: "number", min, max, default: def });
+async function loadSchema(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`The page's settings (${url.pathname}) could not be loaded: HTTP ${response.status}.`);
+  return response.json();
+}
 
-export const SCHEMA = {
-  tab: ENUM(["draw", "train", "stepper"], "draw"),
-  // training
-  dataset: ENUM(["digits", "mine", "circle", "xor", "gaussians", "spiral", "moons", "at_risk"], "digits"),
-  hidden: { type: "sizes", min: 1, max: 1024, maxLayers: 6, default: "128" },
-  activation: ENUM(["sigmoid", "tanh", "relu"], "relu"), // defaults: presets.PRESETS["web-default"]
-  loss: ENUM(["softmax_cross_entropy", "mse", "binary_cross_entropy"], "softmax_cross_entropy"),
-  lr: NUM(1e-6, 100, 0.003), // up to 100: students may try a diverging rate
-  batch: INT(1, 8192, 128),
-  epochs: INT(1, 1000, 10),
-  optimizer: ENUM(["sgd", "momentum", "adam"], "adam"),
-  seed: INT(0, 2 ** 31 - 1, 0),
-  k: INT(1, 50, 3),
-  deskew: { type: "bool", default: true },
-  noise: NUM(0, 1, 0.1),
-  // stepper
-  net: ENUM(["lab", "seed", "trained"], "lab"),
-  notation: ENUM(["rows", "cols"], "rows"),
-  sample: { type: "string", maxLength: 200, default: "" },
-};
+export const SCHEMA = schemaFile.settings;
+/** Datasets by name: {label, detail, kind: "images"|"points", defaults}. */
+export const DATASETS = schemaFile.datasets;
+/** The settings a training run is made of, in the order Python reads them. */
+export const TRAINING_KEYS = schemaFile.training;
+
+/** The settings `dataset` brings along when picked (its preset). */
+export function presetFor(dataset) {
+  return DATASETS[dataset]?.defaults ?? {};
+}
+
+/** Whether `dataset` is a set of 2-D points (decision map) rather than images. */
+export function isPointSet(dataset) {
+  return DATASETS[dataset]?.kind === "points";
+}
 
 /** Parse one raw string against `spec`; returns {value} or {error}. */
 export function parseValue(spec, raw) {
@@ -77,8 +75,14 @@ export function parseValue(spec, raw) {
 }
 
 function inRange(spec, n) {
-  if (n < spec.min || n > spec.max) return { error: `expected ${spec.min}..${spec.max}` };
+  const low = spec.minOpen ? n <= spec.min : n < spec.min;
+  if (low || n > spec.max) return { error: `expected ${rangeText(spec)}` };
   return { value: n };
+}
+
+/** "1..1000", or "> 0 and <= 100" for an open minimum. */
+export function rangeText(spec) {
+  return spec.minOpen ? `> ${spec.min} and <= ${spec.max}` : `${spec.min}..${spec.max}`;
 }
 
 function defaults() {
@@ -86,8 +90,8 @@ function defaults() {
 }
 
 /** The defaults when `dataset` is the dataset: the schema's, under that dataset's preset. */
-function defaultsFor(dataset = SCHEMA.dataset.default) {
-  return { ...defaults(), ...presetFor(dataset) };
+export function defaultsFor(dataset = SCHEMA.dataset.default) {
+  return { ...defaults(), dataset, ...presetFor(dataset) };
 }
 
 // Hash parameters no module has declared yet: kept in the URL until `declare` claims them.
@@ -114,7 +118,7 @@ export function parseHash(hash) {
 /** The hash for `values`: only keys whose value differs from the default (for its dataset). */
 export function toHash(values) {
   const parts = [];
-  const base = defaultsFor(values.dataset);
+  const base = { ...defaultsFor(values.dataset), dataset: SCHEMA.dataset.default };
   const put = (key, raw) => parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(raw).replace(/%2C/g, ",").replace(/%3A/g, ":")}`);
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (key in values && values[key] !== base[key]) {
@@ -125,7 +129,7 @@ export function toHash(values) {
   return parts.length ? `#${parts.join("&")}` : "";
 }
 
-export const state = defaults();
+export const state = defaultsFor();
 const listeners = new Set();
 export const hashNotices = [];
 

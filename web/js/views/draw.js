@@ -124,7 +124,6 @@ export function init(ctx) {
 
   function show(result, ms) {
     const { mlp, knn } = result;
-    if (Array.isArray(result.class_names)) ctx.info = { ...ctx.info, class_names: result.class_names };
     const name = ctx.className;
     if (result.image28) drawGray(seen, result.image28);
     if (mlp) {
@@ -174,7 +173,7 @@ export function init(ctx) {
   }
 
   function renderChart(probabilities, top) {
-    ensureRows(probabilities ? probabilities.length : ctx.info?.class_names?.length ?? 10);
+    ensureRows(probabilities ? probabilities.length : (ctx.inUse.current.class_names.length || 10));
     rows.forEach(({ row, fill, value, label }, c) => {
       const p = probabilities ? probabilities[c] : 0;
       fill.style.width = `${(100 * p).toFixed(1)}%`;

@@ -60,7 +60,7 @@ export function init(ctx) {
   // ---- keeping the current model ----------------------------------------------------------
 
   /** Save the current model's files (or forget them when it is the default). */
-  async function keepCurrent(info, names = {}) {
+  async function keepCurrent(info) {
     const kinds = customKinds(info);
     card.saved.dataset.save = "saving";
     if (!kinds.length) {
@@ -72,7 +72,7 @@ export function init(ctx) {
     for (const kind of kinds) {
       const file = await ctx.client.call("model_export", { kind });
       record[kind] = file.bytes;
-      record.names[kind] = names[kind] || file.filename;
+      record.names[kind] = info[kind]?.file || file.filename;
     }
     try {
       await saveModel(CURRENT, record);
@@ -103,8 +103,9 @@ export function init(ctx) {
     const files = ["mlp", "knn"].filter((k) => record[k]).map((k) => ({ bytes: record[k], name: record.names?.[k] || `${k}.npz` }));
     try {
       const result = await ctx.client.call("model_import", { files });
-      setCurrent(result);
-      ctx.alert(`${why}: ${result.info.mlp?.description || result.info.knn?.description}.`, { level: "success" });
+      const { models } = result.in_use;
+      ctx.inUse.set(result.in_use, "restored");
+      ctx.alert(`${why}: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
       return true;
     } catch (error) {
       ctx.alert(`Your saved model could not be loaded back (${error.message}). The default model is in use; your file is still saved.`, { level: "warning" });
@@ -112,25 +113,15 @@ export function init(ctx) {
     }
   }
 
-  function setCurrent(result) {
-    ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
+  // Every change of the models in use is shown; the student's own ones are kept for next time.
+  ctx.inUse.subscribe(({ models }, cause) => {
     render();
-  }
-
-  // Hear about model changes made elsewhere (the Train tab's "use this model" button).
-  const call = ctx.client.call;
-  ctx.client.call = async (type, fields, transfer, options) => {
-    const result = await call(type, fields, transfer, options);
-    if (type === "use_trained") {
-      ctx.info = { ...(ctx.info || {}), class_names: result.classes, models: result.info };
-      render();
-      keepCurrent(result.info).catch((error) => {
-        card.saved.dataset.save = "failed";
-        ctx.alert(`Your model could not be saved: ${error.message}`);
-      });
-    }
-    return result;
-  };
+    if (!["trained", "default", "imported"].includes(cause)) return;
+    keepCurrent(models).catch((error) => {
+      card.saved.dataset.save = "failed";
+      ctx.alert(`Your model could not be saved: ${error.message}`);
+    });
+  });
 
   // After a worker crash the client starts a new one; main.js calls this once it is ready.
   ctx.afterRestart = () => restoreCurrent({ why: "Python restarted and your model was loaded back" });
@@ -160,11 +151,10 @@ export function init(ctx) {
       const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       card.note.textContent = `Checking ${chosen.map((f) => f.name).join(" and ")}…`;
       const result = await ctx.client.call("model_import", { files });
-      setCurrent(result);
+      const { models } = result.in_use;
       card.note.textContent = `Loaded ${chosen.map((f) => f.name).join(" and ")}: the Draw tab now uses it.`;
-      ctx.alert(`Model loaded: ${result.info.mlp?.description || result.info.knn?.description}.`, { level: "success" });
-      const names = Object.fromEntries(result.loaded.map((k) => [k, result.info[k]?.file]));
-      await keepCurrent(result.info, names);
+      ctx.alert(`Model loaded: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
+      ctx.inUse.set(result.in_use, "imported");
     } catch (error) {
       card.note.textContent = "";
       ctx.alert(error.message);
@@ -175,7 +165,7 @@ export function init(ctx) {
     try {
       const result = await ctx.client.call("use_trained", { model: "default" });
       card.note.textContent = "Back to the default model.";
-      return result;
+      ctx.inUse.set(result.in_use, "default");
     } catch (error) {
       ctx.alert(error.message);
     }
@@ -184,7 +174,7 @@ export function init(ctx) {
   // ---- what the card shows -----------------------------------------------------------------
 
   function render() {
-    const models = ctx.info?.models;
+    const { models } = ctx.inUse.current;
     const mlp = models?.mlp;
     const source = mlp?.source ?? (models ? "default" : "loading");
     card.current.dataset.source = source;

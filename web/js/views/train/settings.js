@@ -3,8 +3,7 @@
 // and says why, showing the value ("Epochs must be 1–1000. Got 0.").
 
 import { el } from "../../ui.js";
-import { SCHEMA, parseValue } from "../../state.js";
-import { DATASETS, POINT_SETS } from "../../presets.js";
+import { SCHEMA, DATASETS, parseValue, rangeText, isPointSet } from "../../state.js";
 
 const LABELS = {
   sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
@@ -32,7 +31,7 @@ const NICE = { hidden: "Hidden layers", lr: "The learning rate", batch: "The bat
 function refusal(key, raw, error) {
   const spec = SCHEMA[key];
   const what = NICE[key] || key;
-  if (spec.type === "int" || spec.type === "number") return `${what} must be ${spec.min}–${spec.max}. Got "${raw}".`;
+  if (spec.type === "int" || spec.type === "number") return `${what} must be ${rangeText(spec).replace("..", "–")}. Got "${raw}".`;
   return `${what}: ${error}. Got "${raw}".`;
 }
 
@@ -41,10 +40,10 @@ export function createSettings(ctx, { onPickDataset }) {
   const errors = {};
 
   // ---- dataset picker (radio chips) ----
-  const chips = DATASETS.map((d) => {
-    const input = el("input", { type: "radio", name: "train-dataset", value: d.value, id: `train-dataset-${d.value}`, class: "visually-hidden" });
-    input.addEventListener("change", () => input.checked && onPickDataset(d.value));
-    return el("label", { class: "chip", for: input.id, dataset: { kind: POINT_SETS.includes(d.value) ? "points" : "images" } }, [
+  const chips = Object.entries(DATASETS).map(([value, d]) => {
+    const input = el("input", { type: "radio", name: "train-dataset", value, id: `train-dataset-${value}`, class: "visually-hidden" });
+    input.addEventListener("change", () => input.checked && onPickDataset(value));
+    return el("label", { class: "chip", for: input.id, dataset: { kind: d.kind } }, [
       input,
       el("span", { class: "chip-label", text: d.label }),
       el("span", { class: "chip-detail", text: d.detail }),
@@ -115,8 +114,8 @@ export function createSettings(ctx, { onPickDataset }) {
     }
     const out = document.getElementById("train-noise-value");
     if (out) out.textContent = Number(s.noise).toFixed(2);
-    noise.hidden = !POINT_SETS.includes(s.dataset) || s.dataset === "at_risk";
-    inputs.deskew.closest(".field").hidden = POINT_SETS.includes(s.dataset);
+    noise.hidden = !DATASETS[s.dataset]?.noise;
+    inputs.deskew.closest(".field").hidden = isPointSet(s.dataset);
   }
 
   return { picker, noise, modelFields, knnFields, show, inputs };

@@ -1,0 +1,240 @@
+// One training run's life in the page: prepare it (train_start), drive it a chunk at a time with
+// the Player (train_steps: ~80 ms of work each, carrying the decision map of 2-D sets and the
+// divergence state), evaluate it now and then (train_eval), and compute the k-NN curve
+// (knn_curve) when it finishes. Worker calls go one at a time (`exclusive`), and every reply is
+// checked against the Player's generation: a reply to an older run is dropped.
+
+import { percent } from "../../ui.js";
+import { createPlayer } from "../../player.js";
+import { isPointSet, TRAINING_KEYS } from "../../state.js";
+
+const CHUNK_MS = 80;          // work per train_steps call
+const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
+const MAP_SIZE = 64;
+
+function formatTime(s) {
+  if (s == null || !Number.isFinite(s)) return "–";
+  if (s < 1) return "< 1 s";
+  if (s < 60) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** `ui`: layout.js's elements; `views`: {charts, knnChart, map, classes, showProgress, onStatus}. */
+export function createRun(ctx, ui, views) {
+  const { charts, knnChart, map, classes } = views;
+  let ready = false;
+  let summary = null;       // train_start result of the current run
+  let history = [];
+  let busy = Promise.resolve();
+  let lastEval = 0;
+  let knnDone = false;
+  let knnBusy = false;      // a k-NN curve is being computed (one at a time)
+  let prepareTimer = null;
+  let prepareError = null;
+  let dirty = false;        // settings changed, a fresh run is scheduled
+  let stepped = false;      // a single step was taken in this run (enables "use this model")
+
+  const player = createPlayer({ chunk, onChange: () => views.onStatus(), onError: failed });
+  const isPoints = () => summary?.kind === "points";
+
+  function say(text, level = "info") {
+    ui.message.textContent = text;
+    ui.message.dataset.level = level;
+  }
+
+  /** Serialise worker work: one request chain at a time (prepare waits for a running chunk). */
+  function exclusive(fn) {
+    const next = busy.then(fn, fn);
+    busy = next.catch(() => {});
+    return next;
+  }
+
+  function settingsOf(s) {
+    const fields = Object.fromEntries(TRAINING_KEYS.map((k) => [k, s[k]]));
+    if (s.dataset === "mine") fields.classes = classes.payload();
+    return fields;
+  }
+
+  function schedulePrepare() {
+    clearTimeout(prepareTimer);
+    if (!ready) return;
+    dirty = true;
+    player.pause();
+    prepareTimer = setTimeout(() => prepare(), 250);
+  }
+
+  function prepare({ loud = false } = {}) {
+    clearTimeout(prepareTimer);
+    dirty = false;
+    const gen = player.reset();
+    return exclusive(async () => {
+      if (!player.isCurrent(gen)) return false;
+      history = [];
+      stepped = false;
+      knnDone = false;
+      summary = null;
+      charts.clear();
+      knnChart.clear();
+      ui.knnNote.textContent = "Computed when training finishes, or now with the button.";
+      ui.placeholders();
+      delete ui.evalCard.dataset.epoch;
+      views.showAccuracy(null);
+      views.showProgress(null);
+      try {
+        summary = await ctx.client.call("train_start", settingsOf(ctx.state));
+      } catch (error) {
+        if (!player.isCurrent(gen)) return false;
+        prepareError = error;
+        summary = null;
+        views.showLayout();
+        ui.dataNote.textContent = "";
+        say(error.message, "error");
+        if (loud) ctx.alert(error.message);
+        views.onStatus();
+        return false;
+      }
+      if (!player.isCurrent(gen)) return false;
+      prepareError = null;
+      say(`Ready: ${summary.layer_sizes.join("–")} network, ${summary.total_steps} mini-batch steps (${summary.steps_per_epoch} per epoch). Press Play.`);
+      ui.dataNote.textContent = summary.note;
+      views.showLayout();
+      if (isPoints()) map.setData(summary);
+      views.showProgress({ epoch: 0, epochs: summary.epochs, step: 0, total_steps: summary.total_steps, samples_per_s: 0, eta_s: null, loss: null });
+      views.onStatus();
+      return true;
+    });
+  }
+
+  function applyProgress(p) {
+    if (p.history?.length) {
+      history = history.concat(p.history);
+      charts.show(history);
+      const last = history[history.length - 1];
+      if (last.test_accuracy != null) views.showAccuracy(last.test_accuracy);
+    }
+    if (p.map) map.setMap(p.map);
+    views.showProgress(p);
+  }
+
+  async function evaluate(gen) {
+    lastEval = performance.now();
+    const epoch = history.length;  // the model's state when evaluated (tests wait on it)
+    const result = await ctx.client.call("train_eval", { max_misclassified: 24, map_size: MAP_SIZE });
+    if (!player.isCurrent(gen)) return;
+    ui.evalCard.dataset.epoch = String(epoch);
+    if (result.map) map.setMap(result.map);
+    if (!isPoints()) views.showEvaluation(result);
+  }
+
+  /** The k-NN curve, a chunk per call (fit, then ~400 test samples each), between other work. */
+  async function runKnn(gen = player.generation) {
+    if (knnBusy || !summary) return;
+    knnBusy = true;
+    views.onStatus();
+    ui.knnNote.textContent = "Computing the k-NN accuracy for k = 1…20…";
+    try {
+      let curve;
+      do {
+        curve = await exclusive(() => ctx.client.call("knn_curve", { k_max: 20 }));
+        if (!player.isCurrent(gen)) return;
+        if (!curve.done) ui.knnNote.textContent = `Computing the k-NN accuracy for k = 1…20: ${Math.round(100 * curve.progress)} % of the test set…`;
+      } while (!curve.done);
+      knnChart.show(curve);
+      knnDone = true;
+      const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";
+      ui.knnNote.textContent = `Best: k = ${curve.best_k} with ${percent(curve.accuracy[curve.best_k - 1])} on the test set${curve.deskew ? " (deskewed images)" : ""}.${chosen} Took ${curve.seconds.toFixed(1)} s.`;
+    } catch (error) {
+      if (player.isCurrent(gen)) {
+        ui.knnNote.textContent = error.message;
+        ctx.alert(`k-NN: ${error.message}`);
+      }
+    } finally {
+      knnBusy = false;
+      views.onStatus();
+    }
+  }
+
+  function finished(p, gen) {
+    if (p.state === "diverged") {
+      say(p.error, "error");
+      ctx.alert(p.error);
+      exclusive(() => evaluate(gen)).catch(() => {});
+      return;
+    }
+    const acc = p.test_accuracy;
+    say(`Finished ${p.epochs} epochs in ${formatTime(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${isPoints() ? "points" : "images"} right` : ""}.`, "success");
+    exclusive(() => evaluate(gen)).then(() => {
+      if (!knnDone && player.isCurrent(gen)) return runKnn(gen);
+    }).catch(() => {});
+  }
+
+  /** One chunk of training (Player): true while there is more to do. */
+  async function chunk(gen, { single }) {
+    const request = single ? { steps: 1 } : { budget_ms: CHUNK_MS };
+    const p = await exclusive(() => ctx.client.call("train_steps", { ...request, since: history.length, map_size: MAP_SIZE }));
+    if (!player.isCurrent(gen)) return false;
+    stepped ||= single;
+    const grew = p.history?.length > 0;
+    applyProgress(p);
+    if (p.done) {
+      finished(p, gen);
+      return false;
+    }
+    if (single) {
+      say(`One step: batch loss ${Number(p.loss).toPrecision(3)} after ${p.step} step${p.step === 1 ? "" : "s"}.`);
+      await exclusive(() => evaluate(gen));
+    } else if (!isPoints() && grew && performance.now() - lastEval > EVAL_EVERY_MS) {
+      await exclusive(() => evaluate(gen)).catch(() => {});
+    }
+    return true;
+  }
+
+  /** A chunk failed (e.g. Python restarted): the next Play prepares a fresh run. */
+  function failed(error) {
+    summary = null;
+    say(`${error.message} Press Play to start again.`, "error");
+    ctx.alert(`Training stopped: ${error.message}`);
+  }
+
+  async function ensurePrepared() {
+    if (summary && !prepareError && !dirty) return true;
+    return prepare({ loud: true });
+  }
+
+  return {
+    player,
+    get ready() { return ready; },
+    get summary() { return summary; },
+    get knnBusy() { return knnBusy; },
+    /** Whether the run can be used for drawing now. */
+    get usable() { return Boolean(summary) && !isPoints() && (history.length > 0 || stepped); },
+    isPoints,
+    isPointData: () => (summary ? isPoints() : isPointSet(ctx.state.dataset)),
+    say,
+    schedulePrepare,
+    prepare,
+    runKnn,
+    async play() {
+      if (player.status === "running") return;
+      if (player.status === "done" && !(await prepare({ loud: true }))) return;
+      if (!(await ensurePrepared()) || player.status === "running") return;
+      say("Training… press Pause at any time.");
+      return player.play();
+    },
+    pause() {
+      if (player.status !== "running") return;
+      player.pause();
+      say("Paused. Resume, take a single step, or look around: the weights stay as they are.");
+    },
+    async step() {
+      if (player.status === "running" || player.status === "done") return;
+      if (!(await ensurePrepared())) return;
+      return player.step();
+    },
+    async start() {
+      ready = true;
+      views.onStatus();
+      await prepare();
+    },
+  };
+}

@@ -35,8 +35,6 @@ the gradient step itself), and networks that are not ``MLP``.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from .gradcheck import cost_from, numerical_gradient, relative_error
@@ -176,15 +174,6 @@ def _dC_dAL_tex(nt: _Notation, loss: str) -> str:
 
 # ---------------------------------------------------------------- checks
 
-def _float64_copy(model: MLP) -> MLP:
-    """The same network with float64 parameters (for finite differences)."""
-    m64 = copy.copy(model)
-    m64.dtype = np.dtype("float64")
-    m64.W = [np.array(w, dtype=np.float64) for w in model.W]
-    m64.B = [np.array(b, dtype=np.float64) for b in model.B]
-    return m64
-
-
 def _pick_entries(g: np.ndarray, max_checked: int) -> np.ndarray | None:
     """Flat indices to check (None: all): half the largest |g|, half seeded random others."""
     if g.size <= max_checked:
@@ -263,7 +252,7 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
     Yd = model.as_target(Y)
     C = model.loss_fn.value(fwd.output, Yd, fwd.Z[-1])
 
-    m64 = _float64_copy(model)
+    m64 = model.copy("float64")  # finite differences in float64
     X64, Y64 = m64.as_input(X), m64.as_target(Y)
     fwd64 = m64._forward(X64)
     grads64 = m64._backward(fwd64, Y64, input_grad=True)
@@ -484,9 +473,7 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
                   image_axis=img_axis(1) if l == 1 else None))
 
     # ------------------------------------------------------------ update (plain SGD)
-    new = copy.copy(model)
-    new.W = [w.copy() for w in model.W]
-    new.B = [b.copy() for b in model.B]
+    new = model.copy()
     sgd.step(new.parameters(), grads.parameter_grads())
     eta = sgd.learning_rate
     for l in range(1, L + 1):

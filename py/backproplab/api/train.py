@@ -544,7 +544,7 @@ def use_trained(session: Session, request: dict) -> dict:
                             f"classify drawings. This one was trained on {data.name!r}.")
     if run.trainer.step == 0:
         raise ProtocolError("This model has not been trained yet: press Play or Step first.")
-    mlp = copy.deepcopy(run.model)  # a snapshot: training on does not change the one in use
+    mlp = run.model.copy()  # a snapshot: training on does not change the one in use
     knn = run.fit_knn()
     accuracy = run.trainer.history[-1].get("test_accuracy") if run.trainer.history else None
     arch = "-".join(map(str, mlp.layer_sizes))

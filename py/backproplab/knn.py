@@ -108,13 +108,6 @@ def distance_matrix(A, B, chunk_size: int | None = None, dtype=np.float32) -> np
     return out
 
 
-def normalize(X, dtype=np.float32) -> np.ndarray:
-    """Rows scaled to unit L2 norm (all-zero rows stay zero). X: (n, d) -> (n, d) float."""
-    X = np.asarray(X, dtype=dtype)
-    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
-    return X / np.where(norms > 0, norms, 1)[:, None]
-
-
 def _nearest(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k smallest entries of each row of D, ordered by (distance, column). D: (m, n)."""
     m, n = D.shape

@@ -35,23 +35,6 @@ DTYPES = ("float32", "float64")
 PREDICT_CHUNK = 4096  # rows per forward chunk in predict_proba: bounded memory
 
 
-#: TeX of each step, keyed as the fields of ``Forward`` / ``LayerGrads`` (l is the layer).
-FORMULAS = {
-    "Z": r"Z^{(l)} = A^{(l-1)} W^{(l)} + B^{(l)}",
-    "A": r"A^{(l)} = f(Z^{(l)})",
-    "dA_L": r"\frac{\partial C}{\partial A^{(L)}} = \text{loss gradient (see the loss)}",
-    "dA_dZ": r"\frac{\partial A^{(l)}}{\partial Z^{(l)}} = f'(Z^{(l)})",
-    "dZ": r"\frac{\partial C}{\partial Z^{(l)}} = \frac{\partial C}{\partial A^{(l)}} \odot "
-          r"\frac{\partial A^{(l)}}{\partial Z^{(l)}}",
-    "dZ_fused": r"\frac{\partial C}{\partial Z^{(L)}} = \frac{1}{N}(A^{(L)} - Y)",
-    "dW": r"\frac{\partial C}{\partial W^{(l)}} = A^{(l-1)\top} \frac{\partial C}{\partial Z^{(l)}}",
-    "dB": r"\frac{\partial C}{\partial B^{(l)}} = \sum_{i=1}^{N} "
-          r"\frac{\partial C}{\partial Z^{(l)}_{i,:}}",
-    "dA_prev": r"\frac{\partial C}{\partial A^{(l-1)}} = \frac{\partial C}{\partial Z^{(l)}} "
-               r"W^{(l)\top}",
-}
-
-
 @dataclass
 class Forward:
     """Every intermediate of one forward pass. ``A[l]`` (N, n_l) for l = 0..L (A[0] is the

@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gradcheck import cost_from, numerical_gradient, relative_error
-from .mlp import MLP
-from .optimizers import make_optimizer
+from ..gradcheck import cost_from, numerical_gradient, relative_error
+from ..mlp import MLP
+from ..optimizers import make_optimizer
 
 NOTATIONS = ("rows", "cols")
 FD_STEP = 1e-5

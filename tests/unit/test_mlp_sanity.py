@@ -191,12 +191,12 @@ def test_forward_on_the_active_input_columns_matches_the_full_product():
     Y = np.eye(3)[rng.integers(0, 3, 6)]
     model = MLP([12, 5, 3], activation="tanh", dtype="float64", seed=2)
     active = np.flatnonzero(X.any(axis=0))
-    full = model._forward(X)
+    full = model.forward(X)
     part = model._forward(X[:, active], active)
     for a, b in zip(full.A[1:] + full.Z[1:], part.A[1:] + part.Z[1:]):
         np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)
-    g_full = model._backward(full, Y, input_grad=True)
-    g_part = model._backward(part, Y, input_grad=True)
+    g_full = model.backward(full, Y, input_grad=True)
+    g_part = model.backward(part, Y, input_grad=True)
     for a, b in zip(g_full.parameter_grads() + [g_full.dA0], g_part.parameter_grads() + [g_part.dA0]):
         assert a.shape == b.shape
         np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)

@@ -1,9 +1,10 @@
 """Activation functions, registered under the public names used everywhere.
 
-``ACTIVATIONS[name]`` holds the forward function, the elementwise derivative dA/dZ computed
-from ``(Z, A)`` (whichever is cheaper), and the TeX of both. Softmax is only an output
-activation: its Jacobian is not elementwise, so it is used fused with the cross-entropy loss
-(see ``losses.py``) and its ``derivative`` is ``None``. All functions keep the input dtype.
+``ACTIVATIONS[name]`` holds the forward function and the elementwise derivative dA/dZ computed
+from ``(Z, A)`` (whichever is cheaper); the stepper's TeX lives in ``trace``. Softmax is only
+an output activation: its Jacobian is not elementwise, so it is used fused with the
+cross-entropy loss (see ``losses.py``) and its ``derivative`` is ``None``. All functions keep
+the input dtype.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ class Activation:
     name: str
     forward: Callable[[Array], Array]
     derivative: Optional[Callable[[Array, Array], Array]]
-    tex: str
-    tex_derivative: str
     hidden: bool = True  # usable in hidden layers (elementwise)
 
 
@@ -73,28 +72,10 @@ def log_softmax(Z: Array) -> Array:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation(
-        "sigmoid", sigmoid, sigmoid_derivative,
-        r"A = \sigma(Z) = \frac{1}{1 + e^{-Z}}",
-        r"\frac{\partial A}{\partial Z} = A \odot (1 - A)",
-    ),
-    "tanh": Activation(
-        "tanh", tanh, tanh_derivative,
-        r"A = \tanh(Z)",
-        r"\frac{\partial A}{\partial Z} = 1 - A \odot A",
-    ),
-    "relu": Activation(
-        "relu", relu, relu_derivative,
-        r"A = \max(0, Z)",
-        r"\frac{\partial A}{\partial Z} = \mathbb{1}[Z > 0]",
-    ),
-    "softmax": Activation(
-        "softmax", softmax, None,
-        r"A_{ij} = \frac{e^{Z_{ij}}}{\sum_k e^{Z_{ik}}}",
-        r"\frac{\partial A_{ij}}{\partial Z_{ik}} = A_{ij}(\delta_{jk} - A_{ik})"
-        r"\ \text{(not elementwise: fused with the loss)}",
-        hidden=False,
-    ),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
+    "softmax": Activation("softmax", softmax, None, hidden=False),
 }
 
 HIDDEN_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.hidden)

@@ -19,6 +19,8 @@ KD-trees (brute force is what the lab asks for and what a 784-d problem needs).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .linalg import matmul as _matmul
@@ -108,13 +110,6 @@ def distance_matrix(A, B, chunk_size: int | None = None, dtype=np.float32) -> np
     return out
 
 
-def normalize(X, dtype=np.float32) -> np.ndarray:
-    """Rows scaled to unit L2 norm (all-zero rows stay zero). X: (n, d) -> (n, d) float."""
-    X = np.asarray(X, dtype=dtype)
-    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
-    return X / np.where(norms > 0, norms, 1)[:, None]
-
-
 def _nearest(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k smallest entries of each row of D, ordered by (distance, column). D: (m, n)."""
     m, n = D.shape
@@ -137,6 +132,22 @@ def _nearest(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         d = D.copy()
     order = np.lexsort((idx, d), axis=-1)
     return np.take_along_axis(d, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """``KNN.explain``'s answer for m queries, columns of ``votes`` ordered as ``classes_``.
+
+    labels:    (m,) predicted labels
+    votes:     (m, C) counts (uniform weights) or sums of 1/distance (distance weights)
+    index:     (m, k) training rows of the k nearest neighbours, nearest first
+    distances: (m, k) their Euclidean distances, float64, summed directly (for showing)
+    """
+
+    labels: np.ndarray
+    votes: np.ndarray
+    index: np.ndarray
+    distances: np.ndarray
 
 
 class KNN:
@@ -243,26 +254,36 @@ class KNN:
                              f"set). Got {Xq.shape[1]}.")
         return Xq
 
-    def kneighbors(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Squared distances (m, k) and training indices (m, k) of the k nearest neighbours,
-        nearest first (equal distances: lower index first)."""
+    def _query(self, Xq, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The queries' features (m, d), computed once, and one chunked pass over the training
+        features: squared distances (m, k) and indices (m, k) of the k nearest, and k."""
         Xq = self._check_query(Xq)
         k = self._check_k(self.k if k is None else k, self.X.shape[0])
         chunk = _chunk_rows(*self._X_float.shape, self.chunk_size)
         dist = np.empty((Xq.shape[0], k), dtype=self.dtype)
         index = np.empty((Xq.shape[0], k), dtype=np.intp)
-        Xq = self.features(Xq)
-        for start, D in _sq_distance_chunks(Xq, self._X_float, self._x_sq, chunk, self.dtype):
+        F = self.features(Xq)
+        for start, D in _sq_distance_chunks(F, self._X_float, self._x_sq, chunk, self.dtype):
             dist[start:start + len(D)], index[start:start + len(D)] = _nearest(D, k)
+        return F, dist, index, k
+
+    def kneighbors(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Squared distances (m, k) and training indices (m, k) of the k nearest neighbours,
+        nearest first (equal distances: lower index first)."""
+        _, dist, index, _ = self._query(Xq, k)
         return dist, index
 
-    def distances(self, Xq, index) -> np.ndarray:
-        """Euclidean distances (m, k) from each query to the training rows ``index`` (m, k),
-        summed directly in float64: exact where ``kneighbors``' expansion loses digits to
-        cancellation (small distances between large vectors). For showing neighbours."""
-        Xq = np.asarray(self.features(self._check_query(Xq)), dtype=np.float64)
-        rows = self._X_float[np.asarray(index)].astype(np.float64)  # (m, k, d)
-        return np.sqrt(((rows - Xq[:, None, :]) ** 2).sum(axis=2))
+    def explain(self, Xq, k: int | None = None) -> Explanation:
+        """Labels, votes, and the k nearest neighbours with their exact distances, for queries
+        Xq (m, d): one feature computation and one distance pass (see ``Explanation``)."""
+        F, dist, index, k = self._query(Xq, k)
+        votes, winner = self._votes(dist, index, k)
+        # sum of squares in float64, from the same features: exact where the expansion of
+        # the distance pass loses digits to cancellation (near-identical large vectors)
+        F = np.asarray(F, dtype=np.float64)
+        rows = self._X_float[index].astype(np.float64)  # (m, k, d)
+        exact = np.sqrt(((rows - F[:, None, :]) ** 2).sum(axis=2))
+        return Explanation(self.classes_[winner], votes, index, exact)
 
     def _votes(self, dist: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-class votes (m, C) from the first k neighbours and the winning class index (m,)."""
@@ -284,8 +305,7 @@ class KNN:
     def predict_with_votes(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Predicted labels (m,) and votes (m, C), columns ordered as ``classes_`` (counts for
         uniform weights, sums of 1/distance for distance weights)."""
-        k = self._check_k(self.k if k is None else k, None if self.X is None else len(self.X))
-        dist, index = self.kneighbors(Xq, k)
+        _, dist, index, k = self._query(Xq, k)
         votes, winner = self._votes(dist, index, k)
         return self.classes_[winner], votes
 

@@ -230,9 +230,8 @@ def _network(w1, b1, w2, b2, loss):
     dtype = "float32" if all(a.dtype == np.float32 for a in arrays) else "float64"
     net = MLP([w1.shape[0], w1.shape[1], w2.shape[1]], activation="sigmoid", loss=loss,
               dtype=dtype)
-    net.W = [w1.astype(dtype), w2.astype(dtype)]  # astype copies: the caller's arrays stay
-    net.B = [b1.astype(dtype), b2.astype(dtype)]
-    return net
+    net.W, net.B = [w1, w2], [b1, b2]
+    return net.copy()  # its own arrays in dtype: the caller's stay untouched
 
 
 def _check_learning_rate(learning_rate):

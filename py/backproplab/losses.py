@@ -1,8 +1,8 @@
 """Loss functions, registered under the public names used everywhere.
 
 Each ``Loss`` carries its value ``C(A, Y)``, the gradient ``dC/dA``, the output activation it
-pairs with, TeX for all of them, and one sentence on why the chain through the output
-activation simplifies (shown by the stepper). ``softmax_cross_entropy`` is *fused*: its
+pairs with, and one sentence on why the chain through the output activation simplifies
+(shown by the stepper, which holds the TeX). ``softmax_cross_entropy`` is *fused*: its
 ``grad_Z`` gives ``dC/dZ = (A - Y)/N`` directly, because the softmax Jacobian is not
 elementwise. ``A`` and ``Y`` are (N, n_out); every loss averages over the batch.
 """
@@ -29,9 +29,6 @@ class Loss:
     value: Callable[..., float]
     grad_A: Callable[[Array, Array], Array]
     grad_Z: Optional[Callable[[Array, Array], Array]]
-    tex: str
-    tex_grad_A: str
-    tex_grad_Z: str
     why: str
 
 
@@ -92,27 +89,18 @@ def softmax_cross_entropy_grad_Z(A: Array, Y: Array) -> Array:
 LOSSES: dict[str, Loss] = {
     "mse": Loss(
         "mse", "sigmoid", mse, mse_grad_A, None,
-        r"C = \frac{1}{N\,n_{out}} \sum_{i,j} (A_{ij} - Y_{ij})^2",
-        r"\frac{\partial C}{\partial A} = \frac{2}{N\,n_{out}} (A - Y)",
-        r"\frac{\partial C}{\partial Z} = \frac{2}{N\,n_{out}} (A - Y) \odot A \odot (1 - A)",
         "Nothing cancels: the sigmoid's slope A(1-A) multiplies the error, so an output stuck "
         "near 0 or 1 learns slowly even when it is wrong.",
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", "sigmoid", binary_cross_entropy, binary_cross_entropy_grad_A,
         None,
-        r"C = -\frac{1}{m} \sum_i \left[Y_i \log A_i + (1 - Y_i) \log(1 - A_i)\right]",
-        r"\frac{\partial C}{\partial A} = -\frac{1}{m} \left(\frac{Y}{A} - \frac{1 - Y}{1 - A}\right)",
-        r"\frac{\partial C}{\partial Z} = \frac{1}{m} (A - Y)",
         "Multiplying by the sigmoid's slope A(1-A) cancels both denominators, so dC/dZ is "
         "just the error (A - Y)/m.",
     ),
     "softmax_cross_entropy": Loss(
         "softmax_cross_entropy", "softmax", softmax_cross_entropy,
         softmax_cross_entropy_grad_A, softmax_cross_entropy_grad_Z,
-        r"C = -\frac{1}{N} \sum_{i,j} Y_{ij} \log A_{ij}",
-        r"\frac{\partial C}{\partial A} = -\frac{1}{N} \frac{Y}{A}",
-        r"\frac{\partial C}{\partial Z} = \frac{1}{N} (A - Y)",
         "The softmax Jacobian times -Y/A collapses (each row of Y sums to 1), so dC/dZ is "
         "just the error (A - Y)/N: computed directly, fused.",
     ),

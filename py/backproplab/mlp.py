@@ -21,6 +21,7 @@ Left out on purpose: regularisation, dropout, batch norm (the page explains plai
 
 from __future__ import annotations
 
+from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -32,23 +33,6 @@ from .losses import get_loss
 
 DTYPES = ("float32", "float64")
 PREDICT_CHUNK = 4096  # rows per forward chunk in predict_proba: bounded memory
-
-
-#: TeX of each step, keyed as the fields of ``Forward`` / ``LayerGrads`` (l is the layer).
-FORMULAS = {
-    "Z": r"Z^{(l)} = A^{(l-1)} W^{(l)} + B^{(l)}",
-    "A": r"A^{(l)} = f(Z^{(l)})",
-    "dA_L": r"\frac{\partial C}{\partial A^{(L)}} = \text{loss gradient (see the loss)}",
-    "dA_dZ": r"\frac{\partial A^{(l)}}{\partial Z^{(l)}} = f'(Z^{(l)})",
-    "dZ": r"\frac{\partial C}{\partial Z^{(l)}} = \frac{\partial C}{\partial A^{(l)}} \odot "
-          r"\frac{\partial A^{(l)}}{\partial Z^{(l)}}",
-    "dZ_fused": r"\frac{\partial C}{\partial Z^{(L)}} = \frac{1}{N}(A^{(L)} - Y)",
-    "dW": r"\frac{\partial C}{\partial W^{(l)}} = A^{(l-1)\top} \frac{\partial C}{\partial Z^{(l)}}",
-    "dB": r"\frac{\partial C}{\partial B^{(l)}} = \sum_{i=1}^{N} "
-          r"\frac{\partial C}{\partial Z^{(l)}_{i,:}}",
-    "dA_prev": r"\frac{\partial C}{\partial A^{(l-1)}} = \frac{\partial C}{\partial Z^{(l)}} "
-               r"W^{(l)\top}",
-}
 
 
 @dataclass
@@ -181,6 +165,16 @@ class MLP:
         """The activation of layer l (1-based): hidden, or the loss's output activation."""
         return self.output_activation if l == self.n_layers else self.hidden
 
+    def copy(self, dtype=None) -> "MLP":
+        """The same network (layer sizes, activation, loss) with its own W and B, cast to
+        ``dtype`` (default: the model's). An optimizer's state is not part of the model."""
+        new = shallow_copy(self)
+        new.layer_sizes = list(self.layer_sizes)
+        new.dtype = self.dtype if dtype is None else _check_dtype(dtype)
+        new.W = [w.astype(new.dtype) for w in self.W]  # astype copies
+        new.B = [b.astype(new.dtype) for b in self.B]
+        return new
+
     def __repr__(self) -> str:
         arch = "-".join(map(str, self.layer_sizes))
         return (f"MLP({arch}, activation={self.activation!r}, loss={self.loss_name!r}, "
@@ -195,10 +189,7 @@ class MLP:
             return X.astype(self.dtype) / self.dtype.type(255)
         if X.dtype.kind not in "fiu":
             raise ValueError(f"Expected X as uint8 pixels or real numbers. Got dtype {X.dtype}.")
-        X = X.astype(self.dtype, copy=False)
-        if not np.isfinite(X).all():
-            raise ValueError("Expected finite X. Got NaN or inf values.")
-        return X
+        return self._finite(X, "X")
 
     def _check_X_shape(self, X) -> np.ndarray:
         X = np.asarray(X)
@@ -215,10 +206,14 @@ class MLP:
                              f"Got {Y.shape}.")
         if Y.dtype.kind not in "fiub":
             raise ValueError(f"Expected numeric Y. Got dtype {Y.dtype}.")
-        Y = Y.astype(self.dtype, copy=False)
-        if not np.isfinite(Y).all():
-            raise ValueError("Expected finite Y. Got NaN or inf values.")
-        return Y
+        return self._finite(Y, "Y")
+
+    def _finite(self, V: np.ndarray, name: str) -> np.ndarray:
+        """V in the model dtype; NaN or inf refused."""
+        V = V.astype(self.dtype, copy=False)
+        if not np.isfinite(V).all():
+            raise ValueError(f"Expected finite {name}. Got NaN or inf values.")
+        return V
 
     # ---------------------------------------------------------------- forward
     def forward(self, X) -> Forward:

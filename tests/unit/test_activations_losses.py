@@ -31,9 +31,8 @@ def test_elementwise_derivative_matches_finite_differences(name):
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
-def test_every_activation_has_tex_and_keeps_dtype(name):
+def test_every_activation_keeps_dtype(name):
     act = ACTIVATIONS[name]
-    assert act.tex.startswith("A") and "partial" in act.tex_derivative
     Z = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4)
     assert act.forward(Z).dtype == np.float32
 
@@ -122,10 +121,8 @@ def test_fused_softmax_gradient_is_error_over_n():
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
-def test_every_loss_explains_itself(name):
-    loss = LOSSES[name]
-    assert loss.tex.startswith("C =") and "partial" in loss.tex_grad_A and "partial" in loss.tex_grad_Z
-    assert len(loss.why) > 40
+def test_every_loss_explains_why_its_chain_simplifies(name):
+    assert len(LOSSES[name].why) > 40
 
 
 def test_unknown_names_list_the_known_ones():

@@ -131,6 +131,16 @@ def test_knn_reply_lists_the_k_nearest_training_images_nearest_first(shapes_sess
     assert result["votes"][result["label"]] == max(result["votes"])
 
 
+def test_predict_runs_the_knn_recipe_once_per_drawing(shapes_session, monkeypatch):
+    knn = shapes_session.store["models"]["knn"]
+    calls = []
+    features = knn.features
+    monkeypatch.setattr(knn, "features", lambda rows: calls.append(len(rows)) or features(rows))
+    pixels = make_digits(per_class=1, seed=3)[0][6]
+    ok(call(shapes_session, "predict", pixels=pixels.tobytes(), k=5))
+    assert calls == [1]  # deskew + blur of the query: once, not once per question asked
+
+
 def test_predict_from_a_canvas_preprocesses_to_what_the_models_see(shapes_session):
     for label in (1, 6, 7):
         image = canvas_rgba(shape_image(label))

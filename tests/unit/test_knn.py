@@ -6,6 +6,7 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from backproplab.knn import KNN, KNN_PRESETS, distance_matrix
+from synthetic_digits import make_digits
 
 
 def oracle_sq_distances(A, B):
@@ -235,7 +236,39 @@ def test_distances_to_the_neighbours_are_exact_even_between_near_identical_digit
     knn = KNN(k=2).fit(X, np.arange(30) % 2)
     query = X[:3].astype(np.int64)
     query[:, 0] = np.clip(query[:, 0] + 1, 0, 255)  # one pixel off by at most 1
-    _, index = knn.kneighbors(query)
-    exact = np.sqrt(((X[index].astype(np.float64) - query[:, None, :]) ** 2).sum(axis=2))
-    np.testing.assert_allclose(knn.distances(query, index), exact, rtol=1e-12)
-    assert index[:, 0].tolist() == [0, 1, 2]
+    answer = knn.explain(query)
+    exact = np.sqrt(((X[answer.index].astype(np.float64) - query[:, None, :]) ** 2).sum(axis=2))
+    np.testing.assert_allclose(answer.distances, exact, rtol=1e-12)
+    assert answer.index[:, 0].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_explain_in_one_pass_equals_neighbours_vote_and_exact_distances_apart(weights):
+    # MNIST-like digits through the "best" recipe (deskew + blur); oracle: kneighbors and
+    # predict_with_votes, and the distances summed in float64 from the recipe's features
+    X, y = make_digits(per_class=30, seed=0)
+    Q, _ = make_digits(per_class=2, seed=7)
+    knn = KNN.from_preset("best", weights=weights).fit(X, y)
+    train = knn.features(X).astype(np.float32).astype(np.float64)  # fit keeps them in float32
+    query = knn.features(Q).astype(np.float64)
+    for k in (1, 4, 9):
+        answer = knn.explain(Q, k)
+        _, index = knn.kneighbors(Q, k)
+        labels, votes = knn.predict_with_votes(Q, k)
+        exact = np.sqrt(((train[index] - query[:, None, :]) ** 2).sum(axis=2))
+        np.testing.assert_array_equal(answer.index, index)
+        np.testing.assert_array_equal(answer.labels, labels)
+        np.testing.assert_array_equal(answer.votes, votes)
+        np.testing.assert_allclose(answer.distances, exact, rtol=1e-12)
+        assert answer.distances.dtype == np.float64 and answer.distances.shape == (20, k)
+
+
+def test_explain_computes_the_query_features_once(monkeypatch):
+    X, y = make_digits(per_class=5, seed=1)
+    knn = KNN.from_preset("best").fit(X, y)
+    seen = []
+    features = knn.features
+    monkeypatch.setattr(knn, "features", lambda rows: seen.append(len(rows)) or features(rows))
+    knn.explain(X[:1])
+    knn.explain(X[:6], k=3)
+    assert seen == [1, 6]

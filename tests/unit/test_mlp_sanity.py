@@ -191,13 +191,45 @@ def test_forward_on_the_active_input_columns_matches_the_full_product():
     Y = np.eye(3)[rng.integers(0, 3, 6)]
     model = MLP([12, 5, 3], activation="tanh", dtype="float64", seed=2)
     active = np.flatnonzero(X.any(axis=0))
-    full = model._forward(X)
+    full = model.forward(X)
     part = model._forward(X[:, active], active)
     for a, b in zip(full.A[1:] + full.Z[1:], part.A[1:] + part.Z[1:]):
         np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)
-    g_full = model._backward(full, Y, input_grad=True)
-    g_part = model._backward(part, Y, input_grad=True)
+    g_full = model.backward(full, Y, input_grad=True)
+    g_part = model.backward(part, Y, input_grad=True)
     for a, b in zip(g_full.parameter_grads() + [g_full.dA0], g_part.parameter_grads() + [g_part.dA0]):
         assert a.shape == b.shape
         np.testing.assert_allclose(b, a, rtol=1e-13, atol=1e-15)
     assert (g_part.dW[0][[0, 4, 5, 11]] == 0).all()
+
+
+def test_a_copy_owns_its_parameters_and_predicts_the_same():
+    X, labels = digit_like_batch(8, seed=4)
+    model = MLP([784, 16, 10], activation="relu", loss="mse", seed=5)
+    twin = model.copy()
+    assert repr(twin) == repr(model) and twin.layer_sizes == model.layer_sizes
+    assert twin.activation == "relu" and twin.loss_name == "mse"
+    np.testing.assert_array_equal(twin.predict_proba(X), model.predict_proba(X))
+    before = [p.copy() for p in model.parameters()]
+    grads = twin.backward(twin.forward(X), np.eye(10)[labels])
+    SGD(learning_rate=1.0).step(twin.parameters(), grads.parameter_grads())  # trains the copy
+    twin.layer_sizes.append(3)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.parameters()))
+    assert model.layer_sizes == [784, 16, 10]
+    assert not np.array_equal(twin.W[0], model.W[0])
+
+
+def test_a_copy_can_change_dtype_and_keeps_the_numbers():
+    X, _ = digit_like_batch(5, seed=6)
+    model = MLP([784, 12, 10], activation="sigmoid", seed=7)  # float32
+    wide = model.copy("float64")
+    assert wide.dtype == np.float64 and model.dtype == np.float32
+    assert all(p.dtype == np.float64 for p in wide.parameters())
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    for a, b in zip(wide.parameters(), model.parameters()):
+        np.testing.assert_array_equal(a, b.astype(np.float64))  # float32 -> float64 is exact
+    assert wide.forward(X).output.dtype == np.float64
+    np.testing.assert_allclose(wide.predict_proba(X), model.predict_proba(X), rtol=1e-5)
+    np.testing.assert_array_equal(wide.copy("float32").predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match="Expected dtype in .*Got 'float16'"):
+        model.copy("float16")

@@ -12,8 +12,6 @@ default ones. Only image datasets can be used for drawing.
 
 from __future__ import annotations
 
-import copy
-
 from . import ProtocolError, Session, handler
 from .fields import choice
 from ..knn import KNN
@@ -100,7 +98,7 @@ def use_trained(session: Session, request: dict) -> dict:
                             f"classify drawings. This one was trained on {data.name!r}.")
     if run.trainer.step == 0:
         raise ProtocolError("This model has not been trained yet: press Play or Step first.")
-    mlp = copy.deepcopy(run.model)  # a snapshot: training on does not change the one in use
+    mlp = run.model.copy()  # a snapshot: training on does not change the one in use
     knn = run.fit_knn()
     history = run.trainer.history
     where = "your classes" if data.name == "mine" else "MNIST-10k"

@@ -173,15 +173,12 @@ def _mlp_result(mlp, image: np.ndarray, deskew: bool = False) -> dict | None:
 
 def _knn_result(knn: KNN, image: np.ndarray, k: int) -> dict:
     k = min(k, len(knn.X))
-    _, index = knn.kneighbors(image[None, :], k)  # (1, k) training indices, nearest first
-    dist = knn.distances(image[None, :], index)     # (1, k) Euclidean, summed exactly
-    labels, votes = knn.predict_with_votes(image[None, :], k)
+    answer = knn.explain(image[None, :], k)  # one pass: features, distances, vote
     neighbours = [{"index": int(i), "label": int(knn.y[i]), "distance": float(d),
                    "pixels": np.ascontiguousarray(knn.X[i], dtype=np.uint8).tobytes()}
-                  for d, i in zip(dist[0], index[0])]
-    classes = [int(c) for c in knn.classes_]
-    return {"label": int(labels[0]), "k": k, "classes": classes,
-            "votes": [float(v) for v in votes[0]], "neighbours": neighbours}
+                  for d, i in zip(answer.distances[0], answer.index[0])]
+    return {"label": int(answer.labels[0]), "k": k,
+            "votes": [float(v) for v in answer.votes[0]], "neighbours": neighbours}
 
 
 @handler("predict")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import time
 import zipfile
 
 import pytest
@@ -119,3 +120,48 @@ def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(sit
     for module in ("backproplab/mlp", "backproplab/api/__init__"):
         folder, name = module.rsplit("/", 1)
         assert f"{module}.py" in names and f"{folder}/__pycache__/{name}.cpython-312.pyc" in names
+
+
+def python_workers(page) -> list:
+    return [w for w in page.workers if w.url.split("?")[0].endswith("/js/worker.js")]
+
+
+def test_one_python_worker_when_the_early_script_arrives_after_the_page_started_one(page, base_url):
+    """js/early.js is async, so it may arrive after main.js has started its own worker (seen in
+    WebKit): it must then start none, or a second Python boots, never adopted nor stopped."""
+    def late(route):
+        time.sleep(2.5)  # main.js (not held) loads and starts Python meanwhile
+        route.continue_()
+
+    page.route("**/js/early.js", late)
+    page.goto(base_url)
+    wait_ready(page)
+    page.wait_for_function("() => document.querySelector('script[src$=\"early.js\"]') && "
+                           "window.backproplabWorkerStarted")
+    page.wait_for_timeout(1500)  # time for a second worker to show up, if one were started
+    assert page.evaluate("window.backproplabWorkerStarted") == "client"
+    assert len(python_workers(page)) == 1
+
+
+def test_one_python_worker_when_the_early_script_comes_first(page, base_url):
+    page.goto(base_url)
+    wait_ready(page)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.backproplabWorkerStarted") in ("early", "client")
+    assert len(python_workers(page)) == 1
+
+
+@pytest.mark.parametrize("language", ["C", "", "en_US.UTF-8"])
+def test_a_browser_language_that_is_no_valid_tag_still_gives_a_working_train_tab(page, base_url,
+                                                                                 language):
+    """WebKitGTK under a C locale says navigator.language == "C"; Intl refuses it, and uPlot
+    formats numbers with it when it loads."""
+    page.add_init_script(f"""Object.defineProperty(navigator, "language",
+        {{get: () => {json.dumps(language)}, configurable: true}});""")
+    page.goto(base_url + "#tab=train&dataset=xor&epochs=5")
+    wait_ready(page)
+    page.wait_for_selector("#view-train[data-view=ready]", state="attached")
+    page.locator("#train-play").click()
+    page.wait_for_selector("body[data-training=done]", state="attached", timeout=60_000)
+    assert page.locator("#chart-loss canvas").count() >= 1
+    assert page.evaluate("navigator.language") == "en"

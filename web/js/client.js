@@ -27,9 +27,11 @@ function namedError(name, message) {
 // A worker started before the page's own modules have loaded (js/early.js, a classic script
 // that leaves {url, worker, events: [["message" | "error", event]]} in
 // window.backproplabEarlyWorker), so Python boots meanwhile; the first boot of a client with the
-// same worker URL adopts it and replays the events it sent until then.
+// same worker URL adopts it and replays the events it sent until then. A client that boots
+// first marks window.backproplabWorkerStarted, so a late early.js does not start a second one.
 function adoptEarlyWorker(workerUrl) {
   const early = globalThis.backproplabEarlyWorker;
+  globalThis.backproplabWorkerStarted ||= "client";  // early.js arriving later starts nothing
   if (!early || early.url !== String(workerUrl)) return null;
   delete globalThis.backproplabEarlyWorker;
   return early;

@@ -3,11 +3,15 @@
 // worker (adoptEarlyWorker) and replays the events it sent until then.
 //
 // A classic script loaded with `async`: it runs as soon as it arrives, without waiting for the
-// HTML to be parsed as module scripts do (~0.3 s sooner here). Nothing to do from file://,
-// where module workers do not run (js/file-check.js explains).
+// HTML to be parsed as module scripts do (~0.3 s sooner here). Being async, it may also arrive
+// after the page's modules: if client.js has already started its own worker it has said so
+// (window.backproplabWorkerStarted), and this script starts nothing: one Python, always.
+// Nothing to do from file://, where module workers do not run (js/file-check.js explains).
 (function () {
   "use strict";
   if (typeof Worker === "undefined" || location.protocol === "file:") return;
+  if (window.backproplabWorkerStarted) return;
+  window.backproplabWorkerStarted = "early";
   var url = new URL("worker.js", document.currentScript.src).href;
   var worker = new Worker(url, { type: "module", name: "backproplab" });
   var events = [];

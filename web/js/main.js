@@ -2,6 +2,7 @@
 // the views. The draw pad works before Python is ready; predictions start once it is.
 // Every unexpected error becomes a visible alert: the page never fails silently.
 
+import "./locale.js"; // first: a valid navigator.language before any library reads it
 import { createClient } from "./client.js";
 import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
 import { alert, withoutTraceback } from "./ui.js";

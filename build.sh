@@ -17,6 +17,12 @@ STAGE="$ROOT/dist/site.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
+# the code editor of the "Check my code" tab: CodeMirror 6 and its ES-module dependencies, one
+# file each (tools/vendor_esm.mjs); exact versions in package.json, one copy of each package
+CODEMIRROR_PACKAGES=(codemirror @codemirror/lang-python @codemirror/state @codemirror/view
+  @codemirror/language @codemirror/commands @codemirror/autocomplete @codemirror/lint
+  @codemirror/search @codemirror/streamparser @lezer/common @lezer/lr @lezer/highlight
+  @lezer/python crelt style-mod w3c-keyname @marijn/find-cluster-break)
 
 log() { printf 'build: %s\n' "$*" >&2; }
 die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
@@ -126,6 +132,7 @@ vendor_libs() {
   cp -r node_modules/katex/dist/fonts "$v/katex/"
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css "$v/uplot/"
   cp node_modules/idb-keyval/dist/index.js "$v/idb-keyval/index.js"
+  node tools/vendor_esm.mjs "$v/codemirror" "${CODEMIRROR_PACKAGES[@]}" >/dev/null
 }
 
 build_site() {

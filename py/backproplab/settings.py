@@ -24,7 +24,7 @@ from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 from .trace import NOTATIONS
 
-TABS = ("draw", "train", "stepper")
+TABS = ("draw", "train", "stepper", "check")
 STEPPER_NETS = ("lab", "seed", "trained")
 IMAGE_SETS = ("digits", "mine")
 POINT_SETS = tuple(datasets.TOY_SETS) + ("at_risk",)

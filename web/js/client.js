@@ -41,6 +41,7 @@ export function createClient({
   onStatus = () => {},
   onCrash = () => {},
   workerUrl = new URL("./worker.js", import.meta.url),
+  name = "backproplab",  // the worker's role (worker.js): "backproplab" or "backproplab-checker"
   bootTimeoutMs = DEFAULTS.bootTimeoutMs,
   bootAttempts = DEFAULTS.bootAttempts,
   callTimeoutMs = DEFAULTS.callTimeoutMs,
@@ -70,8 +71,8 @@ export function createClient({
   // One worker's boot: resolves with the init info, rejects on a boot error, a timeout or death.
   function bootOnce(attempt) {
     return new Promise((resolve, reject) => {
-      const adopted = attempt === 1 ? adoptEarlyWorker(workerUrl) : null;
-      const w = adopted?.worker ?? new Worker(workerUrl, { type: "module", name: "backproplab" });
+      const adopted = attempt === 1 && name === "backproplab" ? adoptEarlyWorker(workerUrl) : null;
+      const w = adopted?.worker ?? new Worker(workerUrl, { type: "module", name });
       worker = w;
       let booted = false;
       const timer = setTimeout(() => {

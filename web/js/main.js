@@ -173,7 +173,7 @@ status.retry.addEventListener("click", () => {
 
 // ---- tabs ---------------------------------------------------------------------------------
 
-const TABS = ["draw", "train", "stepper"];
+const TABS = ["draw", "train", "stepper", "check"];
 const tabButtons = Object.fromEntries(TABS.map((t) => [t, document.getElementById(`tab-${t}`)]));
 const views = Object.fromEntries(TABS.map((t) => [t, document.getElementById(`view-${t}`)]));
 
@@ -236,6 +236,7 @@ function start() {
   boot();
   loadOptionalView("train", "./views/train.js");
   loadOptionalView("stepper", "./views/stepper.js");
+  loadOptionalView("check", "./views/check.js");
 }
 
 async function loadOptionalView(name, url) {

@@ -61,3 +61,12 @@ export async function deleteModel(id) {
 export function listModels() {
   return listPrefixed("model:");
 }
+
+/** The student's code in the "Check my code" tab: {files: {name: source}, current, saved}. */
+export async function loadCode() {
+  return (await get("code:lab", store)) ?? null;
+}
+
+export async function saveCode(code) {
+  await put("code:lab", { ...code, saved: Date.now() });
+}

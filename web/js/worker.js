@@ -6,6 +6,9 @@
 // Events (no id):  {event: "status", stage, message}  stages: runtime, numpy, package, models, ready
 //                  {event: "status", stage: "error", message, error: {name, message}}  boot failed
 //                  {event: "crash", message}  the runtime is unusable; the client restarts us
+// Role (the worker's name): "backproplab" loads the digits and models and answers every
+//                  request; "backproplab-checker" runs students' code (api "check") and loads no
+//                  data, so student code never shares a Python with the student's models.
 // Requests:        {id, type, ...fields}  typed arrays become Python bytes
 // Replies:         {id, ok: true, result} | {id, ok: false, error: {name, message}}, exactly one
 //                  per request; bytes and NumPy buffers come back as typed arrays.
@@ -14,6 +17,7 @@ import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
+const ROLE = self.name === "backproplab-checker" ? "checker" : "page";
 
 let pyodide = null;
 let api = null;      // backproplab.api (PyProxy)
@@ -43,8 +47,8 @@ async function boot() {
     if (!r.ok) throw new Error(`Could not load py/manifest.json: HTTP ${r.status}.`);
     return r.json();
   });
-  const files = manifest.then((m) =>
-    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)])));
+  const files = manifest.then((m) => (ROLE === "checker" ? [] :
+    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)]))));
   files.catch(() => {});  // reported where it is awaited
 
   let python_start;  // "snapshot" | "scratch" (reported in the ready event's info)
@@ -65,6 +69,10 @@ async function boot() {
   pyBytes = pyodide.pyimport("builtins").bytes;
   mark("import");
 
+  if (ROLE === "checker") {
+    status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start } });
+    return;
+  }
   status("models", `Loading digits and models… (${elapsed()})`);
   for (const [path, bytes] of await files) {
     const target = `${FS_ROOT}/${path}`;

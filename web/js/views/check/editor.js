@@ -1,0 +1,60 @@
+// The code editor of the "Check my code" tab: CodeMirror 6 with Python highlighting, line
+// numbers, undo, search, bracket matching, and lint marks for the lines the checker blames.
+// Tab moves the focus on (CodeMirror's default without indentWithTab): no keyboard trap.
+
+import { basicSetup, EditorView } from "../../../vendor/codemirror/codemirror.js";
+import { EditorState } from "../../../vendor/codemirror/codemirror-state.js";
+import { python } from "../../../vendor/codemirror/codemirror-lang-python.js";
+import { setDiagnostics, lintGutter } from "../../../vendor/codemirror/codemirror-lint.js";
+
+const theme = EditorView.theme({
+  "&": { fontSize: "0.95rem", backgroundColor: "var(--surface)", color: "var(--text)" },
+  ".cm-content": { fontFamily: "var(--mono)", caretColor: "var(--text)" },
+  ".cm-gutters": { backgroundColor: "var(--surface-2)", color: "var(--muted)", borderRight: "1px solid var(--border)" },
+  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "var(--accent-soft)" },
+  "&.cm-focused": { outline: "2px solid var(--accent)", outlineOffset: "2px" },
+  ".cm-scroller": { overflow: "auto" },
+});
+
+/** An editor in `host`; `onChange(text)` after every edit. */
+export function createEditor(host, { label, onChange = () => {} }) {
+  const extensions = () => [
+    basicSetup,
+    python(),
+    lintGutter(),
+    theme,
+    EditorView.contentAttributes.of({ "aria-label": label, id: "check-editor-content" }),
+    EditorView.updateListener.of((update) => update.docChanged && onChange(update.state.doc.toString())),
+  ];
+  const view = new EditorView({ parent: host, state: EditorState.create({ doc: "", extensions: extensions() }) });
+
+  return {
+    view,
+    get text() {
+      return view.state.doc.toString();
+    },
+    /** Replace the whole text (another file shown): a fresh state, so undo does not cross files. */
+    load(text) {
+      view.setState(EditorState.create({ doc: text, extensions: extensions() }));
+      host.dataset.marks = "0";
+    },
+    /** Mark `marks` [{line, message, severity}] (1-based lines) and scroll to the first. */
+    mark(marks) {
+      const doc = view.state.doc;
+      const diagnostics = marks.filter((m) => m.line >= 1 && m.line <= doc.lines).map((m) => {
+        const line = doc.line(m.line);
+        return { from: line.from, to: line.to, severity: m.severity || "error", message: m.message };
+      });
+      view.dispatch(setDiagnostics(view.state, diagnostics));
+      if (diagnostics.length) view.dispatch({ effects: EditorView.scrollIntoView(diagnostics[0].from, { y: "center" }) });
+      host.dataset.marks = String(diagnostics.length);
+    },
+    /** Put the cursor on line `n` (1-based) and focus the editor. */
+    focusLine(n) {
+      const doc = view.state.doc;
+      const line = doc.line(Math.min(Math.max(1, n), doc.lines));
+      view.dispatch({ selection: { anchor: line.from }, effects: EditorView.scrollIntoView(line.from, { y: "center" }) });
+      view.focus();
+    },
+  };
+}

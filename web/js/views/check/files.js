@@ -1,0 +1,134 @@
+// The student's files in the "Check my code" tab: one editor tab per file (mlp.py, knn.py,
+// read_cifar.py, or whatever they open), kept in this browser (IndexedDB) after every edit, so
+// a reload loses nothing; opened from disk (#check-file, several at once, or dropped on the
+// editor) and downloaded back as .py files.
+
+import { el, formatBytes } from "../../ui.js";
+import { loadCode, saveCode } from "../../storage.js";
+
+const MAX_FILE_BYTES = 200_000;   // the checker's limit per file (api/check.py MAX_CHARS)
+const MAX_FILES = 10;
+const SAVE_AFTER_MS = 400;
+
+function download(text, name) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/x-python" }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** `tabsHost`: where the file tabs go; `editor`: ./editor.js; `say(text, level)`: a status line. */
+export function createFiles(tabsHost, { editor, alert, say }) {
+  let files = {};          // name -> source
+  let current = null;
+  let starters = {};       // name -> starter source (from Python)
+  let saveTimer = null;
+  const savedNote = el("span", { id: "check-saved", class: "muted small", "aria-live": "polite" });
+
+  function renderTabs() {
+    tabsHost.replaceChildren(...Object.keys(files).map((name) => el("button", {
+      type: "button", class: "check-file-tab", role: "tab", dataset: { file: name },
+      "aria-selected": String(name === current), tabindex: name === current ? "0" : "-1",
+      text: name, onclick: () => show(name),
+    })));
+  }
+
+  function show(name) {
+    if (!(name in files)) return;
+    if (current && current in files) files[current] = editor.text;
+    current = name;
+    editor.load(files[name]);
+    renderTabs();
+  }
+
+  function scheduleSave() {
+    clearTimeout(saveTimer);
+    savedNote.dataset.save = "saving";
+    saveTimer = setTimeout(save, SAVE_AFTER_MS);
+  }
+
+  async function save() {
+    clearTimeout(saveTimer);
+    try {
+      await saveCode({ files, current });
+      savedNote.dataset.save = "done";
+      savedNote.textContent = "Saved in this browser.";
+    } catch (error) {
+      savedNote.dataset.save = "failed";
+      savedNote.textContent = "Not saved in this browser: download your files to keep them.";
+      alert(`Your code could not be saved in this browser (${error?.message || error}). Download it to keep it.`);
+    }
+  }
+
+  /** Open .py files from disk (a file input's or a drop's FileList). */
+  async function open(fileList) {
+    const chosen = [...fileList];
+    const refused = [];
+    let last = null;
+    for (const file of chosen.slice(0, MAX_FILES)) {
+      if (!/\.py$/i.test(file.name)) refused.push(`${file.name} is not a .py file`);
+      else if (file.size > MAX_FILE_BYTES) refused.push(`${file.name} is ${formatBytes(file.size)}, more than a lab file (${formatBytes(MAX_FILE_BYTES)})`);
+      else {
+        const text = await file.text();
+        if (text.includes("\u0000")) refused.push(`${file.name} is not text`);
+        else {
+          files[file.name] = text;
+          last = file.name;
+        }
+      }
+    }
+    if (chosen.length > MAX_FILES) refused.push(`only the first ${MAX_FILES} files are opened`);
+    if (refused.length) alert(`Not opened: ${refused.join("; ")}.`, { level: "warning" });
+    if (last) {
+      current = null;
+      show(last);
+      say(`Opened ${chosen.filter((f) => files[f.name] !== undefined).map((f) => f.name).join(", ")}. Press “Check my code”.`);
+      await save();
+    }
+  }
+
+  return {
+    savedNote,
+    get current() {
+      return current;
+    },
+    /** Every file, the one in the editor included: {name: source}. */
+    all() {
+      if (current) files[current] = editor.text;
+      return { ...files };
+    },
+    edited(text) {
+      if (current) files[current] = text;
+      scheduleSave();
+    },
+    show,
+    open,
+    downloadCurrent() {
+      if (current) download(editor.text, current);
+    },
+    /** Put the starter back in the current file (the student's text is downloaded first). */
+    resetCurrent() {
+      if (!current || !(current in starters)) return;
+      files[current] = starters[current];
+      editor.load(files[current]);
+      scheduleSave();
+    },
+    hasStarter: () => Boolean(current && current in starters),
+    /** The kept code, else the starters; `starterFiles`: {name: source} from Python. */
+    async restore(starterFiles) {
+      starters = starterFiles;
+      let kept = null;
+      try {
+        kept = await loadCode();
+      } catch {
+        // storage unavailable: the starters it is (storage.js reports why when saving)
+      }
+      files = kept?.files && Object.keys(kept.files).length ? { ...kept.files } : { ...starterFiles };
+      current = null;
+      show(kept?.current in files ? kept.current : Object.keys(files)[0]);
+      savedNote.textContent = kept ? "Your code from last time." : "";
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// The checker's report (backproplab.check, docs/CHECK.md) as the student reads it: one card per
+// lab function, in the order a student can act on, each with its verdict, the message, every
+// partial (dW1, db1, dW2, db2, loss…) with expected vs got and a heat map of the difference,
+// the named diagnoses, the formula in the lab's notation with a link to that stepper step,
+// what the function printed, and the exception with the student's own line.
+//
+// Hooks: #check-results[data-verdict], [data-function][data-verdict], [data-partial][data-verdict],
+// [data-diagnosis], [data-file-error].
+
+import { el } from "../../ui.js";
+
+const VERDICT_TEXT = { pass: "passes", fail: "wrong", error: "error", missing: "missing" };
+
+function fmt(x) {
+  if (x == null || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e4) ? x.toExponential(3) : String(+x.toPrecision(4));
+}
+
+const shapeText = (s) => (Array.isArray(s) ? `(${s.join(", ")})` : "—");
+
+/** A heat map of `diff` (2-D nested list): red above 0, blue below, white at 0. */
+function heatMap(diff, label) {
+  const rows = diff.length;
+  const cols = diff[0]?.length ?? 0;
+  const canvas = el("canvas", { class: "check-heat", width: cols, height: rows, role: "img", "aria-label": label });
+  if (!rows || !cols) return canvas;
+  const max = Math.max(1e-300, ...diff.flat().map((v) => Math.abs(v ?? 0)));
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(cols, rows);
+  diff.flat().forEach((v, i) => {
+    const t = Math.min(1, Math.abs(v ?? 0) / max);
+    const [r, g, b] = (v ?? 0) >= 0 ? [255, 255 * (1 - t), 255 * (1 - t)] : [255 * (1 - t), 255 * (1 - t), 255];
+    image.data.set([r, g, b, 255], 4 * i);
+  });
+  ctx.putImageData(image, 0, 0);
+  canvas.style.aspectRatio = `${cols} / ${rows}`;
+  return canvas;
+}
+
+function partialView(p) {
+  const node = el("li", { class: "check-partial", dataset: { partial: p.name, verdict: p.verdict } }, [
+    el("span", { class: "check-partial-name", text: p.name }),
+    el("span", { class: `check-badge check-badge-${p.verdict}`, text: p.verdict === "pass" ? "✓" : "✗", "aria-label": p.verdict === "pass" ? "right" : "wrong" }),
+    el("span", { class: "check-partial-message", text: p.message }),
+  ]);
+  if (p.verdict === "pass") return node;
+  const details = el("div", { class: "check-partial-details" }, [
+    el("p", { class: "small", text: `Shape: expected ${shapeText(p.expected_shape)}, got ${shapeText(p.got_shape)}.${p.rel_error != null ? ` Relative error ${fmt(p.rel_error)}.` : ""}` }),
+  ]);
+  if (p.worst?.length) {
+    details.append(el("table", { class: "check-worst" }, [
+      el("caption", { class: "small", text: "Entries that differ most" }),
+      el("thead", {}, [el("tr", {}, ["entry", "expected", "got"].map((t) => el("th", { scope: "col", text: t })))]),
+      el("tbody", {}, p.worst.map((w) => el("tr", {}, [
+        el("td", { text: `[${w.index.join(", ")}]` }), el("td", { text: fmt(w.expected) }), el("td", { text: fmt(w.got) }),
+      ]))),
+    ]));
+  }
+  if (Array.isArray(p.diff) && Array.isArray(p.diff[0])) {
+    details.append(el("figure", { class: "check-heat-figure" }, [
+      heatMap(p.diff, `Difference got − expected for ${p.name}: red where yours is larger, blue where smaller`),
+      el("figcaption", { class: "small muted", text: "got − expected (red: yours larger, blue: smaller)" }),
+    ]));
+  }
+  node.append(details);
+  return node;
+}
+
+function errorView(error, onLine) {
+  if (!error) return null;
+  const where = error.line ? `${error.file || ""}, line ${error.line}` : error.file || "";
+  const button = error.line
+    ? el("button", { type: "button", class: "button button-small check-goto", text: `Show line ${error.line}`, onclick: () => onLine(error.file, error.line) })
+    : null;
+  return el("div", { class: "check-error", dataset: { errorType: error.type } }, [
+    el("p", {}, [el("strong", { text: `${error.type}` }), where ? ` in ${where}: ` : ": ", error.message]),
+    button,
+  ]);
+}
+
+function functionView(f, { onLine, onStep, renderTex }) {
+  const formula = f.formula ? el("div", { class: "check-formula" }) : null;
+  if (formula) renderTex(formula, f.formula);
+  return el("article", { class: "card check-function", dataset: { function: f.name, verdict: f.verdict } }, [
+    el("header", { class: "check-function-head" }, [
+      el("h4", { class: "check-function-name", text: f.name }),
+      el("span", { class: `check-badge check-badge-${f.verdict}`, text: VERDICT_TEXT[f.verdict] ?? f.verdict }),
+      f.file ? el("span", { class: "muted small", text: f.file }) : null,
+    ]),
+    el("p", { class: "check-message", text: f.message }),
+    f.diagnoses?.length ? el("ul", { class: "check-diagnoses" }, f.diagnoses.map((d) => el("li", {
+      class: d.informational ? "check-diagnosis is-note" : "check-diagnosis", dataset: { diagnosis: d.key },
+    }, [el("strong", { text: d.informational ? "Note: " : "Diagnosis: " }), d.message]))) : null,
+    f.partials?.length ? el("ul", { class: "check-partials" }, f.partials.map(partialView)) : null,
+    formula ? el("div", { class: "check-how" }, [
+      el("p", { class: "small", text: "How it should be computed (the lab's notation):" }),
+      formula,
+      f.step ? el("button", { type: "button", class: "button button-small check-step-link", dataset: { step: f.step }, text: `See ${f.step} in the backprop stepper`, onclick: () => onStep(f.step) }) : null,
+    ]) : null,
+    errorView(f.error, onLine),
+    f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: "What it printed" }), el("pre", { text: f.stdout })]) : null,
+  ]);
+}
+
+/** Render `report` into `host`; `handlers`: {onLine(file, line), onStep(stepName), renderTex(node, tex)}. */
+export function renderReport(host, report, handlers) {
+  const functions = report.functions ?? [];
+  const passed = functions.filter((f) => f.verdict === "pass").length;
+  const fileProblems = (report.files ?? []).filter((f) => !f.loaded || f.import_calls?.length);
+  host.dataset.verdict = report.verdict ?? (report.error ? "error" : "fail");
+  host.replaceChildren(
+    el("p", { class: "check-summary", role: "status", text: report.error ? report.error.message
+      : functions.length ? `${passed} of ${functions.length} function${functions.length === 1 ? "" : "s"} right.`
+        : "No lab function found in your files: define learn_once_mse, knn_predict, … with the lab's names." }),
+    ...fileProblems.map((f) => el("div", { class: "card check-file-problem", dataset: { fileError: f.file } }, [
+      el("p", { text: f.message }),
+      errorView(f.error, handlers.onLine),
+      f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: "What it printed" }), el("pre", { text: f.stdout })]) : null,
+    ])),
+    ...functions.map((f) => functionView(f, handlers)),
+  );
+  return { passed, total: functions.length };
+}
+
+/** The lines to mark in the editor for file `name`: every error the report places there. */
+export function marksFor(report, name) {
+  const errors = [...(report.files ?? []).map((f) => f.error), ...(report.functions ?? []).map((f) => f.error)];
+  return errors.filter((e) => e?.line && e.file === name).map((e) => ({ line: e.line, message: `${e.type}: ${e.message}` }));
+}

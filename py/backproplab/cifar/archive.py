@@ -8,8 +8,9 @@ extracted ``cifar-10-batches-py`` folder (or its parent), or some of its files
 its first bytes, not its name. ``progress(done_bytes, total_bytes)`` is called as the bytes
 are read; returning ``False`` (or raising ``Cancelled``) stops the reading with ``Cancelled``.
 
-Memory: the pixels stay uint8; the peak is the result plus about two batches (one batch's
-pickled bytes and its array), whatever the archive's size.
+Memory: the pixels stay uint8 and each batch is copied to its final rows as it arrives, so
+the peak is the result plus about four batches (tarfile's buffer and slice, the pickle's
+bytes, the array), whatever the archive's size: ~310 MB for the full 184 MB of pixels.
 
 Left out on purpose: writing or caching anything (the caller keeps the ``CifarData``).
 """
@@ -148,34 +149,58 @@ def _role(name: str, d: dict) -> str:
 
 
 class _Collector:
-    """Batches by name as they arrive; ``result()`` assembles them in the lab's order."""
+    """Batches as they arrive, assembled in the lab's order (data_batch_1..5, test_batch).
 
-    def __init__(self):
-        self.parts: dict[str, tuple] = {}
+    ``planned``: the batches expected (all six for an archive). When they all have the
+    size of the first one, each is copied into its final rows on arrival and dropped, so the
+    peak is the result plus one batch; anything else (an unexpected batch, unequal sizes) is
+    kept aside and assembled at the end (a second copy: only for unusual inputs).
+    """
+
+    def __init__(self, planned=()):
+        self.planned = [b for b in BATCHES if b in planned]
+        self.X = self.y = None
+        self.placed: dict[str, int] = {}         # name -> rows, in self.X
+        self.aside: dict[str, tuple] = {}        # name -> (data, labels)
         self.class_names: list | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.placed or role in self.aside
 
     def add(self, name: str, d: dict) -> None:
         role = _role(name, d)
-        if role in self.parts or (role == META and self.class_names is not None):
+        if self.has(role) or (role == META and self.class_names is not None):
             raise CifarFormatError(f"{role} was given twice (again as {name}).")
         if role == META:
             self.class_names = label_names(d, name)
+            return
+        data, labels = check_cifar10(*batch_arrays(d, name), name)
+        del d
+        n = len(labels)
+        if self.X is None and role in self.planned and n:
+            self.X = np.empty((n * len(self.planned), N_PIXELS), dtype=np.uint8)
+            self.y = np.empty(n * len(self.planned), dtype=np.uint8)
+            self.n_slot = n
+        if self.X is not None and role in self.planned and n == self.n_slot:
+            start = self.planned.index(role) * n
+            self.X[start:start + n], self.y[start:start + n] = data, labels
+            self.placed[role] = n
         else:
-            self.parts[role] = check_cifar10(*batch_arrays(d, name), name)
+            self.aside[role] = (data, labels)
 
     def result(self) -> CifarData:
-        if not self.parts:
+        names = [b for b in BATCHES if self.has(b)]
+        if not names:
             raise CifarFormatError(f"No CIFAR-10 image batches were given (only {META}); "
                                    f"expected {_EXPECTED}.")
-        names = [n for n in BATCHES if n in self.parts]
-        n = sum(len(self.parts[b][1]) for b in names)
-        X, y = np.empty((n, N_PIXELS), dtype=np.uint8), np.empty(n, dtype=np.uint8)
-        start = 0
-        for b in names:  # copy then drop each batch: peak = result + one batch
-            data, labels = self.parts.pop(b)
-            X[start:start + len(labels)], y[start:start + len(labels)] = data, labels
-            start += len(labels)
-        return CifarData(X, y, self.class_names or list(CLASS_NAMES), names)
+        class_names = self.class_names or list(CLASS_NAMES)
+        if not self.aside and names == self.planned:
+            return CifarData(self.X, self.y, class_names, names)
+        parts = [(self.aside.pop(b) if b in self.aside else
+                  (self.X[self.planned.index(b) * self.n_slot:][:self.n_slot],
+                   self.y[self.planned.index(b) * self.n_slot:][:self.n_slot])) for b in names]
+        return CifarData(np.concatenate([p[0] for p in parts]),
+                         np.concatenate([p[1] for p in parts]), class_names, names)
 
 
 def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
@@ -205,7 +230,7 @@ def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
             raise CifarFormatError(f"{exc} The archive may be truncated (a partial "
                                    "download?).") from None
         raise
-    missing = [b for b in BATCHES if b not in collector.parts]
+    missing = [b for b in BATCHES if not collector.has(b)]
     if len(missing) == len(BATCHES):
         shown = ", ".join(seen[:5]) + (", ..." if len(seen) > 5 else "")
         raise CifarFormatError(f"{name} is a tar archive without CIFAR-10 batches (it holds "
@@ -244,7 +269,10 @@ def read_cifar10(sources, progress=None) -> CifarData:
     """
     items = _sources(sources)
     tracker = _Progress(sum(_size(src) for _, src in items), progress)
-    collector = _Collector()
+    bases = [PurePosixPath(str(name).replace("\\", "/")).name for name, _ in items]
+    # one archive: all six batches; files named as the official ones: those
+    planned = BATCHES if len(items) == 1 and bases[0] not in BATCHES else bases
+    collector = _Collector(planned)
     for name, src in items:
         _read_one(name, src, tracker, collector)
     return collector.result()

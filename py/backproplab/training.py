@@ -17,6 +17,11 @@ diverges goes back at most ``SNAPSHOT_EVERY`` steps; with ``run(1)`` it goes bac
 step. Weights are checked for NaN/inf at the end of every ``run`` call and every epoch; a
 non-finite weight inside a chunk shows up as a NaN loss at the next step anyway.
 
+``input_transform=(scale, offset)`` (each (n_in,)) feeds the model ``X * scale + offset``
+(raw values, uint8 not /255 first) instead: CIFAR-10's lab preset trains on 0..255, the
+better one on normalised channels. ``fold_input_transform`` then moves it into the first layer,
+so the trained model takes uint8 pixels the usual way (/255).
+
 Labels: ``y`` (N,) integer classes (one-hot per batch; for a 1-unit output, 0/1 targets) or
 ``Y`` (N, n_out) float targets used as they are. Per-epoch train loss and accuracy are running
 averages over the epoch's batches (no second pass over the training set); test metrics are a
@@ -52,6 +57,18 @@ ACTIVE_INPUTS_MAX_FRACTION = 0.9
 SNAPSHOT_EVERY = 16
 
 
+def fold_input_transform(model: MLP, scale, offset) -> MLP:
+    """Make ``model`` (trained on X·scale + offset of raw pixels k) take k/255, the package's
+    uint8 convention: Z1 = (k·scale + offset) W1 + B1 = (k/255)(255·scale ⊙ W1) + (offset W1 + B1).
+    Changes the model in place and returns it."""
+    scale = np.asarray(scale, dtype=np.float64)
+    offset = np.asarray(offset, dtype=np.float64)
+    W1 = model.W[0].astype(np.float64)
+    model.B[0] = (model.B[0] + offset @ W1).astype(model.dtype)
+    model.W[0] = (255.0 * scale[:, None] * W1).astype(model.dtype)
+    return model
+
+
 def chance_loss(model: MLP) -> float:
     """The loss of uniform outputs: ln K (softmax CE), ln 2 (BCE), 0.25 (MSE, A = 0.5)."""
     n_out = model.layer_sizes[-1]
@@ -83,11 +100,13 @@ class Trainer:
     batch_size, epochs : integers >= 1
     seed : shuffling seed (``np.random.default_rng(seed)``)
     X_test, y_test : optional test set, evaluated at each epoch end
+    input_transform : optional (scale, offset), each (n_in,): the model sees X·scale + offset
     """
 
     def __init__(self, model: MLP, X, y, *, optimizer="sgd", learning_rate: float = 0.1,
                  batch_size: int = 128, epochs: int = 10, seed: int = 0,
-                 X_test=None, y_test=None, optimizer_options: Optional[dict] = None):
+                 X_test=None, y_test=None, optimizer_options: Optional[dict] = None,
+                 input_transform: Optional[tuple] = None):
         if not isinstance(model, MLP):
             raise TypeError(f"Expected an MLP. Got {type(model).__name__}.")
         self.model = model
@@ -99,6 +118,10 @@ class Trainer:
             self.optimizer = make_optimizer(optimizer, learning_rate=learning_rate,
                                             **(optimizer_options or {}))
         self.X, self.y = self._check_data(X, y, "X", "y")
+        self.input_transform = None
+        if input_transform is not None:
+            self.input_transform = tuple(
+                self._check_vector(v, name) for v, name in zip(input_transform, ("scale", "offset")))
         self.has_test = X_test is not None
         if self.has_test:
             if y_test is None:
@@ -162,10 +185,20 @@ class Trainer:
             raise ValueError(f"Expected {yname} of shape (N,) or (N, {n_out}). Got {y.shape}.")
         return X, y
 
+    def _check_vector(self, v, name: str) -> np.ndarray:
+        v = np.asarray(v, dtype=self.model.dtype)
+        if v.shape != (self.model.layer_sizes[0],) or not np.isfinite(v).all():
+            raise ValueError(f"Expected input_transform {name} as {self.model.layer_sizes[0]} "
+                             f"finite numbers. Got shape {v.shape}.")
+        return v
+
     # ---------------------------------------------------------------- batches
     def _inputs(self, Xb: np.ndarray) -> np.ndarray:
-        """One batch as the model dtype; uint8 pixels become k/255."""
+        """One batch as the model dtype; uint8 pixels become k/255 (or the input_transform)."""
         dt = self.model.dtype
+        if self.input_transform is not None:
+            scale, offset = self.input_transform
+            return np.multiply(Xb, scale, dtype=dt) + offset
         if Xb.dtype == np.uint8:
             return np.multiply(Xb, dt.type(1 / 255), dtype=dt)
         return Xb.astype(dt, copy=False)
@@ -176,6 +209,11 @@ class Trainer:
         if self._xbuf.size < Xb.size:
             self._xbuf = np.empty(Xb.size, dtype=dt)
         out = self._xbuf[:Xb.size].reshape(Xb.shape)
+        if self.input_transform is not None:
+            scale, offset = self.input_transform
+            np.multiply(Xb, scale, out=out, casting="unsafe")
+            out += offset
+            return out
         if Xb.dtype == np.uint8:
             return np.multiply(Xb, dt.type(1 / 255), out=out)   # k / 255, no float64 temporary
         if Xb.dtype == dt:
@@ -231,7 +269,7 @@ class Trainer:
         idx = self._order[self._pos:self._pos + self.batch_size]
         yb = self.y[idx]
         Xb = self.X[idx]                                       # (B, n_in)
-        active = self._active_columns(Xb)                      # (k,) or None: all columns
+        active = None if self.input_transform is not None else self._active_columns(Xb)
         X = self._batch_inputs(Xb if active is None else Xb[:, active])  # (B, k) floats
         Y = self._targets(yb)                                  # (B, n_out)
         fwd = m._forward(X, active)

@@ -81,9 +81,9 @@ PALETTE = np.array([[200, 40, 40], [40, 200, 40], [40, 40, 200], [200, 200, 40],
 def synthetic_images(n: int, seed: int, noise: int = 60) -> tuple[np.ndarray, list]:
     """(data uint8 (n, 3072) as R, G, B planes, labels list of n ints), classes balanced.
 
-    Class c: colour PALETTE[c], brighter on rows where ``(row // (c + 2)) % 2 == 0`` (a stripe
-    width per class), plus uniform noise in [-noise, noise] per pixel and a random brightness
-    shift per image."""
+    Class c: colour PALETTE[c] moved by a random per-image colour cast (±70 per channel),
+    brighter on rows where ``(row // (c + 2)) % 2 == 0`` (a stripe width per class), plus
+    uniform noise in [-noise, noise] per pixel: neighbouring classes overlap."""
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % 10)
     rows = np.arange(32)
@@ -91,7 +91,7 @@ def synthetic_images(n: int, seed: int, noise: int = 60) -> tuple[np.ndarray, li
     img = PALETTE[labels][:, :, None, None] + stripes[labels][:, None, :, None]   # (n,3,32,1)
     img = np.broadcast_to(img, (n, 3, 32, 32)).astype(np.int16)
     img = img + rng.integers(-noise, noise + 1, size=img.shape, dtype=np.int16)
-    img += rng.integers(-30, 31, size=(n, 1, 1, 1), dtype=np.int16)
+    img += rng.integers(-70, 71, size=(n, 3, 1, 1), dtype=np.int16)
     return np.clip(img, 0, 255).astype(np.uint8).reshape(n, 3072), labels.tolist()
 
 

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ..cancel import Cancelled, report
 from .unpickle import (CLASS_NAMES, N_PIXELS, CifarFormatError, batch_arrays, check_cifar10,
                        label_names, load_dict)
 
@@ -36,10 +37,6 @@ FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 BUFSIZE = 1 << 20  # tarfile's default (10 KiB) is ~10x slower through a gzip stream
 _EXPECTED = f"{ARCHIVE}, its {FOLDER} folder, or the batch files data_batch_1..5, test_batch"
-
-
-class Cancelled(Exception):
-    """Reading was cancelled (the progress callback returned False or raised this)."""
 
 
 @dataclass
@@ -64,8 +61,7 @@ class _Progress:
 
     def advance(self, n: int) -> None:
         self.done += n
-        if self.callback is not None and self.callback(self.done, self.total) is False:
-            raise Cancelled(f"Cancelled after {self.done} of {self.total} bytes.")
+        report(self.callback, self.done, self.total, "reading CIFAR-10 (bytes)")
 
 
 class _Tracked(io.RawIOBase):

@@ -32,7 +32,7 @@ class CifarFormatError(ValueError):
     """A file that is not what CIFAR-10 holds; the message says what it is and what was expected."""
 
 
-class UnsafePickleError(pickle.UnpicklingError):
+class UnsafePickleError(pickle.UnpicklingError, ValueError):
     """A pickle that asks for something a CIFAR-10 batch never contains."""
 
 

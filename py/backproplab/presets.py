@@ -12,6 +12,11 @@ epoch): "best" 0.9805 (seed 0; 0.9795 with OPENBLAS_NUM_THREADS=1: BLAS summatio
 15 s on a busy 2-core machine. "web-default" 0.9505 in 2.3 s (80k samples; ~5 s at
 Pyodide's ~15k samples/s). For comparison scikit-learn's MLP (128,) on raw pixels: 0.959.
 
+``CIFAR_PRESETS`` (below) are CIFAR-10's: "cifar-lab" is exactly the lab's MLP, "cifar-better"
+normalises and uses mini-batches; they train through ``Trainer``'s ``input_transform`` and
+``cifar_model`` folds it into the weights. Their accuracy is not measured here (no CIFAR-10
+on this machine): ``cifar.expected`` has the public-solution ranges.
+
 A preset's ``deskew`` applies to *every* input of the trained model (training, test, and
 digits drawn or uploaded later: use ``preset_inputs``); ``shifts`` only augments training.
 """

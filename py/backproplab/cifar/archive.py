@@ -28,7 +28,7 @@ import numpy as np
 
 from ..cancel import Cancelled, report
 from .unpickle import (CLASS_NAMES, N_PIXELS, CifarFormatError, batch_arrays, check_cifar10,
-                       label_names, load_dict)
+                       label_names, load_dict, refuse_cifar100)
 
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 BATCHES = TRAIN_BATCHES + ("test_batch",)  # the lab's order: read_cifar concatenates these
@@ -164,6 +164,7 @@ class _Collector:
         return role in self.placed or role in self.aside
 
     def add(self, name: str, d: dict) -> None:
+        refuse_cifar100(d, name)
         role = _role(name, d)
         if self.has(role) or (role == META and self.class_names is not None):
             raise CifarFormatError(f"{role} was given twice (again as {name}).")
@@ -171,7 +172,6 @@ class _Collector:
             self.class_names = label_names(d, name)
             return
         data, labels = check_cifar10(*batch_arrays(d, name), name)
-        del d
         n = len(labels)
         if self.X is None and role in self.planned and n:
             self.X = np.empty((n * len(self.planned), N_PIXELS), dtype=np.uint8)
@@ -241,10 +241,10 @@ def _read_one(name: str, src, tracker: _Progress, collector: _Collector) -> None
     try:
         reader = io.BufferedReader(_Tracked(raw, tracker), BUFSIZE)
         head = reader.peek(262)[:262]
-        if head[:2] == b"\x1f\x8b":
-            _read_tar(reader, name, "r|gz", collector)
-        elif head[257:262] == b"ustar":
-            _read_tar(reader, name, "r|", collector)
+        if head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar":
+            if not (collector.planned or collector.placed or collector.aside):
+                collector.planned = list(BATCHES)  # an archive holds all six
+            _read_tar(reader, name, "r|gz" if head[:2] == b"\x1f\x8b" else "r|", collector)
         elif head[:1] == b"\x80":  # a pickle (protocol >= 2)
             collector.add(name, load_dict(reader, name))
         else:
@@ -266,8 +266,8 @@ def read_cifar10(sources, progress=None) -> CifarData:
     items = _sources(sources)
     tracker = _Progress(sum(_size(src) for _, src in items), progress)
     bases = [PurePosixPath(str(name).replace("\\", "/")).name for name, _ in items]
-    # one archive: all six batches; files named as the official ones: those
-    planned = BATCHES if len(items) == 1 and bases[0] not in BATCHES else bases
+    # files named as the official ones: those (an archive plans its six when it is sniffed)
+    planned = bases if all(b in BATCHES or b == META for b in bases) else ()
     collector = _Collector(planned)
     for name, src in items:
         _read_one(name, src, tracker, collector)

@@ -98,7 +98,7 @@ def load_dict(fileobj, name: str) -> dict:
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
-def _refuse_cifar100(d: dict, name: str) -> None:
+def refuse_cifar100(d: dict, name: str) -> None:
     if "fine_labels" in d or "fine_label_names" in d:
         raise CifarFormatError(f"{name} is a CIFAR-100 file (it has fine_labels); expected "
                                "CIFAR-10 (cifar-10-python.tar.gz).")
@@ -106,7 +106,7 @@ def _refuse_cifar100(d: dict, name: str) -> None:
 
 def batch_arrays(d: dict, name: str) -> tuple[np.ndarray, np.ndarray]:
     """A batch dict -> (data uint8 (N, 3072), labels uint8 (N,)), checked."""
-    _refuse_cifar100(d, name)
+    refuse_cifar100(d, name)
     data, labels = d.get("data"), d.get("labels")
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
         got = (f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray)
@@ -134,7 +134,7 @@ def check_cifar10(data: np.ndarray, labels: np.ndarray, name: str) -> tuple[np.n
 
 def label_names(d: dict, name: str) -> list[str]:
     """``batches.meta`` dict -> the 10 class names."""
-    _refuse_cifar100(d, name)
+    refuse_cifar100(d, name)
     names = d.get("label_names")
     if not isinstance(names, list) or len(names) != len(CLASS_NAMES) or not all(
             isinstance(n, (bytes, str)) for n in names):

@@ -240,7 +240,8 @@ class KNN:
                              f"Got shape {np.shape(features)}.")
         features = np.asarray(features)
         self._X_u8 = None
-        if features.dtype == np.uint8 and features.size * self.dtype.itemsize > MAX_TRAIN_FLOAT_BYTES:
+        float_bytes = features.size * self.dtype.itemsize
+        if features.dtype == np.uint8 and float_bytes > MAX_TRAIN_FLOAT_BYTES:
             self._X_u8, self._X_float = features, None  # converted block by block on use
             self._x_sq = np.concatenate([
                 _float_and_norms(features[s:s + rows], self.dtype)[1]

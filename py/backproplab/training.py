@@ -59,7 +59,8 @@ SNAPSHOT_EVERY = 16
 
 def fold_input_transform(model: MLP, scale, offset) -> MLP:
     """Make ``model`` (trained on X·scale + offset of raw pixels k) take k/255, the package's
-    uint8 convention: Z1 = (k·scale + offset) W1 + B1 = (k/255)(255·scale ⊙ W1) + (offset W1 + B1).
+    uint8 convention: Z1 = (k·scale + offset) W1 + B1
+                         = (k/255)(255·scale ⊙ W1) + (offset W1 + B1).
     Changes the model in place and returns it."""
     scale = np.asarray(scale, dtype=np.float64)
     offset = np.asarray(offset, dtype=np.float64)
@@ -120,8 +121,9 @@ class Trainer:
         self.X, self.y = self._check_data(X, y, "X", "y")
         self.input_transform = None
         if input_transform is not None:
-            self.input_transform = tuple(
-                self._check_vector(v, name) for v, name in zip(input_transform, ("scale", "offset")))
+            scale, offset = input_transform
+            self.input_transform = (self._check_vector(scale, "scale"),
+                                    self._check_vector(offset, "offset"))
         self.has_test = X_test is not None
         if self.has_test:
             if y_test is None:

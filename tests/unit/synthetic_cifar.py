@@ -100,7 +100,8 @@ def batch_files(n_per_batch: int, seed: int = 0) -> dict:
     files, Xs, ys = {}, [], []
     for i, name in enumerate(BATCHES):
         data, labels = synthetic_images(n_per_batch, seed * 100 + i)
-        label = b"testing batch 1 of 1" if name == "test_batch" else b"training batch %d of 5" % (i + 1)
+        label = (b"testing batch 1 of 1" if name == "test_batch"
+                 else b"training batch %d of 5" % (i + 1))
         files[name] = official_batch_bytes(data, labels, label)
         Xs.append(data)
         ys += labels

@@ -116,7 +116,8 @@ def test_the_lab_preset_is_exactly_the_labs_settings():
     p = presets.CIFAR_PRESETS["cifar-lab"]
     assert (p["hidden_sizes"], p["activation"], p["loss"], p["optimizer"]) == \
         ([64], "sigmoid", "softmax_cross_entropy", "sgd")
-    assert (p["learning_rate"], p["batch_size"], p["epochs"], p["inputs"]) == (0.1, None, 100, "raw")
+    assert (p["learning_rate"], p["batch_size"], p["epochs"], p["inputs"]) == \
+        (0.1, None, 100, "raw")
     better = presets.CIFAR_PRESETS["cifar-better"]
     assert (better["activation"], better["optimizer"], better["inputs"]) == \
         ("relu", "adam", "standardised")

@@ -28,5 +28,5 @@ from .subset import DEFAULT_SIZES, lab_sizes, stratified_indices, stratified_sub
 from .unpickle import CLASS_NAMES, CifarFormatError, UnsafePickleError
 
 __all__ = ["BATCHES", "CHANCE", "CLASS_NAMES", "Cancelled", "CifarData", "CifarFormatError",
-           "DEFAULT_SIZES", "EXPECTED_ACCURACY", "UnsafePickleError", "fetch_cifar10", "judge", "knn_curve",
-           "lab_sizes", "read_cifar10", "stratified_indices", "stratified_subset"]
+           "DEFAULT_SIZES", "EXPECTED_ACCURACY", "UnsafePickleError", "fetch_cifar10", "judge",
+           "knn_curve", "lab_sizes", "read_cifar10", "stratified_indices", "stratified_subset"]

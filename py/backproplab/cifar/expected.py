@@ -50,14 +50,15 @@ def judge(accuracy: float, key: str) -> dict:
             or not 0 <= accuracy <= 1:
         raise ValueError(f"Expected an accuracy in [0, 1]. Got {accuracy!r}.")
     r = EXPECTED_ACCURACY[key]
+    span = f"{r['low']:.2f}–{r['high']:.2f}"
     if abs(accuracy - CHANCE) <= CHANCE_MARGIN:
         badge, message = "chance", (f"{accuracy:.3f} is chance level (0.10): look for a bug "
                                     "(labels, saturated units, learning rate)")
     elif accuracy < r["low"]:
-        badge, message = "below", (f"{accuracy:.3f} is below the {r['low']:.2f}–{r['high']:.2f} "
-                                   "public solutions report (a smaller subset scores lower)")
+        badge, message = "below", (f"{accuracy:.3f} is below the {span} public solutions "
+                                   "report (a smaller subset scores lower)")
     elif accuracy <= r["high"]:
-        badge, message = "expected", f"{accuracy:.3f} is in the expected {r['low']:.2f}–{r['high']:.2f}"
+        badge, message = "expected", f"{accuracy:.3f} is in the expected {span}"
     else:
-        badge, message = "above", f"{accuracy:.3f} is above the usual {r['low']:.2f}–{r['high']:.2f}"
+        badge, message = "above", f"{accuracy:.3f} is above the usual {span}"
     return {"badge": badge, "low": r["low"], "high": r["high"], "message": message}

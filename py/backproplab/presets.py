@@ -134,8 +134,9 @@ def train_preset(name: str, X_train, y_train, progress: Optional[Callable[[dict]
 # Run on uint8 rows (N, 3072) of R, G, B planes (``backproplab.cifar``). "inputs" says what
 # the network sees: "raw" = the pixel values 0..255 as the lab feeds them; "standardised" =
 # x/255 minus each colour channel's mean over the training rows, divided by its std.
-# ``batch_size`` None = the whole training set per step (the lab's full-batch gradient descent:
-# one float32 copy of it per step, 12 KB an image: 61 MB for 5 000, 663 MB for 54 000).
+# ``batch_size`` None = the whole training set per step (the lab's full-batch gradient descent;
+# the Trainer computes it in slices of ``training.MAX_BATCH_ROWS`` rows, so 54 000 images
+# never become one 663 MB float32 copy).
 # Expected accuracies: ``cifar.expected.EXPECTED_ACCURACY`` (not measured here: no CIFAR-10).
 CIFAR_PRESETS: dict[str, dict] = {
     "cifar-lab": {

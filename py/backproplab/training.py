@@ -17,6 +17,10 @@ diverges goes back at most ``SNAPSHOT_EVERY`` steps; with ``run(1)`` it goes bac
 step. Weights are checked for NaN/inf at the end of every ``run`` call and every epoch; a
 non-finite weight inside a chunk shows up as a NaN loss at the next step anyway.
 
+A batch of more than ``MAX_BATCH_ROWS`` rows (a full batch of CIFAR-10) is computed in slices
+whose gradients are summed, weighted by their share of the rows: the same step, one slice's
+memory.
+
 ``input_transform=(scale, offset)`` (each (n_in,)) feeds the model ``X * scale + offset``
 (raw values, uint8 not /255 first) instead: CIFAR-10's lab preset trains on 0..255, the
 better one on normalised channels. ``fold_input_transform`` then moves it into the first layer,
@@ -51,6 +55,11 @@ DIVERGENCE_FACTOR = 10.0
 #: uint8 batches skip their all-zero input columns when at most this fraction of the columns
 #: has a non-zero pixel (digits: ~0.67); above it the gathers would cost more than they save.
 ACTIVE_INPUTS_MAX_FRACTION = 0.9
+
+#: A batch with more rows is computed in slices of this many and their gradients summed,
+#: weighted by their share of the rows: the same step, with the memory of one slice (the
+#: CIFAR-10 lab preset's full batch of 54 000 images would be a 663 MB float32 copy).
+MAX_BATCH_ROWS = 4096
 
 #: Within one ``run`` call, the accepted weights are saved for a divergence restore every this
 #: many steps (and always at the call's first step).
@@ -269,13 +278,20 @@ class Trainer:
             self._order = self.rng.permutation(self.n)
             self._pos = 0
         idx = self._order[self._pos:self._pos + self.batch_size]
-        yb = self.y[idx]
-        Xb = self.X[idx]                                       # (B, n_in)
-        active = None if self.input_transform is not None else self._active_columns(Xb)
-        X = self._batch_inputs(Xb if active is None else Xb[:, active])  # (B, k) floats
-        Y = self._targets(yb)                                  # (B, n_out)
-        fwd = m._forward(X, active)
-        loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
+        if len(idx) <= MAX_BATCH_ROWS:
+            loss, grads, correct = self._loss_and_grads(idx)
+        else:  # the mean loss's gradient = Σ (rows share) · each slice's mean gradient
+            loss, grads, correct = 0.0, None, 0
+            for s in range(0, len(idx), MAX_BATCH_ROWS):
+                part = idx[s:s + MAX_BATCH_ROWS]
+                share = len(part) / len(idx)
+                l, g, c = self._loss_and_grads(part)
+                loss, correct = loss + share * l, correct + c
+                if grads is None:
+                    grads = [share * gi for gi in g]
+                else:
+                    for acc, gi in zip(grads, g):
+                        acc += share * gi
         if not math.isfinite(loss):
             self._diverged(f"loss became {loss}")
         if self.first_loss is None:
@@ -291,20 +307,32 @@ class Trainer:
                 np.copyto(good, p)
             self._snapshot_due = False
             self._steps_since_snapshot = 0
-        grads = m._backward(fwd, Y, input_grad=False)
-        self.optimizer.step(params, grads.parameter_grads())
+        self.optimizer.step(params, grads)
         # weights that overflow show up as a non-finite loss at the next step (and `_good`
         # still holds accepted weights); `run` checks them at its end
         b = idx.shape[0]
         self.last_loss = loss
         self._epoch_loss += loss * b
-        self._epoch_correct += self._correct(fwd.output, yb)
+        self._epoch_correct += correct
         self._epoch_count += b
         self.step += 1
         self.samples_seen += b
         self._pos += b
         if self._pos >= self.n:
             self._end_epoch()
+
+    def _loss_and_grads(self, idx: np.ndarray) -> tuple:
+        """(mean loss, [dW_1, dB_1, ...], correct count) of the rows ``idx`` (B,)."""
+        m = self.model
+        yb = self.y[idx]
+        Xb = self.X[idx]                                       # (B, n_in)
+        active = None if self.input_transform is not None else self._active_columns(Xb)
+        X = self._batch_inputs(Xb if active is None else Xb[:, active])  # (B, k) floats
+        Y = self._targets(yb)                                  # (B, n_out)
+        fwd = m._forward(X, active)
+        loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
+        grads = m._backward(fwd, Y, input_grad=False)
+        return loss, grads.parameter_grads(), self._correct(fwd.output, yb)
 
     def _diverged(self, what: str) -> None:
         for good, p in zip(self._good, self.model.parameters()):

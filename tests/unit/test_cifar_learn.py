@@ -182,3 +182,28 @@ def test_expected_ranges_are_the_public_solutions_and_badges_follow_them():
     assert cifar.judge(0.5, "cifar-better")["badge"] == "above"
     with pytest.raises(ValueError, match="Unknown expectation 'svm'"):
         cifar.judge(0.5, "svm")
+
+
+def test_a_batch_larger_than_max_batch_rows_takes_the_same_step_in_slices(monkeypatch):
+    from backproplab import training
+
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 256, (50, 12), dtype=np.uint8)
+    y = rng.integers(0, 3, 50)
+
+    def train(max_rows):
+        monkeypatch.setattr(training, "MAX_BATCH_ROWS", max_rows)
+        model = MLP([12, 6, 3], activation="sigmoid", loss="softmax_cross_entropy",
+                    dtype="float64", seed=1)
+        trainer = Trainer(model, X, y, learning_rate=0.5, batch_size=50, epochs=4,
+                          input_transform=(np.full(12, 0.01), np.full(12, -1.0)))
+        trainer.fit()
+        return model, trainer.history
+
+    whole, h_whole = train(4096)
+    sliced, h_sliced = train(7)  # slices of 7 rows, the last of 1
+    for a, b in zip(whole.parameters(), sliced.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    for a, b in zip(h_whole, h_sliced):
+        assert a["train_accuracy"] == b["train_accuracy"]
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-12)

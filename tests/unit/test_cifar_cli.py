@@ -6,7 +6,7 @@ import hashlib
 import pytest
 import synthetic_cifar as sc
 from synthetic_digits import write_digits
-from test_cifar_fetch import server, archive_bytes  # noqa: F401  (fixtures)
+from test_cifar_fetch import NO_SOCKETS, server, archive_bytes  # noqa: F401  (fixtures)
 
 from backproplab import cli, presets
 from backproplab.modelio import load_model
@@ -111,6 +111,7 @@ def test_a_file_that_is_not_cifar_exits_2_saying_what_it_is(capsys, tmp_path):
     assert code == 2 and "is a zip archive; expected cifar-10-python.tar.gz" in err
 
 
+@NO_SOCKETS
 def test_fetch_cifar_downloads_and_verifies(capsys, server, archive_bytes, tmp_path):  # noqa: F811
     _, url = server
     md5 = hashlib.md5(archive_bytes).hexdigest()

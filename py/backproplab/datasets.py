@@ -8,8 +8,8 @@ against its published sha512 and converts it once to ``mnist-10k.npz`` (``X`` ui
 Toy sets are 2-D binary problems for the page's "watch the boundary" view: every generator
 takes ``n``, ``noise`` and ``seed`` and returns ``(X float64 (n, 2), y uint8 (n,))``.
 
-Left out on purpose: the full 70k MNIST and CIFAR-10 (``backproplab.lab`` reads CIFAR files
-the user already has).
+Left out on purpose: the full 70k MNIST, and CIFAR-10 (``backproplab.cifar`` reads the
+student's download).
 """
 
 from __future__ import annotations

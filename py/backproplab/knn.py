@@ -13,6 +13,12 @@ or the largest sum of :math:`1/(d+\\varepsilon)` (``weights="distance"``, :math:
 distance); among tied classes, the one whose nearest member comes first in that order wins
 (the closest one; equal distances -> lower training index).
 
+Memory: ``fit`` keeps a float copy of the training features, unless they are uint8 and that
+copy would exceed ``MAX_TRAIN_FLOAT_BYTES`` (64 MB): then each chunk of queries is compared
+with blocks of training rows converted on the fly (~64 MB per block), and the k nearest are
+merged block by block, so memory stays bounded (CIFAR-10's 54k×6k: ~150 MB, never a test×train
+matrix nor a float training set).
+
 Left out on purpose: other metrics than L2 (cosine = L2 on unit vectors: the ``normalize`` recipe),
 KD-trees (brute force is what the lab asks for and what a 784-d problem needs).
 """
@@ -23,10 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cancel import report
 from .linalg import matmul as _matmul
 
 MAX_K = 20  # accuracy_per_k keeps this many neighbours per chunk by default
 _CHUNK_ELEMENTS = 1 << 22  # ~16 MB of float32 distances per chunk
+# uint8 training features whose float copy would exceed this stay uint8 and are converted
+# one block of this size at a time (CIFAR-10: 54k×3072 would be 663 MB as float32).
+MAX_TRAIN_FLOAT_BYTES = 64 << 20
 _WEIGHTS = ("uniform", "distance")
 _EPS = 1e-6
 
@@ -239,8 +249,28 @@ class KNN:
         elif np.shape(features)[0] != X.shape[0]:
             raise ValueError(f"Expected features for the {X.shape[0]} rows of X. "
                              f"Got shape {np.shape(features)}.")
-        self._X_float, self._x_sq = _float_and_norms(features, self.dtype)
+        features = np.asarray(features)
+        self._X_u8 = None
+        float_bytes = features.size * self.dtype.itemsize
+        if features.dtype == np.uint8 and float_bytes > MAX_TRAIN_FLOAT_BYTES:
+            self._X_u8, self._X_float = features, None  # converted block by block on use
+            self._x_sq = np.concatenate([
+                _float_and_norms(features[s:s + rows], self.dtype)[1]
+                for s, rows in self._train_blocks()])
+        else:
+            self._X_float, self._x_sq = _float_and_norms(features, self.dtype)
         return self
+
+    def _train_blocks(self):
+        """(start, rows) of the training blocks converted at a time (bounded mode)."""
+        n, d = self._X_u8.shape
+        rows = max(1, MAX_TRAIN_FLOAT_BYTES // (d * self.dtype.itemsize))
+        return [(s, rows) for s in range(0, n, rows)]
+
+    def _train_rows(self, index) -> np.ndarray:
+        """Training features at ``index`` as float (either mode)."""
+        source = self._X_float if self._X_u8 is None else self._X_u8
+        return source[np.asarray(index)].astype(self.dtype)
 
     def _check_query(self, Xq) -> np.ndarray:
         if self.X is None:
@@ -254,23 +284,30 @@ class KNN:
                              f"set). Got {Xq.shape[1]}.")
         return Xq
 
-    def _query(self, Xq, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    def _query(self, Xq, k: int | None, progress=None):
         """The queries' features (m, d), computed once, and one chunked pass over the training
-        features: squared distances (m, k) and indices (m, k) of the k nearest, and k."""
+        features: squared distances (m, k) and indices (m, k) of the k nearest, and k.
+        ``progress(done_queries, m)`` after each chunk; returning False raises ``Cancelled``."""
         Xq = self._check_query(Xq)
         k = self._check_k(self.k if k is None else k, self.X.shape[0])
-        chunk = _chunk_rows(*self._X_float.shape, self.chunk_size)
         dist = np.empty((Xq.shape[0], k), dtype=self.dtype)
         index = np.empty((Xq.shape[0], k), dtype=np.intp)
         F = self.features(Xq)
+        if self._X_u8 is not None:
+            self._kneighbors_blocked(F, k, dist, index, progress)
+            return F, dist, index, k
+        chunk = _chunk_rows(*self._X_float.shape, self.chunk_size)
         for start, D in _sq_distance_chunks(F, self._X_float, self._x_sq, chunk, self.dtype):
             dist[start:start + len(D)], index[start:start + len(D)] = _nearest(D, k)
+            report(progress, start + len(D), len(F), "k-NN")
         return F, dist, index, k
 
-    def kneighbors(self, Xq, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def kneighbors(self, Xq, k: int | None = None,
+                   progress=None) -> tuple[np.ndarray, np.ndarray]:
         """Squared distances (m, k) and training indices (m, k) of the k nearest neighbours,
-        nearest first (equal distances: lower index first)."""
-        _, dist, index, _ = self._query(Xq, k)
+        nearest first (equal distances: lower index first). ``progress(done_queries, m)``
+        after each chunk of queries; returning False raises ``Cancelled``."""
+        _, dist, index, _ = self._query(Xq, k, progress)
         return dist, index
 
     def explain(self, Xq, k: int | None = None) -> Explanation:
@@ -281,9 +318,33 @@ class KNN:
         # sum of squares in float64, from the same features: exact where the expansion of
         # the distance pass loses digits to cancellation (near-identical large vectors)
         F = np.asarray(F, dtype=np.float64)
-        rows = self._X_float[index].astype(np.float64)  # (m, k, d)
+        rows = self._train_rows(index).astype(np.float64)  # (m, k, d)
         exact = np.sqrt(((rows - F[:, None, :]) ** 2).sum(axis=2))
         return Explanation(self.classes_[winner], votes, index, exact)
+
+    def _kneighbors_blocked(self, Xq, k, dist, index, progress):
+        """``kneighbors`` against uint8 training blocks converted one at a time; each
+        block's k nearest are merged with the best so far by (distance, index)."""
+        blocks = self._train_blocks()
+        chunk = _chunk_rows(blocks[0][1], self._X_u8.shape[1], self.chunk_size)
+        for q in range(0, Xq.shape[0], chunk):
+            query = Xq[q:q + chunk]
+            best_d = np.empty((len(query), 0), dtype=self.dtype)
+            best_i = np.empty((len(query), 0), dtype=np.intp)
+            for t, rows in blocks:
+                B = np.ascontiguousarray(self._X_u8[t:t + rows], dtype=self.dtype)
+                (_, D), = _sq_distance_chunks(query, B, self._x_sq[t:t + rows], len(query),
+                                              self.dtype)
+                del B
+                d, i = _nearest(D, min(k, D.shape[1]))
+                best_d = np.concatenate([best_d, d], axis=1)
+                best_i = np.concatenate([best_i, i + t], axis=1)
+                order = np.lexsort((best_i, best_d), axis=-1)[:, :k]
+                best_d = np.take_along_axis(best_d, order, axis=1)
+                best_i = np.take_along_axis(best_i, order, axis=1)
+            dist[q:q + len(query)], index[q:q + len(query)] = best_d, best_i
+            report(progress, q + len(query), len(Xq), "k-NN")
+        return dist, index
 
     def _votes(self, dist: np.ndarray, index: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-class votes (m, C) from the first k neighbours and the winning class index (m,)."""
@@ -313,8 +374,9 @@ class KNN:
         """Predicted labels (m,) for queries Xq (m, d)."""
         return self.predict_with_votes(Xq, k)[0]
 
-    def accuracy_per_k(self, Xq, yq, ks=range(1, MAX_K + 1)) -> dict[int, float]:
-        """Test accuracy for every k in ``ks`` from one distance computation."""
+    def accuracy_per_k(self, Xq, yq, ks=range(1, MAX_K + 1), progress=None) -> dict[int, float]:
+        """Test accuracy for every k in ``ks`` from one distance computation.
+        ``progress(done_queries, n_queries)``: see ``kneighbors``."""
         Xq = self._check_query(Xq)
         yq = np.asarray(yq)
         if yq.shape != (Xq.shape[0],):
@@ -322,6 +384,6 @@ class KNN:
         ks = [self._check_k(k, self.X.shape[0]) for k in ks]
         if not ks:
             raise ValueError("Expected at least one k. Got an empty ks.")
-        dist, index = self.kneighbors(Xq, max(ks))
+        dist, index = self.kneighbors(Xq, max(ks), progress)
         return {k: float(np.mean(self.classes_[self._votes(dist, index, k)[1]] == yq))
                 for k in ks}

@@ -16,94 +16,40 @@ Two conventions are the package's, stated where they apply: the cross-entropy is
 over the batch, so :math:`\\partial C/\\partial Z^{(2)} = (A^{(2)} - Y)/N` (the lab admits
 :math:`A^{(2)} - Y`, the per-sample form), and randomness takes an explicit ``seed``.
 
-``read_cifar_batch`` reads the official CIFAR-10 python batches (pickled dicts) with a
-restricted unpickler that can build only what those files hold — a dict, lists, bytes and
-one uint8 NumPy array — and refuses every other global (``os.system``, ...). Left out on
-purpose: the lab's plots (``backproplab plot`` draws them) and CIFAR downloading.
+``read_cifar_batch`` reads the official CIFAR-10 python batches (pickled dicts) with the
+restricted unpickler of ``backproplab.cifar.unpickle``, which can build only what those files
+hold — a dict, lists, bytes and one uint8 NumPy array — and refuses every other global
+(``os.system``, ...). The archive, progress and subsets are ``backproplab.cifar``'s. Left out
+on purpose: the lab's plots (``backproplab plot`` draws them) and CIFAR downloading
+(``backproplab fetch-cifar``).
 """
 
 from __future__ import annotations
 
-import io
-import pickle
 from pathlib import Path
 
 import numpy as np
 
+from .cifar.archive import BATCHES, read_cifar10
+from .cifar.unpickle import UnsafePickleError, batch_arrays, load_dict
 from .knn import KNN, _nearest
 from .knn import distance_matrix as _squared_distances
 from .mlp import MLP
 from .optimizers import make_optimizer
 
-CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+CIFAR_BATCHES = BATCHES  # data_batch_1..5, test_batch
 
 # ------------------------------------------------------------------ CIFAR-10 files
-
-try:  # NumPy >= 2 keeps the array reconstructor here; the files name numpy.core.multiarray
-    from numpy._core.multiarray import _reconstruct as _np_reconstruct
-except ImportError:  # pragma: no cover - NumPy 1.x
-    from numpy.core.multiarray import _reconstruct as _np_reconstruct
-
-
-class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle that asks for something a CIFAR-10 batch never contains."""
-
-
-class _NdarrayMarker:
-    """Stands in for ``numpy.ndarray`` in the stream: only ``_reconstruct`` may use it."""
-
-
-def _safe_reconstruct(subtype, shape, typecode):
-    if subtype is not _NdarrayMarker:
-        raise UnsafePickleError(f"Refusing to reconstruct an array of type {subtype!r}.")
-    return _np_reconstruct(np.ndarray, shape, typecode)
-
-
-def _safe_dtype(spec, align=False, copy=False):
-    dtype = np.dtype(spec.decode("latin1") if isinstance(spec, bytes) else spec, align, copy)
-    if dtype.hasobject:
-        raise UnsafePickleError(f"Refusing a NumPy object dtype ({spec!r}) in a CIFAR batch.")
-    return dtype
-
-
-# Exactly the globals the official files name (NumPy >= 2 writes numpy._core.multiarray).
-_CIFAR_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _safe_reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _safe_reconstruct,
-    ("numpy", "ndarray"): _NdarrayMarker,
-    ("numpy", "dtype"): _safe_dtype,
-}
-
-
-class _CifarUnpickler(pickle.Unpickler):
-    """Unpickler whose ``find_class`` knows only the NumPy array reconstructor."""
-
-    def find_class(self, module, name):
-        try:
-            return _CIFAR_GLOBALS[(module, name)]
-        except KeyError:
-            raise UnsafePickleError(
-                f"Refusing to load {module}.{name}: a CIFAR-10 batch holds only a dict, "
-                "lists, bytes and a uint8 NumPy array.") from None
-
 
 def _load_batch_dict(batch_path) -> dict:
     path = Path(batch_path)
     try:
-        raw = path.read_bytes()
+        fh = open(path, "rb")
     except OSError as exc:
         raise FileNotFoundError(
             f"Cannot read CIFAR-10 batch {str(path)!r}: {exc.strerror}.") from None
-    try:
-        batch = _CifarUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except UnsafePickleError as exc:
-        raise UnsafePickleError(f"{path}: {exc}") from None
-    except Exception as exc:  # truncated or garbled stream, wrong REDUCE arguments, ...
-        raise ValueError(f"{path} is not a CIFAR-10 python batch ({type(exc).__name__}: "
-                         f"{exc}).") from None
-    if not isinstance(batch, dict):
-        raise ValueError(f"{path}: expected a pickled dict. Got {type(batch).__name__}.")
-    return batch
+    with fh:
+        return load_dict(fh, str(path))
 
 
 def read_cifar_batch(batch_path):
@@ -113,25 +59,15 @@ def read_cifar_batch(batch_path):
     32x32). Raises ``UnsafePickleError`` for a pickle that names anything else than the
     NumPy array reconstructor, ``ValueError`` for a file that is not such a batch.
     """
-    batch = _load_batch_dict(batch_path)
-    data, labels = batch.get(b"data"), batch.get(b"labels")
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
-        got = (f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray)
-               else type(data).__name__)
-        raise ValueError(f"{batch_path}: expected b'data' as a 2-D uint8 array. Got {got}.")
-    if not isinstance(labels, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in labels):
-        raise ValueError(f"{batch_path}: expected b'labels' as a list of ints. "
-                         f"Got {type(labels).__name__}.")
-    if len(labels) != data.shape[0]:
-        raise ValueError(f"{batch_path}: {data.shape[0]} images but {len(labels)} labels.")
-    return data.astype(np.float32), np.asarray(labels, dtype=np.int64)
+    data, labels = batch_arrays(_load_batch_dict(batch_path), str(batch_path))
+    return data.astype(np.float32), labels
 
 
 def read_cifar(directory):
     """Read the six batches (``data_batch_1..5``, ``test_batch``) of ``directory``.
 
-    Returns ``data`` float32 (60000, 3072) and ``labels`` int64 (60000,) in that order.
+    Returns ``data`` float32 (60000, 3072) and ``labels`` int64 (60000,) in that order
+    (read as uint8 by ``cifar.read_cifar10``, converted once: no float copy per batch).
     """
     directory = Path(directory)
     missing = [name for name in CIFAR_BATCHES if not (directory / name).is_file()]
@@ -139,8 +75,8 @@ def read_cifar(directory):
         raise FileNotFoundError(
             f"{str(directory)!r} lacks CIFAR-10 batches {', '.join(missing)} (expected the "
             "extracted cifar-10-batches-py folder).")
-    parts = [read_cifar_batch(directory / name) for name in CIFAR_BATCHES]
-    return (np.concatenate([d for d, _ in parts]), np.concatenate([y for _, y in parts]))
+    data = read_cifar10([directory / name for name in CIFAR_BATCHES])
+    return data.X.astype(np.float32), data.y.astype(np.int64)
 
 
 def split_dataset(data, labels, split, seed=None):

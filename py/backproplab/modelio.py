@@ -5,7 +5,8 @@ Both formats hold the same thing: a metadata object and named arrays.
 - metadata: ``format`` ("backproplab-model"), ``version`` (1), ``kind`` ("mlp" or "knn"),
   ``architecture`` (mlp: ``layer_sizes``, ``activation``, ``loss``, ``dtype``; knn: ``k``,
   ``weights``, ``recipe``, ``n_features``), ``class_names`` (one string per class; custom
-  classes have names), ``preprocessing`` (flags such as ``deskew``), plus any JSON-safe extras
+  classes have names), ``input`` (size, shape, colour: ``model_inputs``; inferred for older
+  files), ``preprocessing`` (flags such as ``deskew``), plus any JSON-safe extras
   the caller passes in ``meta`` (say, training metrics).
 - arrays: mlp ``W1..WL`` (n_{l-1}, n_l) and ``B1..BL`` (1, n_l) in the model dtype; knn ``X``
   (the training rows as given, e.g. uint8 pixels) and ``y`` (integer labels).
@@ -36,6 +37,7 @@ from .activations import HIDDEN_ACTIVATIONS
 from .knn import KNN, _RECIPE_KEYS, _WEIGHTS
 from .losses import LOSSES
 from .mlp import DTYPES, MLP
+from . import model_inputs
 
 FORMAT = "backproplab-model"
 VERSION = 1
@@ -76,6 +78,11 @@ def _describe(model, meta: dict | None) -> tuple[dict, dict]:
         extra.setdefault("preprocessing", dict(model.recipe))
     else:
         raise TypeError(f"Expected an MLP or a KNN. Got {type(model).__name__}.")
+    n_inputs = int(head["architecture"].get("n_features") or head["architecture"]
+                   .get("layer_sizes", [0])[0])
+    extra["input"] = model_inputs.describe(n_inputs, extra.get("input"))
+    if model_inputs.problem(extra["input"], n_inputs):
+        raise ValueError(f"meta input: {model_inputs.problem(extra['input'], n_inputs)}")
     out = {"format": FORMAT, "version": VERSION, **head, **extra}
     try:
         json.dumps(out, allow_nan=False)
@@ -193,6 +200,13 @@ def _build(meta: dict, arrays: dict):
     names = meta.get("class_names")
     if names is not None and len(names) != n_classes:
         _fail(f"class_names has {len(names)} names, expected {n_classes} (one per class).")
+    n_inputs = sizes[0] if kind == "mlp" else n_features
+    if "input" in meta:
+        why = model_inputs.problem(meta["input"], n_inputs)
+        if why:
+            _fail(f"Inconsistent model file: {why}")
+    else:  # files written before inputs were recorded
+        meta["input"] = model_inputs.describe(n_inputs)
     return model
 
 
@@ -336,9 +350,11 @@ def model_to_bytes(model, meta: dict | None = None, format: str = "npz") -> byte
     return _npz_bytes(full_meta, arrays) if format == "npz" else _json_bytes(full_meta, arrays)
 
 
-def model_from_bytes(blob) -> tuple[object, dict]:
+def model_from_bytes(blob, expect_input=None) -> tuple[object, dict]:
     """(model, meta) from the bytes of a .npz or JSON model file; refuses anything else
-    with a ``ModelFileError`` that says what is wrong."""
+    with a ``ModelFileError`` that says what is wrong. ``expect_input`` ("gray28", "rgb32"
+    or an input dict): refuse a model for other inputs (a CIFAR model where digits are
+    expected, say)."""
     blob = bytes(blob)
     if len(blob) > MAX_FILE_BYTES:
         _fail(f"The model file is {len(blob)} bytes, over the {MAX_FILE_BYTES}-byte limit.")
@@ -349,7 +365,13 @@ def model_from_bytes(blob) -> tuple[object, dict]:
     else:
         _fail(f"Not a backproplab model file: expected an .npz (zip) or JSON model. Got "
               f"{len(blob)} bytes starting {blob[:8]!r}.")
-    return _build(meta, arrays), meta
+    model = _build(meta, arrays)
+    if expect_input is not None:
+        try:
+            model_inputs.check_expected(meta["input"], expect_input)
+        except model_inputs.InputMismatch as exc:
+            _fail(str(exc))
+    return model, meta
 
 
 def _format_for(path: Path, format: str | None) -> str:
@@ -371,12 +393,12 @@ def save_model(model, file, meta: dict | None = None, format: str | None = None)
     os.replace(tmp, path)
 
 
-def load_model(file) -> tuple[object, dict]:
+def load_model(file, expect_input=None) -> tuple[object, dict]:
     """(model, meta) from a path or a binary file object (see ``model_from_bytes``)."""
     if hasattr(file, "read"):
-        return model_from_bytes(file.read(MAX_FILE_BYTES + 1))
+        return model_from_bytes(file.read(MAX_FILE_BYTES + 1), expect_input)
     path = Path(file)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         _fail(f"{path} is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for model files.")
-    return model_from_bytes(path.read_bytes())
+    return model_from_bytes(path.read_bytes(), expect_input)

@@ -17,6 +17,15 @@ diverges goes back at most ``SNAPSHOT_EVERY`` steps; with ``run(1)`` it goes bac
 step. Weights are checked for NaN/inf at the end of every ``run`` call and every epoch; a
 non-finite weight inside a chunk shows up as a NaN loss at the next step anyway.
 
+A batch of more than ``MAX_BATCH_ROWS`` rows (a full batch of CIFAR-10) is computed in slices
+whose gradients are summed, weighted by their share of the rows: the same step, one slice's
+memory.
+
+``input_transform=(scale, offset)`` (each (n_in,)) feeds the model ``X * scale + offset``
+(raw values, uint8 not /255 first) instead: CIFAR-10's lab preset trains on 0..255, the
+better one on normalised channels. ``fold_input_transform`` then moves it into the first layer,
+so the trained model takes uint8 pixels the usual way (/255).
+
 Labels: ``y`` (N,) integer classes (one-hot per batch; for a 1-unit output, 0/1 targets) or
 ``Y`` (N, n_out) float targets used as they are. Per-epoch train loss and accuracy are running
 averages over the epoch's batches (no second pass over the training set); test metrics are a
@@ -47,9 +56,27 @@ DIVERGENCE_FACTOR = 10.0
 #: has a non-zero pixel (digits: ~0.67); above it the gathers would cost more than they save.
 ACTIVE_INPUTS_MAX_FRACTION = 0.9
 
+#: A batch with more rows is computed in slices of this many and their gradients summed,
+#: weighted by their share of the rows: the same step, with the memory of one slice (the
+#: CIFAR-10 lab preset's full batch of 54 000 images would be a 663 MB float32 copy).
+MAX_BATCH_ROWS = 4096
+
 #: Within one ``run`` call, the accepted weights are saved for a divergence restore every this
 #: many steps (and always at the call's first step).
 SNAPSHOT_EVERY = 16
+
+
+def fold_input_transform(model: MLP, scale, offset) -> MLP:
+    """Make ``model`` (trained on X·scale + offset of raw pixels k) take k/255, the package's
+    uint8 convention: Z1 = (k·scale + offset) W1 + B1
+                         = (k/255)(255·scale ⊙ W1) + (offset W1 + B1).
+    Changes the model in place and returns it."""
+    scale = np.asarray(scale, dtype=np.float64)
+    offset = np.asarray(offset, dtype=np.float64)
+    W1 = model.W[0].astype(np.float64)
+    model.B[0] = (model.B[0] + offset @ W1).astype(model.dtype)
+    model.W[0] = (255.0 * scale[:, None] * W1).astype(model.dtype)
+    return model
 
 
 def chance_loss(model: MLP) -> float:
@@ -83,11 +110,13 @@ class Trainer:
     batch_size, epochs : integers >= 1
     seed : shuffling seed (``np.random.default_rng(seed)``)
     X_test, y_test : optional test set, evaluated at each epoch end
+    input_transform : optional (scale, offset), each (n_in,): the model sees X·scale + offset
     """
 
     def __init__(self, model: MLP, X, y, *, optimizer="sgd", learning_rate: float = 0.1,
                  batch_size: int = 128, epochs: int = 10, seed: int = 0,
-                 X_test=None, y_test=None, optimizer_options: Optional[dict] = None):
+                 X_test=None, y_test=None, optimizer_options: Optional[dict] = None,
+                 input_transform: Optional[tuple] = None):
         if not isinstance(model, MLP):
             raise TypeError(f"Expected an MLP. Got {type(model).__name__}.")
         self.model = model
@@ -99,6 +128,11 @@ class Trainer:
             self.optimizer = make_optimizer(optimizer, learning_rate=learning_rate,
                                             **(optimizer_options or {}))
         self.X, self.y = self._check_data(X, y, "X", "y")
+        self.input_transform = None
+        if input_transform is not None:
+            scale, offset = input_transform
+            self.input_transform = (self._check_vector(scale, "scale"),
+                                    self._check_vector(offset, "offset"))
         self.has_test = X_test is not None
         if self.has_test:
             if y_test is None:
@@ -162,10 +196,20 @@ class Trainer:
             raise ValueError(f"Expected {yname} of shape (N,) or (N, {n_out}). Got {y.shape}.")
         return X, y
 
+    def _check_vector(self, v, name: str) -> np.ndarray:
+        v = np.asarray(v, dtype=self.model.dtype)
+        if v.shape != (self.model.layer_sizes[0],) or not np.isfinite(v).all():
+            raise ValueError(f"Expected input_transform {name} as {self.model.layer_sizes[0]} "
+                             f"finite numbers. Got shape {v.shape}.")
+        return v
+
     # ---------------------------------------------------------------- batches
     def _inputs(self, Xb: np.ndarray) -> np.ndarray:
-        """One batch as the model dtype; uint8 pixels become k/255."""
+        """One batch as the model dtype; uint8 pixels become k/255 (or the input_transform)."""
         dt = self.model.dtype
+        if self.input_transform is not None:
+            scale, offset = self.input_transform
+            return np.multiply(Xb, scale, dtype=dt) + offset
         if Xb.dtype == np.uint8:
             return np.multiply(Xb, dt.type(1 / 255), dtype=dt)
         return Xb.astype(dt, copy=False)
@@ -176,6 +220,11 @@ class Trainer:
         if self._xbuf.size < Xb.size:
             self._xbuf = np.empty(Xb.size, dtype=dt)
         out = self._xbuf[:Xb.size].reshape(Xb.shape)
+        if self.input_transform is not None:
+            scale, offset = self.input_transform
+            np.multiply(Xb, scale, out=out, casting="unsafe")
+            out += offset
+            return out
         if Xb.dtype == np.uint8:
             return np.multiply(Xb, dt.type(1 / 255), out=out)   # k / 255, no float64 temporary
         if Xb.dtype == dt:
@@ -229,13 +278,20 @@ class Trainer:
             self._order = self.rng.permutation(self.n)
             self._pos = 0
         idx = self._order[self._pos:self._pos + self.batch_size]
-        yb = self.y[idx]
-        Xb = self.X[idx]                                       # (B, n_in)
-        active = self._active_columns(Xb)                      # (k,) or None: all columns
-        X = self._batch_inputs(Xb if active is None else Xb[:, active])  # (B, k) floats
-        Y = self._targets(yb)                                  # (B, n_out)
-        fwd = m._forward(X, active)
-        loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
+        if len(idx) <= MAX_BATCH_ROWS:
+            loss, grads, correct = self._loss_and_grads(idx)
+        else:  # the mean loss's gradient = Σ (rows share) · each slice's mean gradient
+            loss, grads, correct = 0.0, None, 0
+            for s in range(0, len(idx), MAX_BATCH_ROWS):
+                part = idx[s:s + MAX_BATCH_ROWS]
+                share = len(part) / len(idx)
+                l, g, c = self._loss_and_grads(part)
+                loss, correct = loss + share * l, correct + c
+                if grads is None:
+                    grads = [share * gi for gi in g]
+                else:
+                    for acc, gi in zip(grads, g):
+                        acc += share * gi
         if not math.isfinite(loss):
             self._diverged(f"loss became {loss}")
         if self.first_loss is None:
@@ -251,20 +307,32 @@ class Trainer:
                 np.copyto(good, p)
             self._snapshot_due = False
             self._steps_since_snapshot = 0
-        grads = m._backward(fwd, Y, input_grad=False)
-        self.optimizer.step(params, grads.parameter_grads())
+        self.optimizer.step(params, grads)
         # weights that overflow show up as a non-finite loss at the next step (and `_good`
         # still holds accepted weights); `run` checks them at its end
         b = idx.shape[0]
         self.last_loss = loss
         self._epoch_loss += loss * b
-        self._epoch_correct += self._correct(fwd.output, yb)
+        self._epoch_correct += correct
         self._epoch_count += b
         self.step += 1
         self.samples_seen += b
         self._pos += b
         if self._pos >= self.n:
             self._end_epoch()
+
+    def _loss_and_grads(self, idx: np.ndarray) -> tuple:
+        """(mean loss, [dW_1, dB_1, ...], correct count) of the rows ``idx`` (B,)."""
+        m = self.model
+        yb = self.y[idx]
+        Xb = self.X[idx]                                       # (B, n_in)
+        active = None if self.input_transform is not None else self._active_columns(Xb)
+        X = self._batch_inputs(Xb if active is None else Xb[:, active])  # (B, k) floats
+        Y = self._targets(yb)                                  # (B, n_out)
+        fwd = m._forward(X, active)
+        loss = m.loss_fn.value(fwd.output, Y, fwd.Z[-1])
+        grads = m._backward(fwd, Y, input_grad=False)
+        return loss, grads.parameter_grads(), self._correct(fwd.output, yb)
 
     def _diverged(self, what: str) -> None:
         for good, p in zip(self._good, self.model.parameters()):

@@ -3,49 +3,14 @@
 
 import os
 import pickle
-import struct
 
 import numpy as np
 import pytest
 
 from backproplab import lab
+from synthetic_cifar import official_batch_bytes
 
 # ------------------------------------------------------------------ CIFAR-10 batch files
-
-
-def _py2_str(b: bytes) -> bytes:
-    """A Python 2 ``str`` as the official files hold it (SHORT_BINSTRING / BINSTRING)."""
-    return (b"U" + bytes([len(b)]) + b) if len(b) < 256 else (b"T" + struct.pack("<i", len(b)) + b)
-
-
-def _py2_int(x: int) -> bytes:
-    if 0 <= x < 256:
-        return b"K" + bytes([x])
-    if 0 <= x < 65536:
-        return b"M" + struct.pack("<H", x)
-    return b"J" + struct.pack("<i", x)
-
-
-def _py2_uint8_array(a: np.ndarray) -> bytes:
-    """What Python 2 + NumPy wrote for a uint8 array: _reconstruct, then ndarray.__setstate__."""
-    shape = b"".join(_py2_int(n) for n in a.shape) + b"\x86"  # TUPLE2
-    dtype = (b"cnumpy\ndtype\n" + _py2_str(b"u1") + _py2_int(0) + _py2_int(1) + b"\x87R"
-             + b"(" + _py2_int(3) + _py2_str(b"|") + b"NNN" + b"J\xff\xff\xff\xff" * 2
-             + _py2_int(0) + b"tb")
-    return (b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n" + _py2_int(0) + b"\x85"
-            + _py2_str(b"b") + b"\x87R"
-            + b"(" + _py2_int(1) + shape + dtype + b"\x89" + _py2_str(a.tobytes()) + b"tb")
-
-
-def official_batch_bytes(data: np.ndarray, labels, batch_label=b"training batch 1 of 5") -> bytes:
-    """A CIFAR-10 python batch byte-for-byte in the official layout (pickle protocol 2 from
-    Python 2): {'batch_label': str, 'labels': [int], 'data': uint8 array, 'filenames': [str]}."""
-    items = (_py2_str(b"batch_label") + _py2_str(batch_label)
-             + _py2_str(b"labels") + b"](" + b"".join(_py2_int(v) for v in labels) + b"e"
-             + _py2_str(b"data") + _py2_uint8_array(data)
-             + _py2_str(b"filenames") + b"](" + b"".join(
-                 _py2_str(b"img_%d.png" % i) for i in range(len(labels))) + b"e")
-    return b"\x80\x02}(" + items + b"u."
 
 
 def _images(n, seed):

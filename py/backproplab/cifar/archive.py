@@ -1,0 +1,274 @@
+"""Read CIFAR-10 as the student downloaded it: the ``.tar.gz``, a folder, or batch files.
+
+``read_cifar10(sources, progress)`` takes one path or a list of paths (or binary file
+objects): ``cifar-10-python.tar.gz`` (streamed member by member with
+``tarfile.open(..., "r|gz", bufsize=1 << 20)``: never copied into memory first), the
+extracted ``cifar-10-batches-py`` folder (or its parent), or some of its files
+(``data_batch_1..5``, ``test_batch``, ``batches.meta``). The kind of each file is told by
+its first bytes, not its name. ``progress(done_bytes, total_bytes)`` is called as the bytes
+are read; returning ``False`` (or raising ``Cancelled``) stops the reading with ``Cancelled``.
+
+Memory: the pixels stay uint8 and each batch is copied to its final rows as it arrives, so
+the peak is the result plus about four batches (tarfile's buffer and slice, the pickle's
+bytes, the array), whatever the archive's size: ~310 MB for the full 184 MB of pixels.
+
+Left out on purpose: writing or caching anything (the caller keeps the ``CifarData``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from ..cancel import Cancelled, report
+from .unpickle import (CLASS_NAMES, N_PIXELS, CifarFormatError, batch_arrays, check_cifar10,
+                       label_names, load_dict, refuse_cifar100)
+
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+BATCHES = TRAIN_BATCHES + ("test_batch",)  # the lab's order: read_cifar concatenates these
+META = "batches.meta"
+FOLDER = "cifar-10-batches-py"
+ARCHIVE = "cifar-10-python.tar.gz"
+BUFSIZE = 1 << 20  # tarfile's default (10 KiB) is ~10x slower through a gzip stream
+_EXPECTED = f"{ARCHIVE}, its {FOLDER} folder, or the batch files data_batch_1..5, test_batch"
+
+
+@dataclass
+class CifarData:
+    """CIFAR-10 as read: ``X`` uint8 (N, 3072) rows of R, G, B planes of 32×32, ``y`` uint8
+    (N,) labels 0..9, ``class_names`` (10), ``batches`` (the batch names, in row order:
+    data_batch_1..5 then test_batch, like the lab's ``read_cifar``)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    class_names: list = field(default_factory=lambda: list(CLASS_NAMES))
+    batches: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (f"CifarData(X={self.X.dtype}{self.X.shape}, batches={self.batches}, "
+                f"class_names={self.class_names})")
+
+
+class _Progress:
+    def __init__(self, total: int, callback):
+        self.done, self.total, self.callback = 0, total, callback
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        report(self.callback, self.done, self.total, "reading CIFAR-10 (bytes)")
+
+
+class _Tracked(io.RawIOBase):
+    """A raw reader that reports every read to a ``_Progress``."""
+
+    def __init__(self, raw, tracker: _Progress):
+        self._raw, self._tracker = raw, tracker
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._raw.readinto(b) or 0
+        self._tracker.advance(n)
+        return n
+
+
+def _sources(sources) -> list:
+    """Expand folders -> a list of (name, path or file object)."""
+    if isinstance(sources, (str, os.PathLike)) or hasattr(sources, "read"):
+        sources = [sources]
+    out = []
+    for src in sources:
+        if hasattr(src, "read"):
+            out.append((getattr(src, "name", "file"), src))
+            continue
+        path = Path(src)
+        if path.is_dir():
+            inner = path / FOLDER
+            folder = inner if inner.is_dir() else path
+            found = [folder / n for n in BATCHES + (META,) if (folder / n).is_file()]
+            if not found:
+                raise FileNotFoundError(f"{str(path)!r} holds no CIFAR-10 batches; expected "
+                                        f"{_EXPECTED}.")
+            out += [(str(p), p) for p in found]
+        elif path.is_file():
+            out.append((str(path), path))
+        else:
+            raise FileNotFoundError(f"No such file or folder: {str(path)!r}.")
+    if not out:
+        raise ValueError(f"Expected at least one path. Got {sources!r}.")
+    return out
+
+
+def _size(src) -> int:
+    if hasattr(src, "read"):
+        try:
+            pos = src.tell()
+            end = src.seek(0, io.SEEK_END)
+            src.seek(pos)
+            return end - pos
+        except (OSError, AttributeError):
+            return 0
+    return Path(src).stat().st_size
+
+
+def _describe(head: bytes, name: str) -> str:
+    if head[:4] == b"PK\x03\x04":
+        return f"{name} is a zip archive"
+    if head[:3] == b"BZh":
+        return f"{name} is a bzip2 file"
+    if not head:
+        return f"{name} is empty"
+    return f"{name} is not a CIFAR-10 file (it starts with {head[:8]!r})"
+
+
+def _role(name: str, d: dict) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    if base in BATCHES or base == META:
+        return base
+    if "label_names" in d:
+        return META
+    label = d.get("batch_label", b"")
+    label = label.decode("latin1") if isinstance(label, bytes) else str(label)
+    if label.startswith("testing batch"):
+        return "test_batch"
+    if label.startswith("training batch") and label.split()[2:3] and label.split()[2].isdigit():
+        return f"data_batch_{label.split()[2]}"
+    raise CifarFormatError(f"{name}: cannot tell which CIFAR-10 batch this is (name "
+                           f"{base!r}, batch_label {label!r}); expected {', '.join(BATCHES)}.")
+
+
+class _Collector:
+    """Batches as they arrive, assembled in the lab's order (data_batch_1..5, test_batch).
+
+    ``planned``: the batches expected (all six for an archive). When they all have the
+    size of the first one, each is copied into its final rows on arrival and dropped, so the
+    peak is the result plus one batch; anything else (an unexpected batch, unequal sizes) is
+    kept aside and assembled at the end (a second copy: only for unusual inputs).
+    """
+
+    def __init__(self, planned=()):
+        self.planned = [b for b in BATCHES if b in planned]
+        self.X = self.y = None
+        self.placed: dict[str, int] = {}         # name -> rows, in self.X
+        self.aside: dict[str, tuple] = {}        # name -> (data, labels)
+        self.class_names: list | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.placed or role in self.aside
+
+    def add(self, name: str, d: dict) -> None:
+        refuse_cifar100(d, name)
+        role = _role(name, d)
+        if self.has(role) or (role == META and self.class_names is not None):
+            raise CifarFormatError(f"{role} was given twice (again as {name}).")
+        if role == META:
+            self.class_names = label_names(d, name)
+            return
+        data, labels = check_cifar10(*batch_arrays(d, name), name)
+        n = len(labels)
+        if self.X is None and role in self.planned and n:
+            self.X = np.empty((n * len(self.planned), N_PIXELS), dtype=np.uint8)
+            self.y = np.empty(n * len(self.planned), dtype=np.uint8)
+            self.n_slot = n
+        if self.X is not None and role in self.planned and n == self.n_slot:
+            start = self.planned.index(role) * n
+            self.X[start:start + n], self.y[start:start + n] = data, labels
+            self.placed[role] = n
+        else:
+            self.aside[role] = (data, labels)
+
+    def result(self) -> CifarData:
+        names = [b for b in BATCHES if self.has(b)]
+        if not names:
+            raise CifarFormatError(f"No CIFAR-10 image batches were given (only {META}); "
+                                   f"expected {_EXPECTED}.")
+        class_names = self.class_names or list(CLASS_NAMES)
+        if not self.aside and names == self.planned:
+            return CifarData(self.X, self.y, class_names, names)
+        parts = [(self.aside.pop(b) if b in self.aside else
+                  (self.X[self.planned.index(b) * self.n_slot:][:self.n_slot],
+                   self.y[self.planned.index(b) * self.n_slot:][:self.n_slot])) for b in names]
+        return CifarData(np.concatenate([p[0] for p in parts]),
+                         np.concatenate([p[1] for p in parts]), class_names, names)
+
+
+def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
+    seen = []
+    try:
+        with tarfile.open(fileobj=reader, mode=mode, bufsize=BUFSIZE) as tar:
+            for member in tar:
+                seen.append(member.name)
+                parts = PurePosixPath(member.name).parts
+                if parts and parts[0] == "cifar-100-python":
+                    raise CifarFormatError(f"{name} is the CIFAR-100 archive "
+                                           "(cifar-100-python/); expected CIFAR-10 "
+                                           f"({ARCHIVE}).")
+                base = parts[-1] if parts else ""
+                if not member.isfile() or base not in BATCHES + (META,):
+                    continue
+                collector.add(f"{name}:{member.name}", load_dict(tar.extractfile(member),
+                                                                 f"{name}:{member.name}"))
+    except (tarfile.ReadError, EOFError, zlib.error, OSError) as exc:
+        what = "ends early (a truncated download?)" if isinstance(exc, EOFError) or \
+            "unexpected end" in str(exc) or "compressed file ended" in str(exc) \
+            else f"is not a readable tar archive ({exc})"
+        raise CifarFormatError(f"{name} {what}; expected {ARCHIVE} (170498071 bytes) or the "
+                               "extracted batch files.") from None
+    except CifarFormatError as exc:
+        if "is not a CIFAR-10 python batch" in str(exc):  # a cut-off member
+            raise CifarFormatError(f"{exc} The archive may be truncated (a partial "
+                                   "download?).") from None
+        raise
+    missing = [b for b in BATCHES if not collector.has(b)]
+    if len(missing) == len(BATCHES):
+        shown = ", ".join(seen[:5]) + (", ..." if len(seen) > 5 else "")
+        raise CifarFormatError(f"{name} is a tar archive without CIFAR-10 batches (it holds "
+                               f"{shown or 'nothing'}); expected {_EXPECTED}.")
+    if missing:
+        raise CifarFormatError(f"{name} lacks {', '.join(missing)}: a damaged or incomplete "
+                               f"{ARCHIVE}.")
+
+
+def _read_one(name: str, src, tracker: _Progress, collector: _Collector) -> None:
+    raw = src if hasattr(src, "read") else open(src, "rb", buffering=0)
+    try:
+        reader = io.BufferedReader(_Tracked(raw, tracker), BUFSIZE)
+        head = reader.peek(262)[:262]
+        if head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar":
+            if not (collector.planned or collector.placed or collector.aside):
+                collector.planned = list(BATCHES)  # an archive holds all six
+            _read_tar(reader, name, "r|gz" if head[:2] == b"\x1f\x8b" else "r|", collector)
+        elif head[:1] == b"\x80":  # a pickle (protocol >= 2)
+            collector.add(name, load_dict(reader, name))
+        else:
+            raise CifarFormatError(f"{_describe(head, name)}; expected {_EXPECTED}.")
+    finally:
+        if raw is not src:
+            raw.close()
+
+
+def read_cifar10(sources, progress=None) -> CifarData:
+    """Read CIFAR-10 from the student's files -> ``CifarData`` (uint8 X (N, 3072), y (N,)).
+
+    sources: a path or file object, or a list of them (archive, folder, batch files; see the
+    module docstring). progress: optional ``fn(done_bytes, total_bytes)``; returning False
+    cancels (``Cancelled``). Raises ``CifarFormatError`` (a ``ValueError``) saying what a
+    file is and what was expected, ``UnsafePickleError`` for a pickle naming other globals,
+    ``FileNotFoundError`` for a missing path.
+    """
+    items = _sources(sources)
+    tracker = _Progress(sum(_size(src) for _, src in items), progress)
+    bases = [PurePosixPath(str(name).replace("\\", "/")).name for name, _ in items]
+    # files named as the official ones: those (an archive plans its six when it is sniffed)
+    planned = bases if all(b in BATCHES or b == META for b in bases) else ()
+    collector = _Collector(planned)
+    for name, src in items:
+        _read_one(name, src, tracker, collector)
+    return collector.result()

@@ -193,11 +193,14 @@ def _check_once(ctx, func, function: str) -> dict:
     named = [d for d in diags if not d["informational"]]
     step = (named[0]["step"] if named and named[0]["step"] else
             STEPS[failing[0]] if failing else "dC/dZ2")
+    formula = (named[0]["formula"] if named and named[0]["formula"] else
+               partials[PARTIALS.index(failing[0])]["formula"] if failing and failing[0] != "loss"
+               else LOSS_TEX[function] if failing else DZ2_TEX[function])
     params = {"case": {k: int(v) for k, v in shape.items()}, "learning_rate": LEARNING_RATE,
               "failing": failing, "diagnosis": named[0]["key"] if named else None}
     return entry(function, "fail" if failing or named else "pass",
                  "partials-fail" if failing or named else "partials-pass", params,
-                 partials=partials, diagnoses=diags, step=step, formula=DZ2_TEX[function])
+                 partials=partials, diagnoses=diags, step=step, formula=formula)
 
 
 def _partial_entry(r: dict, name: str, formula: str | None = None) -> dict:

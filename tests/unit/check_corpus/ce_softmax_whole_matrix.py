@@ -1,6 +1,6 @@
 """Bug: softmax normalised over the whole matrix."""
 
-EXPECT = {'learn_once_cross_entropy': ('fail', ['softmax-whole-matrix'], ['dW1', 'db1', 'dW2', 'db2', 'loss']), 'softmax': ('fail', ['softmax-whole-matrix'], [])}
+EXPECT = {'learn_once_cross_entropy': ('fail', ['softmax-whole-matrix'], ['dW1', 'db1', 'dW2', 'db2', 'loss']), 'softmax': ('fail', ['softmax-whole-matrix'], ['softmax'])}
 import numpy as np
 
 

@@ -1,6 +1,6 @@
 """Bug: one_hot returns (n_classes, N)."""
 
-EXPECT = {'one_hot': ('fail', ['transposed'], [])}
+EXPECT = {'one_hot': ('fail', ['transposed'], ['one_hot case 1'])}
 import numpy as np
 
 

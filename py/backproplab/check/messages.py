@@ -102,8 +102,9 @@ MESSAGES = {
                     "identical images, and its square root is NaN. Clamp at 0 first: "
                     "np.sqrt(np.maximum(d2, 0)).",
     "squared-distances": "These are squared distances: take the square root.",
-    "uint8-overflow": "data is uint8: computing a² or a − b in uint8 wraps around at 256, so "
-                      "the distances are wrong. Convert with .astype(np.float32).",
+    "uint8-overflow": "data is uint8: a² or a − b computed later in uint8 wraps around at "
+                      "256, and the k-NN distances come out wrong. The lab asks for float32: "
+                      ".astype(np.float32).",
     "missing-test-batch": "Only {got} of {expected} images: test_batch is not read (the lab "
                           "reads data_batch_1..5 and test_batch).",
     "batch-order": "Note: the batches are concatenated in another order; accepted.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -53,30 +53,24 @@ class ArityError(Exception):
 
 @dataclass
 class Context:
-    """One function's check: the session, a seeded rng, and what the student printed."""
+    """One function's check: the session and a seeded rng."""
 
     session: Session
     name: str
     seed: int = 0
-    stdout: list = field(default_factory=list)
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, salt])
 
     def call(self, func, *args):
-        """``func(*copies of args)``, guarded; the student's prints are kept."""
+        """``func(*copies of args)``, guarded (prints go to the session's capped buffer)."""
         try:
             inspect.signature(func).bind(*args)
         except TypeError:
             raise ArityError(_signature(func)) from None
         except ValueError:  # builtins without a signature: just call
             pass
-        try:
-            return self.session.run(func, *copy.deepcopy(args))
-        finally:
-            out = self.session.take_stdout()
-            if out:
-                self.stdout.append(out)
+        return self.session.run(func, *copy.deepcopy(args))
 
 
 def accepts(func, n_args: int) -> bool:

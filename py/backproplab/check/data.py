@@ -53,12 +53,12 @@ def _data_and_labels(name, got, expected, diags) -> list:
     return [r_data, r_labels]
 
 
-def _finish(name, results, diags, extra=None):
+def _finish(name, results, diags, extra=None, prefix="data-"):
     for r in results:
         r.pop("details", None)
     v = "fail" if any(r["verdict"] == "fail" for r in results) or any(
         not d["informational"] for d in diags) else "pass"
-    return entry(name, v, "data-" + v, {"failing": [r["name"] for r in results
+    return entry(name, v, prefix + v, {"failing": [r["name"] for r in results
                                                     if r["verdict"] == "fail"], **(extra or {})},
                  partials=results, diagnoses=diags)
 
@@ -151,4 +151,4 @@ def check_split_dataset(ctx, func) -> dict:
             diags.append(diagnosis("no-shuffle"))
     results = [{"name": p["what"], "verdict": "fail", "message_key": "split-problem",
                 "params": p} for p in problems]
-    return _finish("split_dataset", results, diags, {"N": N, "split": split})
+    return _finish("split_dataset", results, diags, {"N": N, "split": split}, "split-")

@@ -27,6 +27,8 @@ MESSAGES = {
     "form-fail": "The returned values do not have the expected form: {problems_text}.",
     "data-pass": "Data and labels match the reference.",
     "data-fail": "Wrong: {failing_list}.",
+    "split-pass": "Sizes right, every image once beside its label, and shuffled.",
+    "split-fail": "The split is wrong: {failing_list}.",
     "not-tuple": "Returns {got_type}{got_len_text}; expected {expected}.",
     "missing": "Not defined in the given files.",
     "not-callable": "{name} is defined but is a {got_type}, not a function.",

@@ -68,7 +68,7 @@ def _finish(e: dict, check, ctx) -> dict:
     if check is not None:
         e["step"] = e.get("step") or check.step
         e["formula"] = e.get("formula") or check.formula
-    e["stdout"] = "".join(ctx.stdout) if ctx else ""
+    e["stdout"] = ctx.session.take_stdout() if ctx else ""
     e.setdefault("error", None)
     return e
 

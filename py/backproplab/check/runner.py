@@ -33,6 +33,7 @@ import sys
 import time
 import traceback
 import types
+import warnings
 
 from .. import lab
 
@@ -222,7 +223,10 @@ class Session:
         self._deadline = time.monotonic() + self.time_limit
         sys.settrace(self._trace)
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():  # NumPy's warnings go with the prints
+                warnings.simplefilter("default")
+                warnings.showwarning = self._show_warning
+                return func(*args, **kwargs)
         except StudentError:
             raise
         except CheckTimeout as exc:
@@ -249,6 +253,9 @@ class Session:
                     sys.modules.pop(n, None)
                 else:
                     sys.modules[n] = mod
+
+    def _show_warning(self, message, category, filename, lineno, file=None, line=None):
+        self.stdout.write(f"{filename}:{lineno}: {category.__name__}: {message}\n")
 
     def _shadowed(self):
         return set(LAB_MODULES) | set(self.sources)

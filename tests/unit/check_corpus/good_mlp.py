@@ -1,6 +1,10 @@
 """A correct mlp.py in the lab's style (vectorised, np.dot, float64)."""
 import numpy as np
 
+EXPECT = {name: ("pass", [], []) for name in (
+    "one_hot", "learn_once_mse", "learn_once_cross_entropy", "train_mlp", "test_mlp",
+    "run_mlp_training", "softmax", "sigmoid")}
+
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))

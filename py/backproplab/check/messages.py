@@ -36,6 +36,9 @@ MESSAGES = {
     "checker-error": "The checker could not read this function's result ({type}: "
                      "{message}); compare its return values with the lab's.",
     "module-not-loaded": "Not checked: {file} did not load ({error_type}, line {line}).",
+    "hard-timeout": "Stopped after {timeout:g} s (--timeout): the check did not finish. An "
+                    "infinite loop, or one very long NumPy call?",
+    "crashed": "The checking process ended abnormally (status {status}): {stderr}",
     # ---- errors (student code that failed)
     "syntax-error": "Syntax error in {file}, line {line}, column {column}: {message}.",
     "exception": "Raised {type} in {file}, line {line}: {message}",

@@ -3,6 +3,7 @@
 Report (every key always present)::
 
     {"version": 1, "verdict": "pass" | "fail", "time_limit": s,
+     "error": null | {message_key, params, message}  (the whole check stopped: CLI only),
      "files": [{file, loaded, message_key, params, message, error, import_calls, stdout}],
      "functions": [{name, verdict: pass|fail|error|missing, message_key, params, message,
                     partials: [{name, verdict, message_key, params, message, rel_error,
@@ -149,14 +150,17 @@ def check_files(files: dict, functions=None, time_limit: float = 10.0,
     counts = {v: sum(r["verdict"] == v for r in results) for v in VERDICTS}
     ok = results and counts["pass"] == len(results) and all(f["loaded"] for f in file_entries)
     return {"version": 1, "verdict": "pass" if ok else "fail", "time_limit": time_limit,
-            "files": file_entries, "functions": results,
+            "error": None, "files": file_entries, "functions": results,
             "not_defined": [n for n in LAB_FUNCTIONS if n not in defined], "counts": counts}
 
 
 def render_text(report: dict, verbose: bool = True) -> str:
     """The report as lines a student reads in a terminal (one line per function, details)."""
     lines = []
+    stopped = (report.get("error") or {}).get("message_key")
     for f in report["files"]:
+        if f["message_key"] == stopped:
+            continue
         if not f["loaded"]:
             lines.append(f"{f['file']}: {f['message']}")
         if f.get("stdout"):

@@ -1,0 +1,114 @@
+"""The report's form, and the interfaces students vary (handled with a note, not a crash)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backproplab.check import check_files, render_text
+from backproplab.check.compare import check_array, heat_map
+
+GOOD = (Path(__file__).parent / "check_corpus" / "good_mlp.py").read_text()
+
+
+def one(src, name):
+    report = check_files({"mlp.py": src}, functions=[name])
+    json.dumps(report, allow_nan=False)
+    return report["functions"][0]
+
+
+def edit(*pairs):
+    src = GOOD
+    for old, new in pairs:
+        assert old in src
+        src = src.replace(old, new)
+    return src
+
+
+def test_in_place_updates_are_judged_on_the_gradient_they_used():
+    src = edit(("    w1 = w1 - learning_rate * dW1\n", "    w1 -= learning_rate * dW1\n"),
+               ("    b2 = b2 - learning_rate * dB2\n", "    b2 -= learning_rate * dB2\n"))
+    assert one(src, "learn_once_mse")["verdict"] == "pass"
+
+
+def test_extra_return_values_are_ignored_with_a_note():
+    f = one(edit(("    return w1, b1, w2, b2, loss\n", "    return w1, b1, w2, b2, loss, a2\n")),
+            "learn_once_mse")
+    assert f["verdict"] == "pass"
+    assert [d["key"] for d in f["diagnoses"]] == ["extra-returns"]
+
+
+def test_one_hot_targets_instead_of_labels_are_accepted_with_a_note():
+    f = one(edit(("    Y = np.eye(w2.shape[1])[labels_train]\n", "    Y = labels_train\n")),
+            "learn_once_cross_entropy")
+    assert f["verdict"] == "pass"
+    assert [d["key"] for d in f["diagnoses"]] == ["one-hot-labels"]
+
+
+def test_accuracies_as_percentages_are_accepted_with_a_note():
+    f = one(edit(("    return np.mean(np.argmax(a2, axis=1) == labels_test)\n",
+                  "    return 100 * np.mean(np.argmax(a2, axis=1) == labels_test)\n")),
+            "test_mlp")
+    assert f["verdict"] == "pass" and [d["key"] for d in f["diagnoses"]] == ["percent"]
+
+
+def test_accuracy_after_each_step_is_accepted_too():
+    src = edit(("        _, a2 = _forward(w1, b1, w2, b2, data_train)\n"
+                "        accuracies.append(np.mean(np.argmax(a2, axis=1) == labels_train))\n"
+                "        w1, b1, w2, b2, _ = learn_once_cross_entropy(w1, b1, w2, b2, data_train, "
+                "labels_train,\n                                                     "
+                "learning_rate)\n",
+                "        w1, b1, w2, b2, _ = learn_once_cross_entropy(w1, b1, w2, b2, data_train, "
+                "labels_train, learning_rate)\n"
+                "        accuracies.append(test_mlp(w1, b1, w2, b2, data_train, labels_train))\n"))
+    assert one(src, "train_mlp")["verdict"] == "pass"
+
+
+def test_wrong_arity_not_callable_missing_and_not_a_tuple_are_named():
+    f = one(GOOD.replace("def test_mlp(w1, b1, w2, b2, data_test, labels_test)",
+                         "def test_mlp(w1, b1, w2, b2, data_test)"), "test_mlp")
+    assert f["verdict"] == "fail" and f["message_key"] == "wrong-arity"
+    assert "test_mlp(w1, b1, w2, b2, data_test)" in f["message"]
+    assert one("softmax = 3\n", "softmax")["message_key"] == "not-callable"
+    assert one("x = 1\n", "train_mlp")["verdict"] == "missing"
+    f = one("def learn_once_mse(w1, b1, w2, b2, data, targets, learning_rate):\n    pass\n",
+            "learn_once_mse")
+    assert f["verdict"] == "fail" and f["message_key"] == "not-tuple"
+    assert "Returns NoneType; expected w1, b1, w2, b2, loss" in f["message"]
+
+
+def test_unknown_function_names_and_no_files_are_refused():
+    with pytest.raises(ValueError, match="Unknown lab function"):
+        check_files({"mlp.py": GOOD}, functions=["learn_once"])
+    with pytest.raises(ValueError, match="at least one file"):
+        check_files({})
+
+
+def test_the_report_is_json_safe_and_counts_its_verdicts():
+    report = check_files({"mlp.py": GOOD, "knn.py": "def knn_predict(d, l, k):\n    1/0\n"})
+    text = json.dumps(report, allow_nan=False)
+    assert json.loads(text) == report
+    assert report["counts"] == {"pass": 8, "fail": 0, "error": 1, "missing": 0}
+    assert report["verdict"] == "fail"
+    assert "ERROR knn_predict" in render_text(report)
+    assert report["not_defined"] == ["read_cifar_batch", "read_cifar", "split_dataset",
+                                     "distance_matrix", "evaluate_knn"]
+
+
+def test_array_checks_come_in_the_order_a_student_can_act_on():
+    e = np.arange(6.0).reshape(2, 3)
+    assert check_array([[0, 1, 2], [3, 4, 5]], e, "x")["message_key"] == "not-array"
+    assert check_array(e.T, e, "x")["message_key"] == "wrong-shape"
+    assert check_array(e.astype(np.int64), e, "x")["message_key"] == "wrong-dtype"
+    assert check_array(e * np.nan, e, "x")["message_key"] == "nan-values"
+    assert check_array(e * 2, e, "x")["message_key"] == "wrong-factor"
+    assert check_array(e + [[0, 0, 1], [0, 0, 0]], e, "x")["message_key"] == "wrong-values"
+    assert check_array(e.astype(np.float32) * (1 + 1e-6), e, "x")["verdict"] == "pass"
+
+
+def test_heat_maps_are_bounded_and_keep_the_largest_difference():
+    d = np.zeros((100, 37))
+    d[55, 20] = -3.0
+    m = np.array(heat_map(d))
+    assert m.shape == (12, 12) and m.min() == -3.0

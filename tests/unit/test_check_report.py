@@ -46,6 +46,12 @@ def test_one_hot_targets_instead_of_labels_are_accepted_with_a_note():
     assert [d["key"] for d in f["diagnoses"]] == ["one-hot-labels"]
 
 
+def test_ten_classes_written_as_a_constant_pass():
+    f = one(edit(("    Y = np.eye(w2.shape[1])[labels_train]\n", "    Y = np.eye(10)[labels_train]\n")),
+            "learn_once_cross_entropy")
+    assert f["verdict"] == "pass"
+
+
 def test_accuracies_as_percentages_are_accepted_with_a_note():
     f = one(edit(("    return np.mean(np.argmax(a2, axis=1) == labels_test)\n",
                   "    return 100 * np.mean(np.argmax(a2, axis=1) == labels_test)\n")),

@@ -144,3 +144,10 @@ def test_stdout_and_os_exit_are_restored_after_the_check():
     check_files({"mlp.py": "import os\nprint('hi')\ndef one_hot(l):\n    os._exit(0)\n"})
     assert (sys.stdout, os._exit, sys.meta_path) == before
     assert np.zeros(1).sum() == 0
+
+
+def test_a_student_file_named_like_a_library_does_not_replace_it():
+    src = "def one_hot(labels):\n    return labels\n"
+    report = check_files({"numpy.py": src, "mlp.py": "import numpy\nX = numpy.zeros(2)\n"})
+    assert all(f["loaded"] for f in report["files"])
+    assert np.zeros(1).shape == (1,)

@@ -2,11 +2,11 @@
 
 The student's function returns updated weights, so the gradient it used is read off as
 ``(w_in − w_out) / η`` and judged on its own: ``dW1``, ``db1``, ``dW2``, ``db2``, then the
-``loss``. Inputs are seeded, float64, two cases with every dimension distinct (a transpose or
-a swapped return shows) and d_out ≠ 2 (with d_out = 2, (A2 − Y)/N equals the exact
-2/(N·d_out)(A2 − Y)). Then, in order: a constant factor on every gradient (``sign``,
-``scale-factor``; for the cross-entropy, the lab's per-sample A2 − Y is accepted with a note),
-the known-bug variants of ``diagnoses.VARIANTS``, and per-partial factors.
+``loss``. Inputs are seeded, float64, two cases with every dimension distinct (a transpose
+or a swapped return shows), 10 classes for the cross-entropy, and d_out ≠ 2 (with d_out = 2,
+(A2 − Y)/N equals the exact 2/(N·d_out)(A2 − Y)). Then, in order: a constant factor on every
+gradient (``sign``, ``scale-factor``; for the cross-entropy, the lab's per-sample A2 − Y is
+accepted with a note), the known-bug variants of ``diagnoses.VARIANTS``, and per-partial factors.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from .diagnoses import (PARTIALS, VARIANTS, diagnosis, loss_explanations, name_f
                         reference_partials, scale_explanations)
 
 LEARNING_RATE = 0.3
-CASES = ({"N": 7, "d_in": 5, "d_h": 4, "d_out": 3}, {"N": 11, "d_in": 6, "d_h": 9, "d_out": 4})
+CASES = {  # every dimension distinct; the cross-entropy's 10 classes all occur (CIFAR's 10:
+    # students often write np.eye(10) or labels.max() + 1 or len(np.unique(labels)))
+    "learn_once_mse": ({"N": 7, "d_in": 5, "d_h": 4, "d_out": 3},
+                       {"N": 11, "d_in": 6, "d_h": 9, "d_out": 4}),
+    "learn_once_cross_entropy": ({"N": 13, "d_in": 5, "d_h": 4, "d_out": 10},
+                                 {"N": 17, "d_in": 6, "d_h": 9, "d_out": 10}),
+}
 STEPS = {"dW1": "dC/dW1", "db1": "dC/dB1", "dW2": "dC/dW2", "db2": "dC/dB2", "loss": "C"}
 _d = r"\frac{{\partial C}}{{\partial {}}}"
 FORMULAS = {
@@ -141,7 +147,8 @@ def _global(function, got: dict, ref: dict, case, variants) -> tuple:
 
 def _check_once(ctx, func, function: str) -> dict:
     loss = "mse" if function == "learn_once_mse" else "softmax_cross_entropy"
-    for i, shape in enumerate(CASES):
+    cases = CASES[function]
+    for i, shape in enumerate(cases):
         case = make_case(ctx.rng(i), **shape)
         w = (case["w1"], case["b1"], case["w2"], case["b2"])
         ref = reference_partials(loss, *w, case["X"], case["Y"])
@@ -187,7 +194,7 @@ def _check_once(ctx, func, function: str) -> dict:
             if accepted:
                 for p in partials[:4]:
                     p["verdict"], p["message_key"] = "pass", "ok-per-sample"
-        if verdict_of(partials) == "fail" or i == len(CASES) - 1:
+        if verdict_of(partials) == "fail" or i == len(cases) - 1:
             break
     failing = [p["name"] for p in partials if p["verdict"] == "fail"]
     named = [d for d in diags if not d["informational"]]

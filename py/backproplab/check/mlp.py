@@ -63,7 +63,7 @@ def check_one_hot(ctx, func) -> dict:
 
 
 def _train_case(ctx):
-    case = make_case(ctx.rng(20), N=13, d_in=6, d_h=5, d_out=4)
+    case = make_case(ctx.rng(20), N=13, d_in=6, d_h=5, d_out=10)
     return case, 3, 0.3
 
 
@@ -125,7 +125,7 @@ def check_train_mlp(ctx, func) -> dict:
 
 @register("test_mlp", "(w1, b1, w2, b2, data_test, labels_test) -> test_accuracy", "A2", ACC_TEX)
 def check_test_mlp(ctx, func) -> dict:
-    case = make_case(ctx.rng(30), N=17, d_in=6, d_h=5, d_out=4)
+    case = make_case(ctx.rng(30), N=17, d_in=6, d_h=5, d_out=10)
     w = (case["w1"], case["b1"], case["w2"], case["b2"])
     expected = lab.test_mlp(*w, case["X"], case["labels"])
     diags = []
@@ -139,7 +139,7 @@ def check_test_mlp(ctx, func) -> dict:
 @register("run_mlp_training", "(data_train, labels_train, data_test, labels_test, d_h, "
           "learning_rate, num_epoch) -> train_accuracies, test_accuracy", "A2", ACC_TEX)
 def check_run_mlp_training(ctx, func) -> dict:
-    train, test = make_case(ctx.rng(40), 19, 6, 5, 4), make_case(ctx.rng(41), 9, 6, 5, 4)
+    train, test = make_case(ctx.rng(40), 19, 6, 5, 10), make_case(ctx.rng(41), 12, 6, 5, 10)
     epochs = 3
     out = ctx.call(func, train["X"], train["labels"], test["X"], test["labels"], 5, 0.3, epochs)
     outs = as_tuple(out, 2)

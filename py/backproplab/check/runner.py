@@ -107,7 +107,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.session = session
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname in self.session.sources or fullname in LAB_MODULES:
+        if fullname in self.session.importable or fullname in LAB_MODULES:
             return importlib.util.spec_from_loader(fullname, self)
         if fullname in STAND_INS and not _importable(fullname):
             return importlib.util.spec_from_loader(fullname, self)
@@ -160,6 +160,9 @@ class Session:
     def __init__(self, files: dict, time_limit: float = 10.0, print_limit: int = PRINT_LIMIT):
         self.filenames = {module_name(f): f for f in files}
         self.sources = {module_name(f): src for f, src in files.items()}
+        # a student's numpy.py or random.py must not replace the real module for everyone
+        self.importable = {n for n in self.sources if n in LAB_MODULES or (
+            n not in sys.modules and n not in sys.stdlib_module_names)}
         self.time_limit, self.print_limit = float(time_limit), int(print_limit)
         self.modules: dict = {}
         self.executed: set = set()
@@ -214,7 +217,7 @@ class Session:
         finder = _Finder(self)
         sys.meta_path.insert(0, finder)
         for n in self._shadowed():
-            if n in self.sources and n in self.modules:
+            if n in self.modules:
                 sys.modules[n] = self.modules[n]
             else:
                 sys.modules.pop(n, None)
@@ -258,7 +261,7 @@ class Session:
         self.stdout.write(f"{filename}:{lineno}: {category.__name__}: {message}\n")
 
     def _shadowed(self):
-        return set(LAB_MODULES) | set(self.sources)
+        return set(LAB_MODULES) | self.importable
 
     def _trace(self, frame, event, arg):
         if frame.f_code.co_filename not in self._student_files():

@@ -163,6 +163,13 @@ def render_text(report: dict, verbose: bool = True) -> str:
             continue
         if not f["loaded"]:
             lines.append(f"{f['file']}: {f['message']}")
+        elif f["loaded"] and f["import_calls"]:
+            first = f["import_calls"][0]
+            lines.append(f"note: {f['file']} runs code when imported (line {first['line']}: "
+                         f"{first['text']}"
+                         + (f", and {len(f['import_calls']) - 1} more" if
+                            len(f["import_calls"]) > 1 else "")
+                         + "): keep scripts under if __name__ == \"__main__\":")
         if f.get("stdout"):
             lines.append(f"{f['file']}: printed at import:\n" + _indent(f["stdout"], 4, 20))
     width = max([len(r["name"]) for r in report["functions"]] + [8])

@@ -40,7 +40,8 @@ def test_a_wrong_function_exits_1_with_its_partials_diagnosis_and_formula(capsys
     shutil.copy(CORPUS / "mse_scale_factor.py", tmp_path / "mlp.py")
     code, out, _ = run(capsys, "check", tmp_path / "mlp.py", "--function", "learn_once_mse")
     assert code == 1
-    assert out.startswith("FAIL  learn_once_mse  Wrong: dW1, db1, dW2, db2.")
+    assert out.startswith("FAIL  learn_once_mse  Wrong: dW1 (3 × expected), db1 (3 × expected),"
+                          " dW2 (3 × expected), db2 (3 × expected).")
     assert "dW1    fail  3 × the expected value.  [stepper: dC/dW1]" in out
     assert "diagnosis scale-factor: Every gradient is 3 × the exact one" in out
     assert r"formula: \frac{\partial C}{\partial Z^{(2)}} = \frac{2}{N\,N_{out}}" in out

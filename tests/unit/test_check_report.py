@@ -118,3 +118,22 @@ def test_heat_maps_are_bounded_and_keep_the_largest_difference():
     d[55, 20] = -3.0
     m = np.array(heat_map(d))
     assert m.shape == (12, 12) and m.min() == -3.0
+
+
+def test_split_problems_and_run_forms_have_their_own_keys():
+    src = ("import numpy as np\n\ndef split_dataset(data, labels, split):\n"
+           "    n = int((1 - split) * len(data))\n"
+           "    order = np.random.default_rng(1).permutation(len(data))\n"
+           "    return data[order[:n]], labels[order[:n]], data[order[n:]], labels[order[n:]]\n")
+    f = one(src, "split_dataset")
+    assert f["verdict"] == "fail" and f["partials"][0]["message_key"] == "split-size"
+    assert "split is the training fraction" in f["partials"][0]["message"]
+    src = "def run_mlp_training(*args):\n    return [0.5, 0.6], 0.4\n"
+    f = one(src, "run_mlp_training")
+    assert f["verdict"] == "fail" and f["partials"][0]["message_key"] == "run-epochs"
+
+
+def test_a_students_numpy_settings_do_not_leak_into_the_checker():
+    before = np.geterr()
+    check_files({"mlp.py": "import numpy as np\nnp.seterr(all='raise')\n"})
+    assert np.geterr() == before

@@ -94,9 +94,9 @@ def _signature(func) -> str:
 def entry(name: str, verdict: str, key: str, params: dict | None = None, *,
           partials=None, diagnoses=None, step=None, formula=None) -> dict:
     """A function's report entry (English text and stdout are added by ``report``)."""
-    return {"name": name, "verdict": verdict, "message_key": key, "params": params or {},
-            "partials": partials or [], "diagnoses": diagnoses or [], "step": step,
-            "formula": formula}
+    return {"name": name, "file": None, "verdict": verdict, "message_key": key,
+            "params": params or {}, "partials": partials or [], "diagnoses": diagnoses or [],
+            "step": step, "formula": formula}
 
 
 def verdict_of(partials: list) -> str:

@@ -84,7 +84,7 @@ def failed_report(files: dict, functions, key: str, params: dict) -> dict:
     message = render(key, params)
     defined = [n for src in files.values() for n in _defined(src)]
     names = functions or [n for n in LAB_FUNCTIONS + HELPERS if n in defined]
-    entries = [{"name": n, "verdict": "error", "message_key": key, "params": params,
+    entries = [{"name": n, "file": None, "verdict": "error", "message_key": key, "params": params,
                 "message": message, "partials": [], "diagnoses": [], "step": None,
                 "formula": None, "stdout": "", "error": None} for n in names]
     counts = {v: (len(entries) if v == "error" else 0) for v in VERDICTS}

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import lab
 from .base import as_tuple, entry, register
-from .compare import check_array, close, proportional
+from .compare import check_array, close, proportional, result
 from .diagnoses import diagnosis
 
 BATCH_SIZES = dict(zip(lab.CIFAR_BATCHES, (2, 3, 4, 5, 6, 7)))
@@ -131,24 +131,21 @@ def check_split_dataset(ctx, func) -> dict:
     d_train, l_train, d_test, l_test = outs
     allowed = {int(split * N), int(round(split * N)), int(np.ceil(split * N))}
     if d_train.ndim != 2 or d_train.shape[0] not in allowed:
-        problems.append({"what": "data_train", "expected": f"({int(round(split * N))}, {d})",
-                         "got": list(d_train.shape)})
+        problems.append(result("data_train", "fail", "split-size", N=N, split=split,
+                               expected=[int(round(split * N)), d], got=list(d_train.shape)))
     elif d_train.shape[0] + d_test.shape[0] != N or l_train.shape != (d_train.shape[0],) \
             or l_test.shape != (d_test.shape[0],):
-        problems.append({"what": "sizes", "expected": f"{N} rows in all, labels (n,)",
-                         "got": [list(o.shape) for o in outs]})
+        problems.append(result("sizes", "fail", "split-sizes", N=N,
+                               got=[list(o.shape) for o in outs]))
     else:
         index = {row.tobytes(): i for i, row in enumerate(data)}
         rows = [index.get(np.asarray(r, dtype=data.dtype).tobytes(), -1)
                 for r in np.concatenate([d_train, d_test])]
         if sorted(rows) != list(range(N)):
-            problems.append({"what": "rows", "expected": "every image exactly once",
-                             "got": "missing, repeated or changed images"})
+            problems.append(result("rows", "fail", "split-rows", N=N))
         elif not np.array_equal(labels[rows], np.concatenate([l_train, l_test])):
-            problems.append({"what": "labels", "expected": "each label beside its image",
-                             "got": "labels shuffled apart from their images"})
+            problems.append(result("labels", "fail", "split-labels"))
         elif rows[:d_train.shape[0]] == list(range(d_train.shape[0])):
             diags.append(diagnosis("no-shuffle"))
-    results = [{"name": p["what"], "verdict": "fail", "message_key": "split-problem",
-                "params": p} for p in problems]
+    results = problems
     return _finish("split_dataset", results, diags, {"N": N, "split": split}, "split-")

@@ -203,8 +203,12 @@ def _check_once(ctx, func, function: str) -> dict:
     formula = (named[0]["formula"] if named and named[0]["formula"] else
                partials[PARTIALS.index(failing[0])]["formula"] if failing and failing[0] != "loss"
                else LOSS_TEX[function] if failing else DZ2_TEX[function])
+    errors = {p["name"]: {"key": p["message_key"], "rel_error": p["rel_error"],
+                          "factor": p["params"].get("factor")}
+              for p in partials if p["verdict"] == "fail"}
     params = {"case": {k: int(v) for k, v in shape.items()}, "learning_rate": LEARNING_RATE,
-              "failing": failing, "diagnosis": named[0]["key"] if named else None}
+              "failing": failing, "failing_errors": errors,
+              "diagnosis": named[0]["key"] if named else None}
     return entry(function, "fail" if failing or named else "pass",
                  "partials-fail" if failing or named else "partials-pass", params,
                  partials=partials, diagnoses=diags, step=step, formula=formula)

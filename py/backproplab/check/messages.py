@@ -24,7 +24,11 @@ MESSAGES = {
                   " If learn_once_cross_entropy fails too, fix it first.",
     "form-pass": "Returns {epochs} training accuracies and a test accuracy, all in [0, 1] "
                  "(its random start cannot be compared number by number).",
-    "form-fail": "The returned values do not have the expected form: {problems_text}.",
+    "form-fail": "The returned values do not have the expected form: {failing_list}.",
+    "run-epochs": "train_accuracies: expected {epochs} values (one per epoch); got a {got_type} "
+                  "of length {got_len}.",
+    "run-not-number": "An accuracy is a {got_type}; expected a number in [0, 1].",
+    "run-range": "An accuracy is {got}; expected a number in [0, 1].",
     "data-pass": "Data and labels match the reference.",
     "data-fail": "Wrong: {failing_list}.",
     "split-pass": "Sizes right, every image once beside its label, and shuffled.",
@@ -66,7 +70,13 @@ MESSAGES = {
     "nan-values": "{count} NaN or infinite value(s), the first at index {index}.",
     "wrong-values": "Wrong values: relative error {rel_error:.3g} (tolerance {tol:.0e}).",
     "wrong-factor": "{factor:.4g} × the expected value{because}.",
-    "split-problem": "{what}: expected {expected}, got {got}.",
+    "split-size": "data_train has shape {got}; with split = {split} of {N} images, expected "
+                  "{expected} (split is the training fraction).",
+    "split-sizes": "The four arrays do not fit together (shapes {got}): expected {N} rows in "
+                   "all and labels of shape (n,).",
+    "split-rows": "The returned images are not the {N} given ones, each exactly once.",
+    "split-labels": "The labels were shuffled apart from their images: shuffle both with the "
+                    "same permutation.",
     # ---- diagnoses
     "bias-not-summed": "{partial}: the bias gradient was not summed over the samples (shape "
                        "{got} instead of {expected}); dC/dB is the sum of dC/dZ over the N "
@@ -140,6 +150,18 @@ RULES = {"lowest-label": "the lowest label wins", "other": "another rule",
          "nearest": "the nearest neighbour's label wins"}
 
 
+def _error_text(e: dict) -> str:
+    if e.get("factor") is not None:
+        return f"{e['factor']:.4g} × expected"
+    if e.get("rel_error") is not None:
+        return f"relative error {e['rel_error']:.2g}"
+    return SHORT.get(e.get("key"), e.get("key", ""))
+
+
+SHORT = {"wrong-shape": "wrong shape", "not-array": "not an array", "wrong-dtype": "wrong dtype",
+         "nan-values": "NaN"}
+
+
 def _list(names) -> str:
     return ", ".join(names) if names else "—"
 
@@ -156,9 +178,9 @@ def render(key: str, params: dict) -> str:
         p["got_text"] = ", ".join(p["got"])
     if "rule" in p:
         p["rule_text"] = RULES.get(p["rule"], p["rule"])
-    if "problems" in p:
-        p["problems_text"] = "; ".join(f"{q['what']}: expected {q['expected']}, got {q['got']}"
-                                       for q in p["problems"])
+    if "failing_errors" in p:
+        p["failing_list"] = ", ".join(
+            f"{n} ({_error_text(e)})" if e else n for n, e in p["failing_errors"].items())
     for k in ("rel_error", "tol", "factor"):
         if p.get(k) is None and k in p:
             p[k] = float("nan")

@@ -15,10 +15,12 @@ import numpy as np
 from .. import lab
 from ..activations import sigmoid as _sigmoid, softmax as _softmax
 from .base import accepts, as_tuple, entry, fraction, register, verdict_of
-from .compare import check_array, close
+from .compare import check_array, close, result
 from .diagnoses import diagnosis
 from .learn import make_case
 
+#: accuracies are k/N: a wrong one is off by 1/N or more; float32 rounding is ~1e-7
+ACC_TOL = 1e-6
 ACC_TEX = r"\text{accuracy} = \frac{1}{N} \sum_{n} \mathbb{1}\left[\arg\max_j A^{(2)}_{nj} = y_n\right]"
 
 
@@ -30,7 +32,7 @@ def _accuracy(value, expected: float, name: str, diags: list) -> dict:
         return check_array(value, np.float64(expected), name, kind="number")
     if note and not any(d["key"] == "percent" for d in diags):
         diags.append(diagnosis("percent", informational=True))
-    return check_array(np.float64(v), np.float64(expected), name, kind="number", tol=1e-9)
+    return check_array(np.float64(v), np.float64(expected), name, kind="number", tol=ACC_TOL)
 
 
 @register("one_hot", "(labels) -> (N, n_classes) one-hot matrix", "C",
@@ -109,7 +111,7 @@ def check_train_mlp(ctx, func) -> dict:
         ref = after if close(np.asarray(fractions, float), after, 1e-9) and not \
             close(np.asarray(fractions, float), before, 1e-9) else before
         r = check_array(fractions, np.asarray(ref, float), "train_accuracies", kind="number",
-                        tol=1e-9, allow_list=True)
+                        tol=ACC_TOL, allow_list=True)
     else:
         r = check_array(accs, np.asarray(before, float), "train_accuracies", kind="number",
                         allow_list=True)
@@ -152,25 +154,26 @@ def check_run_mlp_training(ctx, func) -> dict:
     accs, test_acc = outs[0], outs[1]
     problems = []
     if not isinstance(accs, (list, tuple, np.ndarray)) or len(accs) != epochs:
-        problems.append({"what": "train_accuracies", "expected": f"{epochs} values (one per "
-                         "epoch)", "got": f"{type(accs).__name__} of length "
-                         f"{len(accs) if hasattr(accs, '__len__') else '-'}"})
+        problems.append(result("train_accuracies", "fail", "run-epochs", epochs=epochs,
+                               got_type=type(accs).__name__,
+                               got_len=len(accs) if hasattr(accs, "__len__") else None))
     values = list(accs) if not problems else []
     for v in values + [test_acc]:
         try:
             f, note = fraction(v)
         except (TypeError, ValueError):
-            problems.append({"what": "accuracy", "expected": "a number in [0, 1]",
-                             "got": type(v).__name__})
+            problems.append(result("accuracy", "fail", "run-not-number",
+                                   got_type=type(v).__name__))
             break
         if note and not any(d["key"] == "percent" for d in diags):
             diags.append(diagnosis("percent", informational=True))
         if not 0 <= f <= 1:
-            problems.append({"what": "accuracy", "expected": "a number in [0, 1]", "got": f})
+            problems.append(result("accuracy", "fail", "run-range", got=f))
             break
     v = "fail" if problems else "pass"
-    return entry("run_mlp_training", v, "form-" + v, {"problems": problems, "epochs": epochs},
-                 diagnoses=diags, step="A2", formula=ACC_TEX)
+    return entry("run_mlp_training", v, "form-" + v,
+                 {"failing": [p["name"] for p in problems], "epochs": epochs},
+                 partials=problems, diagnoses=diags, step="A2", formula=ACC_TEX)
 
 
 @register("softmax", "(Z) -> A, softmax of each row", "A2",

@@ -141,6 +141,7 @@ def check_files(files: dict, functions=None, time_limit: float = 10.0,
                 "line": err.info.get("line")})
             e["error"] = {k: err.info.get(k) for k in ("type", "message", "file", "line",
                                                        "column")}
+            e["file"] = defined[name]
             results.append(_finish(e, CHECKS[name], None))
         elif func is None:
             results.append(_finish(entry(name, "missing", "missing"), CHECKS[name], None))

@@ -35,6 +35,8 @@ import traceback
 import types
 import warnings
 
+import numpy as np
+
 from .. import lab
 
 #: The lab's file names: ``import knn`` in the student's mlp.py finds the student's knn.py.
@@ -213,7 +215,8 @@ class Session:
     def run(self, func, *args, at_import: bool = False, **kwargs):
         """``func(*args, **kwargs)`` under the guards; failures raise ``StudentError``."""
         saved = (sys.stdout, sys.stderr, os._exit, builtins.input, sys.gettrace(),
-                 sys.meta_path[:], {n: sys.modules.get(n) for n in self._shadowed()})
+                 sys.meta_path[:], {n: sys.modules.get(n) for n in self._shadowed()},
+                 np.geterr())
         finder = _Finder(self)
         sys.meta_path.insert(0, finder)
         for n in self._shadowed():
@@ -249,6 +252,7 @@ class Session:
                               at_import) from None
         finally:
             sys.settrace(saved[4])
+            np.seterr(**saved[7])  # a student's np.seterr(all="raise") stays theirs
             sys.stdout, sys.stderr, os._exit, builtins.input = saved[:4]
             sys.meta_path[:] = saved[5]
             for n, mod in saved[6].items():

@@ -137,3 +137,20 @@ def test_a_students_numpy_settings_do_not_leak_into_the_checker():
     before = np.geterr()
     check_files({"mlp.py": "import numpy as np\nnp.seterr(all='raise')\n"})
     assert np.geterr() == before
+
+
+def test_every_step_the_checker_links_to_is_a_stepper_step():
+    from backproplab.check.base import CHECKS
+    from backproplab.check.diagnoses import DIAGNOSES
+    from backproplab.check.learn import STEPS
+    from backproplab.mlp import MLP
+    from backproplab.trace import backprop_steps
+
+    names = set()
+    for loss in ("mse", "softmax_cross_entropy"):
+        net = MLP([5, 4, 3], activation="sigmoid", loss=loss, dtype="float64")
+        X = np.random.default_rng(0).normal(size=(2, 5))
+        names |= {s["name"] for s in backprop_steps(net, X, np.eye(3)[[0, 2]])}
+    linked = ({c.step for c in CHECKS.values()} | {d.step for d in DIAGNOSES.values()}
+              | set(STEPS.values())) - {None}
+    assert linked <= names, linked - names

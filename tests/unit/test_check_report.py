@@ -47,7 +47,8 @@ def test_one_hot_targets_instead_of_labels_are_accepted_with_a_note():
 
 
 def test_ten_classes_written_as_a_constant_pass():
-    f = one(edit(("    Y = np.eye(w2.shape[1])[labels_train]\n", "    Y = np.eye(10)[labels_train]\n")),
+    f = one(edit(("    Y = np.eye(w2.shape[1])[labels_train]\n",
+                  "    Y = np.eye(10)[labels_train]\n")),
             "learn_once_cross_entropy")
     assert f["verdict"] == "pass"
 

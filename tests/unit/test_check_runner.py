@@ -49,7 +49,8 @@ def test_ten_megabytes_of_prints_are_capped_with_a_message():
     f = only(check_files({"mlp.py": src}, print_limit=50_000), "one_hot")
     assert f["verdict"] == "pass"
     assert len(f["stdout"]) < 60_000
-    assert "output truncated" in f["stdout"] and "20430000 more characters" in f["stdout"]  # two calls of 10 MB
+    # two calls of ~10 MB each
+    assert "output truncated" in f["stdout"] and "20430000 more characters" in f["stdout"]
 
 
 def test_a_syntax_error_reports_its_file_line_and_column():

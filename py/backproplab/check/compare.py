@@ -5,11 +5,11 @@ wrong dtype -> NaN/inf -> wrong values, and returns a JSON-safe dict with the re
 the worst entries and a small difference matrix for a heat map. ``proportional`` finds a
 constant factor between two arrays (the scale-factor and sign diagnoses).
 
-Tolerance (``tolerance``): the relative error ``‖got − expected‖ / ‖expected‖`` (Frobenius)
-passes at ``REL_TOL_64`` = 1e-5 when everything is float64 and ``REL_TOL_32`` = 1e-3 when the
-student's result is float32 (a gradient read off as ``(w_in − w_out)/η`` loses digits to
-float32 rounding). Every mistake the checker names is off by far more (a factor 3/2 at
-least, on our inputs), so neither threshold hides one.
+Tolerance (``tolerance``): the relative error ``‖got − expected‖ / ‖expected‖``
+(Frobenius) passes at ``REL_TOL_64`` = 1e-5 when everything is float64 and at
+``REL_TOL_32`` = 1e-3 when the student's result is float32 (a gradient read off as
+``(w_in − w_out)/η`` loses digits to float32 rounding). Every mistake the checker names is
+off by far more (a factor 3/2 at least, on our inputs), so neither threshold hides one.
 """
 
 from __future__ import annotations

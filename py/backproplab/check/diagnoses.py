@@ -27,10 +27,13 @@ class Diagnosis:
     formula: str | None
 
 
-_dB = r"\frac{\partial C}{\partial B^{(l)}} = \sum_{n=1}^{N} \frac{\partial C}{\partial Z^{(l)}_{n,:}}"
+_dB = (r"\frac{\partial C}{\partial B^{(l)}} = "
+       r"\sum_{n=1}^{N} \frac{\partial C}{\partial Z^{(l)}_{n,:}}")
 _SOFTMAX = r"A^{(2)}_{nj} = \frac{e^{Z^{(2)}_{nj}}}{\sum_k e^{Z^{(2)}_{nk}}}"
-_SIGMA = r"\sigma'(Z^{(1)}) = \sigma(Z^{(1)})\,(1 - \sigma(Z^{(1)})) = A^{(1)} \odot (1 - A^{(1)})"
-_DIST = r"d_{ij} = \lVert a_i - b_j \rVert_2 = \sqrt{\max(0,\ \lVert a_i\rVert^2 + \lVert b_j\rVert^2 - 2\, a_i \cdot b_j)}"
+_SIGMA = (r"\sigma'(Z^{(1)}) = \sigma(Z^{(1)})\,(1 - \sigma(Z^{(1)}))"
+          r" = A^{(1)} \odot (1 - A^{(1)})")
+_DIST = (r"d_{ij} = \lVert a_i - b_j \rVert_2 = "
+         r"\sqrt{\max(0,\ \lVert a_i\rVert^2 + \lVert b_j\rVert^2 - 2\, a_i \cdot b_j)}")
 _UPDATE = r"W \leftarrow W - \eta\, \frac{\partial C}{\partial W}"
 
 DIAGNOSES = {d.key: d for d in (

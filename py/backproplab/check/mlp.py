@@ -21,7 +21,8 @@ from .learn import make_case
 
 #: accuracies are k/N: a wrong one is off by 1/N or more; float32 rounding is ~1e-7
 ACC_TOL = 1e-6
-ACC_TEX = r"\text{accuracy} = \frac{1}{N} \sum_{n} \mathbb{1}\left[\arg\max_j A^{(2)}_{nj} = y_n\right]"
+ACC_TEX = (r"\text{accuracy} = \frac{1}{N} \sum_{n} "
+           r"\mathbb{1}\left[\arg\max_j A^{(2)}_{nj} = y_n\right]")
 
 
 def _accuracy(value, expected: float, name: str, diags: list) -> dict:
@@ -61,7 +62,8 @@ def check_one_hot(ctx, func) -> dict:
     v = verdict_of(partials)
     return entry("one_hot", v, "values-" + v, {"failing": [p["name"] for p in partials
                                                            if p["verdict"] == "fail"]},
-                 partials=partials, diagnoses=diags, step="C", formula=r"Y_{nj} = \mathbb{1}[y_n = j]")
+                 partials=partials, diagnoses=diags, step="C",
+                 formula=r"Y_{nj} = \mathbb{1}[y_n = j]")
 
 
 def _train_case(ctx):

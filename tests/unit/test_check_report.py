@@ -32,6 +32,14 @@ def test_in_place_updates_are_judged_on_the_gradient_they_used():
     assert one(src, "learn_once_mse")["verdict"] == "pass"
 
 
+def test_the_loss_after_the_step_is_accepted_with_a_note():
+    src = edit(("    return w1, b1, w2, b2, loss\n",
+                "    a2 = sigmoid(sigmoid(data @ w1 + b1) @ w2 + b2)\n"
+                "    return w1, b1, w2, b2, np.mean(np.square(a2 - targets))\n"))
+    f = one(src, "learn_once_mse")
+    assert f["verdict"] == "pass" and [d["key"] for d in f["diagnoses"]] == ["loss-after-step"]
+
+
 def test_extra_return_values_are_ignored_with_a_note():
     f = one(edit(("    return w1, b1, w2, b2, loss\n", "    return w1, b1, w2, b2, loss, a2\n")),
             "learn_once_mse")

@@ -53,6 +53,7 @@ DIAGNOSES = {d.key: d for d in (
     Diagnosis("sign", "W1 ← W1 − η·dC/dW1", _UPDATE),
     Diagnosis("return-order", None, None),
     Diagnosis("extra-returns", None, None),
+    Diagnosis("loss-after-step", "C after", None),
     Diagnosis("one-hot-labels", None, None),
     Diagnosis("percent", None, r"\text{accuracy} = \frac{\#\{\hat y_n = y_n\}}{N} \in [0, 1]"),
     Diagnosis("no-shuffle", None, None),
@@ -96,6 +97,14 @@ def reference_partials(loss: str, w1, b1, w2, b2, X, Y, mutate=None) -> dict:
     return {"dW1": g.layers[0].dW, "db1": g.layers[0].dB, "dW2": g.layers[1].dW,
             "db2": g.layers[1].dB, "loss": float(value),
             "dZ1": g.layers[0].dZ, "dZ2": g.layers[1].dZ}
+
+
+def loss_after_step(loss: str, w1, b1, w2, b2, X, Y, learning_rate: float, ref: dict) -> float:
+    """The loss of the weights after the step (``ref``: ``reference_partials`` of the step)."""
+    eta = learning_rate
+    new = (w1 - eta * ref["dW1"], b1 - eta * ref["db1"], w2 - eta * ref["dW2"],
+           b2 - eta * ref["db2"])
+    return reference_partials(loss, *new, X, Y)["loss"]
 
 
 def _derivative_of_z_hidden(net):

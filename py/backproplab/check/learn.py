@@ -16,8 +16,8 @@ import numpy as np
 from .. import lab
 from .base import as_tuple, entry, register, verdict_of
 from .compare import _num, check_array, close, proportional, result, tolerance
-from .diagnoses import (PARTIALS, VARIANTS, diagnosis, loss_explanations, name_factor,
-                        reference_partials, scale_explanations)
+from .diagnoses import (PARTIALS, VARIANTS, diagnosis, loss_after_step, loss_explanations,
+                        name_factor, reference_partials, scale_explanations)
 
 LEARNING_RATE = 0.3
 CASES = {  # every dimension distinct; the cross-entropy's 10 classes all occur (CIFAR's 10:
@@ -181,6 +181,12 @@ def _check_once(ctx, func, function: str) -> dict:
             diags += d
         tex = LOSS_TEX[function]
         r = check_array(outs[4], np.float64(ref["loss"]), "loss", kind="number")
+        if r["verdict"] == "fail" and r["message_key"] != "not-array":
+            after = loss_after_step(loss, *w, case["X"], case["Y"], LEARNING_RATE, ref)
+            if check_array(outs[4], np.float64(after), "loss", kind="number")["verdict"] \
+                    == "pass":  # the loss of the updated weights: fine for monitoring
+                r = check_array(outs[4], np.float64(after), "loss", kind="number")
+                diags.append(diagnosis("loss-after-step", informational=True))
         if r["message_key"] == "wrong-factor":
             N, d_out = case["Y"].shape
             r["params"]["explanation"] = name_factor(r["params"]["factor"],

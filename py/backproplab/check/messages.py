@@ -101,6 +101,9 @@ MESSAGES = {
             "(W ← W + η·dC/dW) instead of descending it.",
     "return-order": "Returns its values in another order: {got_text}.",
     "extra-returns": "Note: returns {got_len} values; the lab's are checked, the rest ignored.",
+    "loss-after-step": "Note: the loss returned is the one after the step (the updated "
+                       "weights'); the reference returns the loss of the forward pass before "
+                       "it. Both serve for monitoring.",
     "one-hot-labels": "Note: takes one-hot targets (N, d_out) where the lab passes labels "
                       "(N,); checked with one-hot targets.",
     "percent": "Note: accuracies are percentages; the lab's are fractions in [0, 1].",

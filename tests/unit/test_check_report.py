@@ -93,6 +93,12 @@ def test_wrong_arity_not_callable_missing_and_not_a_tuple_are_named():
     assert "Returns NoneType; expected w1, b1, w2, b2, loss" in f["message"]
 
 
+def test_a_helper_written_as_a_lambda_is_found_and_checked():
+    src = "import numpy as np\nsigmoid = lambda z: 1 / (1 + np.exp(-z))\n"
+    report = check_files({"mlp.py": src})
+    assert [(f["name"], f["verdict"]) for f in report["functions"]] == [("sigmoid", "pass")]
+
+
 def test_unknown_function_names_and_no_files_are_refused():
     with pytest.raises(ValueError, match="Unknown lab function"):
         check_files({"mlp.py": GOOD}, functions=["learn_once"])

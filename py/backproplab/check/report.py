@@ -32,10 +32,13 @@ VERDICTS = ("pass", "fail", "error", "missing")
 
 
 def _defined(source: str) -> list:
-    """Names of the top-level functions of a source (a regex when it does not parse)."""
+    """Names of the top-level functions of a source, ``def`` or ``name = lambda ...`` (a regex
+    when it does not parse)."""
     try:
-        return [n.name for n in ast.parse(source).body
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        body = ast.parse(source).body
+        return [n.name for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] \
+            + [t.id for n in body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+               for t in n.targets if isinstance(t, ast.Name)]
     except SyntaxError:
         return re.findall(r"^def\s+(\w+)", source, flags=re.M)
 

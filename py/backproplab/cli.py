@@ -1,7 +1,7 @@
 """Command-line tool: ``backproplab <command>`` (also ``python -m backproplab``).
 
 Commands: ``fetch-digits``, ``fetch-cifar``, ``train``, ``evaluate``, ``predict``, ``plot knn-k``,
-``plot training``, ``bench``. Digits are MNIST-10k with the package's fixed split
+``plot training``, ``check`` (``check/cli.py``), ``bench``. Digits are MNIST-10k with the package's fixed split
 (stratified 80/20, seed 0), so every accuracy printed here is comparable. Long work shows a
 plain-text progress bar on stderr. Bad arguments and unreadable files end with one line on
 stderr and exit code 2 (no traceback); training that diverges or a failed download, exit 1.
@@ -532,6 +532,10 @@ def build_parser() -> argparse.ArgumentParser:
     cifar_cli.add_data_options(q)
     _add_mlp_options(q)
     q.set_defaults(run=cmd_plot_training)
+
+    from .check.cli import add_parser as add_check_parser
+
+    add_check_parser(sub)
 
     from .bench import add_arguments as add_bench_arguments
 

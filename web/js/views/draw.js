@@ -7,6 +7,7 @@
 
 import { el, throttle, drawGray, percent } from "../ui.js";
 import { createPad } from "../pad.js";
+import { setDrawTabDigit } from "../draw-tab-digit.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
 const LIVE_MS = 100; // while drawing, ask for a prediction at most every 100 ms
@@ -118,6 +119,7 @@ export function init(ctx) {
     confidence.textContent = "\u00a0";
     knnVotes.textContent = "\u00a0";
     drawGray(seen, new Uint8Array(784));
+    setDrawTabDigit(null);
     renderChart(null);
     renderNeighbours(null);
   }
@@ -126,7 +128,10 @@ export function init(ctx) {
     const { mlp, knn } = result;
     if (Array.isArray(result.class_names)) ctx.info = { ...ctx.info, class_names: result.class_names };
     const name = ctx.className;
-    if (result.image28) drawGray(seen, result.image28);
+    if (result.image28) {
+      drawGray(seen, result.image28);
+      setDrawTabDigit({ pixels: result.image28, label: (mlp ?? knn)?.label });
+    }
     if (mlp) {
       prediction.textContent = name(mlp.label);
       prediction.dataset.label = String(mlp.label);

@@ -191,8 +191,8 @@ def stepper_rules(session: Session, request: dict) -> dict:
     try:
         kind, start, n = net.check(*parse_sample(spec))
     except ProtocolError as exc:
-        out["notice"] = (f"Ignored link setting sample={spec}: {exc} The {net.label.lower()} "
-                         f"shows its default sample, {net.default}, instead.")
+        out["notice"] = (f'Ignored link setting sample="{spec}": {exc} Showing the '
+                         f"{net.label.lower()}'s default sample ({net.default}) instead.")
         kind, start, n = net.check(*parse_sample(net.default))
     out["sample"] = {"source": kind, "index": start, "batch": n,
                      "spec": spec_of(kind, start, n)}

@@ -15,7 +15,7 @@ const DRAWING_SOURCES = [
 
 /** Buttons of which one is pressed; `set(options)` relabels them in place (focus survives). */
 function segmented(name, onPick) {
-  const group = el("div", { class: "stepper-segmented", role: "group", id: `stepper-${name}` });
+  const group = el("div", { class: "stepper-segmented", role: "group", id: `stepper-${name}` }, [el("span", { class: "stepper-hint", text: "Loading…" })]);
   let shown = "";
   group.set = (options) => {
     const key = options.map((o) => o.name).join(",");
@@ -33,7 +33,7 @@ function segmented(name, onPick) {
     });
   };
   group.select = (value) => {
-    for (const b of group.children) b.setAttribute("aria-pressed", String(b.dataset.value === value));
+    for (const b of group.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.value === value));
   };
   return group;
 }
@@ -61,13 +61,11 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
   const indexField = field("Index", index, "stepper-index-field");
   const batchField = field("Batch size", batch, "stepper-batch-field");
   const labelField = field("Target (what you drew)", label, "stepper-label-field");
-  const note = el("p", { class: "stepper-net-note", id: "stepper-net-note", text: "Loading the networks…" });
+  const note = el("p", { class: "stepper-net-note", id: "stepper-net-note" });
   const row = (title, content, extra = "") => el("div", { class: `stepper-control-row ${extra}` }, [el("span", { class: "stepper-control-title", text: title }), content]);
-  const rows = [
-    row("Network", netGroup),
-    row("Notation", notationGroup),
-    row("Sample", el("div", { class: "stepper-fields" }, [field("From", source), indexField, batchField, labelField, field("Learning rate η", rate)]), "stepper-sample-row"),
-  ];
+  const sampleRow = row("Sample", el("div", { class: "stepper-fields" }, [field("From", source), indexField, batchField, labelField, field("Learning rate η", rate)]), "stepper-sample-row");
+  sampleRow.hidden = true; // until Python has said what the networks take
+  const rows = [row("Network", netGroup), row("Notation", notationGroup), sampleRow];
 
   source.addEventListener("change", () => onSample());
   index.addEventListener("change", () => onSample());
@@ -86,6 +84,7 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
      */
     render(rules, { name, notation }, chosen, sourceChoice) {
       net = rules.nets.find((n) => n.name === name) ?? null;
+      sampleRow.hidden = false;
       netGroup.set(rules.nets);
       netGroup.select(name);
       notationGroup.set(rules.notations);

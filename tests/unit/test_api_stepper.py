@@ -280,3 +280,17 @@ def test_a_link_sample_the_network_does_not_take_falls_back_to_its_default(sessi
     assert told["sample"] == {"source": "digit", "index": 2, "batch": 3, "spec": "batch:3@2"}
     assert rules(session, net="lab", sample="drawn")["sample"]["source"] == "drawn"
     assert rules(session, net="seed", sample="drawn")["notice"]
+
+
+def test_a_drawings_target_on_the_lab_network_is_how_the_pages_models_read_it(session):
+    from backproplab.knn import KNN
+
+    X, y = session.store["digits"]["X"], session.store["digits"]["y"]
+    with_current_network(session).store["models"]["knn"] = KNN(k=1).fit(X, y)
+    session.store["models"]["mlp"] = None                      # the k-NN reads it
+    result = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes()))
+    assert result["sample"]["labels"] == [int(y[7])]           # its own training image
+    assert "page's models" in result["sample"]["description"]
+    given = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes(), label=2))
+    assert given["sample"]["labels"] == [2] and "page's models" not in \
+        given["sample"]["description"]

@@ -18,8 +18,8 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
     ``"batch:<n>"`` or ``"batch:<n>@<i>"``  n samples starting at i (digits, people or the
     training data, by network), 1 <= n <= ``MAX_BATCH``,
     ``"drawn"``         a drawing: ``pixels`` (784 uint8 bytes) or ``image`` {width, height,
-    rgba} as for ``predict``; ``label`` (int, the class the student drew; default: the
-    network's own guess).
+    rgba} as for ``predict``; ``label`` (int, the class the student drew; default: how the
+    page's models read it for the lab network, else the network's own guess).
     Default: the network's (``rules``: ``digit:0`` lab, ``batch:10`` seed, ``train:0``).
 ``learning_rate`` (optional, in the ``lr`` setting's range): η of the update step; default 0.1
     (lab, seed) or the training run's rate.
@@ -49,8 +49,8 @@ import math
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import integer, number, setting
-from .predict import image28_from_request
+from .fields import DIGIT_NAMES, integer, number, setting
+from .predict import image28_from_request, predict
 from .stepper_nets import DRAWN, MAX_BATCH, Net, build, parse_sample, rules, spec_of
 from ..mlp import MLP
 from ..settings import SETTINGS
@@ -126,12 +126,27 @@ def _targets(model: MLP, y: np.ndarray) -> np.ndarray:
     return np.eye(n_out)[y]
 
 
-def _drawing(request: dict, net: Net) -> tuple[np.ndarray, np.ndarray, dict]:
-    """A drawing as the sample: (1, 784) uint8, its target, and what the page shows of it."""
+def _page_reading(session: Session, image: np.ndarray) -> int | None:
+    """How the page's models read a drawing (the ``predict`` request), if they read digits."""
+    models = session.store.get("models")
+    if not models or models.get("knn") is None \
+            or list(models.get("class_names") or []) != DIGIT_NAMES:
+        return None
+    seen = predict(session, {"pixels": image.tobytes()})
+    return (seen["mlp"] or seen["knn"])["label"]
+
+
+def _drawing(session: Session, request: dict, net: Net) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A drawing as the sample: (1, 784) uint8, its target, and what the page shows of it.
+    The target is ``label``, else (an untrained network) how the page's models read the
+    drawing, else the network's own guess."""
     X = image28_from_request(request)[None, :]
     names = net.class_names
     label = request.get("label")
-    if label is None:
+    read = _page_reading(session, X[0]) if label is None and net.untrained else None
+    if read is not None:
+        label, guess = read, " (how the page's models read it: pick the digit you drew)"
+    elif label is None:
         proba = net.model.predict_proba(X)[0]
         label = int(proba[0] > 0.5) if proba.shape == (1,) else int(np.argmax(proba))
         guess = " (the network's own guess: pick what you drew)"
@@ -146,10 +161,10 @@ def _drawing(request: dict, net: Net) -> tuple[np.ndarray, np.ndarray, dict]:
                                   "images": X.tobytes()}
 
 
-def _batch(request: dict, net: Net, kind: str, start: int, n: int):
+def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: int):
     """(X the network reads, labels y, what the page shows) of the chosen batch."""
     if kind == DRAWN:
-        return _drawing(request, net)
+        return _drawing(session, request, net)
     idx = np.arange(start, start + n)
     X, y, shown = net.source.take(idx)
     return X, y, {"description": net.source.describe(start, y), **shown}
@@ -160,7 +175,7 @@ def stepper(session: Session, request: dict) -> dict:
     net = build(session, request, setting(request, "net"))
     notation = setting(request, "notation")
     kind, start, n = requested_sample(request, net)
-    X, y, shown = _batch(request, net, kind, start, n)
+    X, y, shown = _batch(session, request, net, kind, start, n)
     lr = SETTINGS["lr"]
     rate = number(request, "learning_rate", lr.min, lr.max, default=net.learning_rate,
                   low_open=lr.min_open)

@@ -96,6 +96,7 @@ class Net:
     default: str = ""
     refusal: str = ""         # why it refuses a kind of sample (when the generic text is wrong)
     missing: str = ""         # why there is no network (``model`` is None)
+    untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
     def summary(self) -> str:
@@ -171,7 +172,7 @@ def _lab(session: Session, request: dict) -> Net:
                f"The lab's network: 784 → 16 → 10, sigmoid, mean squared error, freshly "
                f"initialised (seed {seed}), as before the lab's first learn_once_mse step.",
                DEFAULT_RATE, DIGIT_NAMES, _digit_source(session), drawing=True,
-               default="digit:0")
+               default="digit:0", untrained=True)
 
 
 def _seed(session: Session, request: dict) -> Net:

@@ -130,7 +130,7 @@ export function init(ctx) {
     const name = ctx.className;
     if (result.image28) {
       drawGray(seen, result.image28);
-      setDrawTabDigit({ pixels: result.image28, label: (mlp ?? knn)?.label });
+      setDrawTabDigit(result.image28);
     }
     if (mlp) {
       prediction.textContent = name(mlp.label);

@@ -24,16 +24,6 @@ function linkCss() {
   document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
 }
 
-/** How the page's own classifier reads a drawing: the default target on the lab network. */
-async function pageReading(client, fields) {
-  try {
-    const seen = await client.call("predict", fields);
-    return (seen.mlp ?? seen.knn).label;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function init(ctx) {
   linkCss();
   const section = document.getElementById("view-stepper");
@@ -123,7 +113,7 @@ export async function init(ctx) {
   }
 
   /** The request fields of a drawing, or null (then the student is told what to draw). */
-  async function drawingFields(client) {
+  function drawingFields() {
     const drawing = sample.drawing(sourceChoice);
     if (drawing.missing) {
       root.dataset.state = "idle";
@@ -131,12 +121,8 @@ export async function init(ctx) {
       if (!result) card.replaceChildren(el("p", { class: "stepper-empty", text: drawing.missing }));
       return null;
     }
-    const fields = { ...drawing.fields };
-    let target;
-    if (labelTouched) target = controls.label();
-    else if (ctx.state.net === "lab") target = drawing.label ?? (await pageReading(client, fields)); // else the network's own guess
-    if (target !== undefined) fields.label = target;
-    return fields;
+    // the target: the student's pick, else Python's (how the page's models read it, or the network's guess)
+    return labelTouched ? { ...drawing.fields, label: controls.label() } : drawing.fields;
   }
 
   const reloadSoon = debounce(() => load(), 250);
@@ -160,8 +146,8 @@ export async function init(ctx) {
       const rate = controls.rate();
       if (rate !== undefined) fields.learning_rate = rate;
       if (chosen?.source === "drawn") {
-        const drawing = await drawingFields(client);
-        if (!drawing || id !== seq) return;
+        const drawing = drawingFields();
+        if (!drawing) return;
         Object.assign(fields, drawing);
       }
       const reply = await client.call("stepper", fields);
@@ -182,10 +168,9 @@ export async function init(ctx) {
     status.textContent = "";
     card.dataset.stepName = "";
     card.dataset.check = "none";
-    const buttons = ctx.state.net === "trained"
-      ? [el("button", { class: "button button-small", type: "button", text: "Use the lab network", onclick: () => pickNet("lab") }),
-        el("button", { class: "button button-small", type: "button", text: "Use the seed network", onclick: () => pickNet("seed") })]
-      : [];
+    const nets = rules?.nets ?? [];
+    const missing = nets.some((n) => n.name === ctx.state.net && !n.available);
+    const buttons = missing ? nets.filter((n) => n.available).map((n) => el("button", { class: "button button-small", type: "button", text: `Use the ${n.label.toLowerCase()}`, onclick: () => pickNet(n.name) })) : [];
     flowHost.replaceChildren();
     flow = null;
     card.replaceChildren(el("div", { class: "stepper-error" }, [el("p", { text: `No steps: ${message}` }), el("div", { class: "stepper-error-actions" }, buttons)]));

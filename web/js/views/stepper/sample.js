@@ -35,15 +35,15 @@ export function createSample({ onStroke }) {
       drawTabBox.hidden = source !== "drawtab";
     },
     /**
-     * The drawing of `source` as request fields ({image} or {pixels}) and the target the page
-     * read in it (Draw tab only), or {missing: what to tell the student} when there is none.
+     * The drawing of `source` as request fields ({image} or {pixels}), or {missing: what to
+     * tell the student} when there is none.
      */
     drawing(source) {
       if (source === "pad") {
         return pad.isEmpty() ? { missing: "Draw a digit on the pad to step through it." } : { fields: { image: pad.toImage(PAD_SEND_SIZE) } };
       }
-      const digit = drawTabDigit();
-      if (!digit) {
+      const pixels = drawTabDigit();
+      if (!pixels) {
         drawTabBox.hidden = false;
         drawGray(fromDraw, new Uint8Array(784));
         drawTabNote.textContent = "Nothing drawn in the Draw tab yet: draw a digit there, or draw here instead.";
@@ -51,7 +51,7 @@ export function createSample({ onStroke }) {
       }
       drawTabNote.textContent = "";
       drawTabBox.hidden = true; // the preview shows it, from the reply
-      return { fields: { pixels: digit.pixels }, label: digit.label };
+      return { fields: { pixels } };
     },
     /** The batch of a `stepper` reply: thumbnails of its images, or a table of its people. */
     render(sample) {

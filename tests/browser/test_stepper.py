@@ -200,3 +200,74 @@ def test_on_a_phone_the_stepper_fits_and_its_own_pad_draws_the_sample(browser, b
         len(GRADIENTS)
     assert not errors, errors
     context.close()
+
+
+BENCH_PAGE = "__tests__/bench.html"  # drives js/client.js alone: window.bench.{client, info}
+
+
+def python_rules(context, base_url: str) -> dict:
+    """What Python tells the stepper (``stepper_rules``), asked through a worker of its own."""
+    bench = context.new_page()
+    bench.goto(base_url + BENCH_PAGE)
+    bench.wait_for_function("window.bench && window.bench.ready", timeout=STEPS_TIMEOUT_MS)
+    told = bench.evaluate("window.bench.client.call('stepper_rules', {})")
+    bench.close()
+    return told
+
+
+def buttons(page, group: str) -> list[list[str]]:
+    return page.eval_on_selector_all(f"#stepper-{group} .stepper-seg", """bs => bs.map(b =>
+        [b.dataset.value, b.querySelector('.stepper-seg-label').textContent,
+         b.querySelector('.stepper-seg-sub').textContent])""")
+
+
+def options(page, select: str) -> list[list[str]]:
+    return page.eval_on_selector_all(f"{select} option", "os => os.map(o => [o.value, o.text])")
+
+
+def test_the_pickers_offer_exactly_the_networks_and_samples_python_lists(page, context, base_url):
+    told = python_rules(context, base_url)
+    open_stepper(page, base_url, "net=lab")
+    assert buttons(page, "net") == [[n["name"], n["label"], n["description"]] for n in told["nets"]]
+    assert buttons(page, "notation") == [[n["name"], n["label"], n["description"]]
+                                         for n in told["notations"]]
+    for net in told["nets"]:
+        if net["name"] != "lab":
+            before = loads(page)
+            page.click(f"#stepper-net-{net['name']}")
+            wait_steps(page, before)
+        shown = options(page, "#stepper-source")
+        data = [[s["kind"], s["label"]] for s in net["sources"]]
+        assert shown[:len(data)] == data, net["name"]
+        assert [v for v, _ in shown[len(data):]] == (["pad", "drawtab"] if net["drawing"] else [])
+        assert page.get_attribute("#stepper-index", "max") == str(net["sources"][0]["max_index"])
+        assert [v for v, _ in options(page, "#stepper-batch")] == [str(b) for b in net["batches"]]
+        default = net["default"]
+        assert page.input_value("#stepper-source") == default["source"]
+        assert page.input_value("#stepper-batch") == str(default["batch"])
+        assert page.input_value("#stepper-index") == str(default["index"])
+        assert page.get_attribute("#stepper-lr", "placeholder") == str(net["learning_rate"])
+        assert "sample=" not in page.url          # a network's default keeps the link clean
+    # the form sends {source, index, batch}; Python writes the sample into the link
+    before = loads(page)
+    page.click("#stepper-net-lab")
+    wait_steps(page, before)
+    before = loads(page)
+    page.select_option("#stepper-batch", "4")
+    wait_steps(page, before)
+    assert page.locator("#stepper-sample .stepper-thumb").count() == 4
+    assert "sample=batch:4" in page.url
+    assert page.get_attribute('.stepper-chip[data-step-name="A0"]', "data-check") == "none"
+    go_to(page, "A0")
+    assert page.get_attribute("#stepper-step", "data-shape") == "4x784"
+
+
+def test_a_link_with_a_sample_the_network_does_not_take_gets_a_notice_and_its_default(
+        page, base_url):
+    open_stepper(page, base_url, "net=seed&sample=digit:3")
+    notice = page.locator("#alerts .alert-warning").inner_text()
+    assert "digit:3" in notice and "takes people" in notice and "batch:10" in notice
+    assert page.locator(".stepper-people tbody tr").count() == 10
+    assert page.input_value("#stepper-source") == "person"
+    assert page.input_value("#stepper-batch") == "10"
+    assert "sample=" not in page.url and "net=seed" in page.url

@@ -183,3 +183,114 @@ def test_large_arrays_travel_as_float32_bytes_with_their_range():
     np.testing.assert_allclose(decode(enc), a, rtol=1e-7)
     small = encode_array(np.array([[1.5, -0.25]]))
     assert small == [[1.5, -0.25]]
+
+
+# ---------------------------------------------------------------- the rules the page is told
+
+def rules(session: Session, **fields) -> dict:
+    return ok(handle({"id": 8, "type": "stepper_rules", **fields}, session))
+
+
+def with_current_network(session: Session) -> Session:
+    from backproplab.mlp import MLP
+
+    session.store["models"] = {"mlp": MLP([784, 8, 10], activation="relu",
+                                          loss="softmax_cross_entropy", seed=3),
+                               "class_names": [str(d) for d in range(10)]}
+    return session
+
+
+def test_rules_list_every_network_notation_and_limit(session):
+    told = rules(with_current_network(session))
+    assert [n["name"] for n in told["nets"]] == ["lab", "seed", "trained"]
+    assert [n["name"] for n in told["notations"]] == ["rows", "cols"]
+    assert told["max_batch"] == 16
+    assert told["learning_rate"] == {"min": 0, "max": 100, "min_open": True, "default": 0.1}
+    lab, seed, trained = told["nets"]
+    assert lab["description"] == "784 → 16 → 10 · sigmoid · MSE"
+    assert lab["sources"] == [{"kind": "digit", "label": "MNIST digit", "max_index": 29}]
+    assert lab["default"] == {"source": "digit", "index": 0, "batch": 1, "spec": "digit:0"}
+    assert lab["drawing"] and not seed["drawing"]
+    assert seed["description"] == "2 → 3 → 3 → 1 · sigmoid · BCE"
+    assert seed["sources"] == [{"kind": "person", "label": "Person", "max_index": 9}]
+    assert seed["batches"] == [1, 2, 5, 10] and seed["max_batch"] == 10
+    assert seed["default"]["spec"] == "batch:10"
+    assert trained["description"] == "784 → 8 → 10 · relu · softmax CE"
+    assert trained["available"] and trained["drawing"]
+
+
+def test_rules_say_when_there_is_no_trained_network(session):
+    trained = rules(session)["nets"][2]
+    assert trained["description"] == "not trained yet" and not trained["available"]
+    assert trained["sources"] == [] and trained["default"] is None
+    assert "No trained network yet" in trained["missing"]
+    assert rules(session, net="trained")["sample"] is None
+
+
+@pytest.mark.parametrize("net", ["lab", "seed", "trained"])
+def test_every_networks_default_sample_is_accepted_and_the_limits_are_enforced(session, net):
+    told = next(n for n in rules(with_current_network(session))["nets"] if n["name"] == net)
+    default = told["default"]
+    result = ok(call(session, net=net, sample=default["spec"]))
+    assert {k: result["sample"][k] for k in default} == default
+    assert ok(call(session, net=net))["sample"]["spec"] == default["spec"]
+    for src in told["sources"]:
+        last = src["max_index"]
+        assert ok(call(session, net=net, source=src["kind"], index=last))["sample"]["index"] == last
+        assert f"0..{last}" in error(call(session, net=net, source=src["kind"], index=last + 1))
+        assert f"0..{last}" in error(call(session, net=net, sample=f"{src['kind']}:{last + 1}"))
+        biggest = told["max_batch"]
+        assert ok(call(session, net=net, source=src["kind"], batch=biggest))["sample"]["n"] == biggest
+        assert "Got" in error(call(session, net=net, source=src["kind"], batch=biggest + 1))
+        for b in told["batches"]:
+            assert ok(call(session, net=net, source=src["kind"], batch=b))["sample"]["n"] == b
+    drawn = call(session, net=net, source="drawn", pixels=bytes(783) + b"\xff")
+    assert drawn["ok"] == told["drawing"], drawn
+
+
+def test_structured_fields_and_specs_are_the_same_sample(session):
+    by_fields = ok(call(session, net="lab", source="digit", index=3, batch=4))
+    assert by_fields["sample"]["spec"] == "batch:4@3"
+    by_spec = ok(call(session, net="lab", sample="batch:4@3"))
+    assert by_fields["sample"] == by_spec["sample"]
+    assert ok(call(session, net="lab", source="digit", index=5))["sample"]["spec"] == "digit:5"
+    assert "takes people" in error(call(session, net="seed", source="digit"))
+
+
+def test_every_stepper_reply_carries_the_rules_of_the_moment(session):
+    def told(**fields):
+        return {k: v for k, v in rules(session, **fields).items() if k not in ("sample", "notice")}
+
+    before = ok(call(session, net="seed"))["rules"]
+    assert before == told() and not before["nets"][2]["available"]
+    with_current_network(session)
+    after = ok(call(session, net="seed"))["rules"]
+    assert after["nets"][2]["available"] and after == told()
+
+
+def test_a_link_sample_the_network_does_not_take_falls_back_to_its_default(session):
+    told = rules(session, net="seed", sample="digit:3")
+    assert told["sample"] == {"source": "person", "index": 0, "batch": 10, "spec": "batch:10"}
+    assert "digit:3" in told["notice"] and "takes people" in told["notice"]
+    assert "batch:10" in told["notice"]
+    told = rules(session, net="lab", sample="digit:30")
+    assert "0..29" in told["notice"] and told["sample"]["spec"] == "digit:0"
+    told = rules(session, net="lab", sample="batch:3@2")
+    assert told["notice"] is None
+    assert told["sample"] == {"source": "digit", "index": 2, "batch": 3, "spec": "batch:3@2"}
+    assert rules(session, net="lab", sample="drawn")["sample"]["source"] == "drawn"
+    assert rules(session, net="seed", sample="drawn")["notice"]
+
+
+def test_a_drawings_target_on_the_lab_network_is_how_the_pages_models_read_it(session):
+    from backproplab.knn import KNN
+
+    X, y = session.store["digits"]["X"], session.store["digits"]["y"]
+    with_current_network(session).store["models"]["knn"] = KNN(k=1).fit(X, y)
+    session.store["models"]["mlp"] = None                      # the k-NN reads it
+    result = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes()))
+    assert result["sample"]["labels"] == [int(y[7])]           # its own training image
+    assert "page's models" in result["sample"]["description"]
+    given = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes(), label=2))
+    assert given["sample"]["labels"] == [2] and "page's models" not in \
+        given["sample"]["description"]

@@ -1,4 +1,5 @@
-"""The backprop stepper's request: every step of one batch through a chosen network.
+"""The backprop stepper's requests: every step of one batch through a chosen network, and the
+rules the page builds its form from. The networks and their samples are ``stepper_nets``.
 
 Request type ``stepper`` (fields -> result):
 
@@ -9,28 +10,34 @@ Request type ``stepper`` (fields -> result):
     ``session.store["train"]`` once it has taken a step, else the page's current MLP
     ``session.store["models"]["mlp"]``, else the untrained run's network).
 ``notation``: ``"rows"`` (the lab: samples as rows) or ``"cols"`` (the second seed: columns).
-``sample``: which batch, one of
-    ``"digit:<i>"``     MNIST digit i (lab network, or a trained network on digits),
+Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`` (default 0)
+    and ``batch`` (default 1), or ``sample``, a spec (``stepper_nets``):
+    ``"digit:<i>"``     MNIST digit i (lab network, or the page's current network),
     ``"person:<i>"``    person i of the 10 (seed network, or a network trained on at_risk),
     ``"train:<i>"``     training sample i of the trained network's data,
     ``"batch:<n>"`` or ``"batch:<n>@<i>"``  n samples starting at i (digits, people or the
     training data, by network), 1 <= n <= ``MAX_BATCH``,
     ``"drawn"``         a drawing: ``pixels`` (784 uint8 bytes) or ``image`` {width, height,
-    rgba} as for ``predict``; ``label`` (int, the class the student drew; default: the
-    network's own guess).
-    Default: ``digit:0`` (lab), ``batch:10`` (seed: all ten, the seed's m = 10), ``train:0``.
-``learning_rate`` (optional, > 0): η of the update step; default 0.1 (lab, seed) or the
-    training run's rate.
-``seed`` (optional int >= 0): the lab network's initialisation (default 0).
+    rgba} as for ``predict``; ``label`` (int, the class the student drew; default: how the
+    page's models read it for the lab network, else the network's own guess).
+    Default: the network's (``rules``: ``digit:0`` lab, ``batch:10`` seed, ``train:0``).
+``learning_rate`` (optional, in the ``lr`` setting's range): η of the update step; default 0.1
+    (lab, seed) or the training run's rate.
+``seed`` (optional, the ``seed`` setting): the lab network's initialisation (default 0).
 
 -> {net: {name, description, layer_sizes, activation, loss, dtype}, notation, learning_rate,
-   sample: {spec, description, n, labels [int], class_names [str], images? (bytes 784·n, the
-   28×28 uint8 inputs), points? [[feature values]], feature_names?},
-   steps: [{name, phase, layer, title, formula, explanation, shapes, value, image_axis,
-   check}]}
+   sample: {spec, source, index, batch, description, n, labels [int], class_names [str],
+   images? (bytes 784·n, the 28×28 uint8 inputs), points? [[feature values]],
+   feature_names?}, steps: [{name, phase, layer, title, formula, explanation, shapes, value,
+   image_axis, check}], rules (as ``stepper_rules``: the trained network changes)}
 Arrays are encoded by ``encode_array``: nested lists when they have at most ``SMALL``
 entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carry
 ``estimate`` (and ``analytic`` on a subset, with ``indices``) in the same encoding.
+
+Request type ``stepper_rules`` {net?, sample?} -> ``stepper_nets.rules`` {nets, notations,
+max_batch, learning_rate}, plus ``sample`` ({source, index, batch, spec}: what the spec
+``sample`` means for ``net``, its default when empty, null when the network is missing) and
+``notice`` (why a spec the network does not take was replaced by its default, else null).
 
 Left out on purpose: keeping the updated weights (each request steps from the same network).
 """
@@ -38,23 +45,20 @@ Left out on purpose: keeping the updated weights (each request steps from the sa
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import DIGIT_NAMES, choice
-from .. import datasets
+from .fields import DIGIT_NAMES, integer, number, setting
+from .predict import image28_from_request, predict
+from .stepper_nets import DRAWN, MAX_BATCH, Net, build, parse_sample, rules, spec_of
 from ..mlp import MLP
-from ..trace import NOTATIONS, backprop_steps
+from ..settings import SETTINGS
+from ..trace import backprop_steps
 
-NETS = ("lab", "seed", "trained")
-LAB_SIZES = [784, 16, 10]
-SEED_SIZES = [2, 3, 3, 1]
-DEFAULT_RATE = 0.1
-MAX_BATCH = 16
+__all__ = ["MAX_BATCH", "SMALL", "encode_array", "parse_sample"]
+MAX_INDEX = 2 ** 31 - 1  # a sample index the grammar reads (each source checks its own count)
 SMALL = 1024  # arrays up to this many entries travel as exact nested lists
-_SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
 
 
 # ---------------------------------------------------------------- encoding
@@ -92,64 +96,25 @@ def encode_step(step: dict) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- fields
+# ---------------------------------------------------------------- the batch
 
-def _rate(request: dict, default: float) -> float:
-    value = request.get("learning_rate")
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= 100:
-        raise ProtocolError(f"Expected learning_rate > 0 and <= 100. Got {value!r}.")
-    return float(value)
-
-
-def _seed(request: dict) -> int:
-    value = request.get("seed", 0)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 31:
-        raise ProtocolError(f"Expected seed an integer in 0..{2 ** 31 - 1}. Got {value!r}.")
-    return value
-
-
-def parse_sample(spec) -> tuple[str, int, int]:
-    """``"digit:3"`` -> ("digit", 3, 1); ``"batch:4@10"`` -> ("batch", 10, 4); ``"drawn"``."""
-    match = _SAMPLE.match(spec) if isinstance(spec, str) else None
-    if not match:
-        raise ProtocolError("Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', "
-                            f"'batch:<n>', 'batch:<n>@<i>' or 'drawn'. Got {spec!r}.")
-    if spec == "drawn":
-        return "drawn", 0, 1
-    if match.group(1):
-        return match.group(1), int(match.group(2)), 1
-    n = int(match.group(3))
-    if not 1 <= n <= MAX_BATCH:
-        raise ProtocolError(f"Expected a batch of 1..{MAX_BATCH} samples. Got {n}.")
-    return "batch", int(match.group(4) or 0), n
-
-
-def _rows(kind: str, start: int, n: int, total: int, what: str) -> np.ndarray:
-    if start + n > total:
-        last = total - 1
-        raise ProtocolError(f"Expected {what} indices 0..{last}. Got {start}"
-                            + (f"..{start + n - 1}." if n > 1 else "."))
-    return np.arange(start, start + n)
-
-
-# ---------------------------------------------------------------- data
-
-def _digits(session: Session) -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST-10k digits (uint8 (N, 784), labels): loaded by ``init``, else from disk."""
-    loaded = session.store.get("digits")
-    if loaded:
-        return loaded["X"], loaded["y"]
-    cached = session.store.get("train_digits")
-    if cached is None:
-        from pathlib import Path
-        path = Path(session.data_dir) / datasets.DIGITS_FILE if session.data_dir else None
-        cached = session.store["train_digits"] = datasets.load_digits(path)
-    return cached
+def requested_sample(request: dict, net: Net) -> tuple[str, int, int]:
+    """(source kind, index, batch) from ``source``/``index``/``batch`` or the spec ``sample``."""
+    if net.model is None:
+        raise ProtocolError(net.missing)
+    if request.get("source") is not None:
+        src = net.source
+        kinds = ([src.kind] if src else []) + ([DRAWN] if net.drawing else [])
+        source = request["source"]
+        if source not in kinds:
+            return net.check(source if isinstance(source, str) else "?", 0, 1)
+        if source == DRAWN:
+            return DRAWN, 0, 1
+        index = integer(request, "index", 0, MAX_INDEX, default=0)
+        batch = integer(request, "batch", 1, MAX_BATCH, default=1)
+        return net.check(*parse_sample(spec_of(source, index, batch)))
+    spec = setting(request, "sample") or net.default
+    return net.check(*parse_sample(spec))
 
 
 def _targets(model: MLP, y: np.ndarray) -> np.ndarray:
@@ -161,148 +126,89 @@ def _targets(model: MLP, y: np.ndarray) -> np.ndarray:
     return np.eye(n_out)[y]
 
 
-def _drawn(request: dict, model: MLP, n_classes: int) -> tuple[np.ndarray, int, bool]:
-    """The drawn digit (1, 784) uint8, its target label, and whether the label was given."""
-    from .predict import image28_from_request
+def _page_reading(session: Session, image: np.ndarray) -> int | None:
+    """How the page's models read a drawing (the ``predict`` request), if they read digits."""
+    models = session.store.get("models")
+    if not models or models.get("knn") is None \
+            or list(models.get("class_names") or []) != DIGIT_NAMES:
+        return None
+    seen = predict(session, {"pixels": image.tobytes()})
+    return (seen["mlp"] or seen["knn"])["label"]
 
-    if model.layer_sizes[0] != 784:
-        raise ProtocolError(f"A drawn digit needs a network with 784 inputs; this one has "
-                            f"{model.layer_sizes[0]}.")
-    image = image28_from_request(request)[None, :]
+
+def _drawing(session: Session, request: dict, net: Net) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A drawing as the sample: (1, 784) uint8, its target, and what the page shows of it.
+    The target is ``label``, else (an untrained network) how the page's models read the
+    drawing, else the network's own guess."""
+    X = image28_from_request(request)[None, :]
+    names = net.class_names
     label = request.get("label")
-    if label is None:
-        proba = model.predict_proba(image)[0]
-        guess = int(proba[0] > 0.5) if proba.shape == (1,) else int(np.argmax(proba))
-        return image, guess, False
-    if isinstance(label, float) and label.is_integer():
-        label = int(label)
-    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < n_classes:
-        raise ProtocolError(f"Expected label an integer in 0..{n_classes - 1}. Got {label!r}.")
-    return image, label, True
+    read = _page_reading(session, X[0]) if label is None and net.untrained else None
+    if read is not None:
+        label, guess = read, " (how the page's models read it: pick the digit you drew)"
+    elif label is None:
+        proba = net.model.predict_proba(X)[0]
+        label = int(proba[0] > 0.5) if proba.shape == (1,) else int(np.argmax(proba))
+        guess = " (the network's own guess: pick what you drew)"
+    else:
+        if isinstance(label, float) and label.is_integer():
+            label = int(label)
+        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(names):
+            raise ProtocolError(f"Expected label an integer in 0..{len(names) - 1}. "
+                                f"Got {label!r}.")
+        guess = ""
+    return X, np.array([label]), {"description": f"your drawing, target {names[label]}{guess}",
+                                  "images": X.tobytes()}
 
 
-def _lab(session, request, kind, start, n):
-    seed = _seed(request)
-    model = MLP(LAB_SIZES, activation="sigmoid", loss="mse", dtype="float64", seed=seed)
-    info = {"name": "lab", "description": (
-        f"The lab's network: 784 → 16 → 10, sigmoid, mean squared error, freshly initialised "
-        f"(seed {seed}), as before the lab's first learn_once_mse step.")}
-    rate = DEFAULT_RATE
-    if kind == "drawn":
-        X, label, given = _drawn(request, model, 10)
-        return model, info, rate, X, np.array([label]), {
-            "description": f"your drawing, target {label}"
-                           + ("" if given else " (the network's own guess: pick the digit you drew)"),
-            "images": X.tobytes(), "class_names": DIGIT_NAMES}
-    if kind not in ("digit", "batch"):
-        raise ProtocolError(f"The lab network takes digits: sample 'digit:<i>', 'batch:<n>' or "
-                            f"'drawn'. Got {kind!r}.")
-    Xall, yall = _digits(session)
-    idx = _rows(kind, start, n, len(yall), "digit")
-    X, y = Xall[idx], yall[idx]
-    desc = (f"digit #{start} (a {int(y[0])})" if n == 1 else
-            f"digits #{start}–#{start + n - 1} ({', '.join(str(int(v)) for v in y)})")
-    return model, info, rate, X, y, {"description": desc, "images": X.tobytes(),
-                                     "class_names": DIGIT_NAMES}
-
-
-def _seed_net(session, request, kind, start, n):
-    model = MLP(SEED_SIZES, activation="sigmoid", loss="binary_cross_entropy",
-                dtype="float64", seed=_seed(request))
-    info = {"name": "seed", "description": (
-        "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, on its 10 "
-        "people (weight and height standardised).")}
-    if kind not in ("person", "batch"):
-        raise ProtocolError(f"The seed network takes people: sample 'person:<i>' or "
-                            f"'batch:<n>'. Got {kind!r}.")
-    Xraw, yall = datasets.at_risk()
-    idx = _rows(kind, start, n, len(yall), "person")
-    Xs, _, _ = datasets.standardize(Xraw)
-    desc = (f"person #{start}" if n == 1 else f"people #{start}–#{start + n - 1}")
-    return model, info, DEFAULT_RATE, Xs[idx], yall[idx], {
-        "description": desc + " (weight lb, height in; standardised)",
-        "points": Xraw[idx].tolist(), "feature_names": list(datasets.AT_RISK_FEATURES),
-        "class_names": ["not at risk", "at risk"]}
-
-
-def _trained(session, request, kind, start, n):
-    run = session.store.get("train")
-    default = (session.store.get("models") or {}).get("mlp")
-    if run is not None and run.trainer.step == 0 and isinstance(default, MLP):
-        run = None  # a run that has not trained yet: the page's current (trained) network
-    if run is not None:
-        model, data = run.model, run.data
-        s = run.settings
-        info = {"name": "trained", "description": (
-            f"Your trained network: {' → '.join(map(str, model.layer_sizes))}, "
-            f"{s['activation']}, {s['loss']}, on {s['dataset']}.")}
-        rate = float(s.get("lr", DEFAULT_RATE))
-        classes = list(data.classes)
-        if kind == "drawn":
-            if data.kind != "images":
-                raise ProtocolError(f"The trained network classifies points ({s['dataset']}), "
-                                    "not drawings: pick a training sample.")
-            X, label, given = _drawn(request, model, len(classes))
-            return model, info, rate, X, np.array([label]), {
-                "description": f"your drawing, target {classes[label]}"
-                               + ("" if given else " (the network's own guess)"),
-                "images": X.tobytes(), "class_names": classes}
-        if kind == "person" and s["dataset"] == "at_risk":
-            kind = "train"
-        if kind not in ("train", "batch"):
-            raise ProtocolError(f"Pick training samples of the trained network: 'train:<i>' or "
-                                f"'batch:<n>'. Got {kind!r}.")
-        idx = _rows(kind, start, n, len(data.y_train), "training sample")
-        X, y = data.net_input(data.X_train[idx]), data.y_train[idx]
-        extra = {"images": data.X_train[idx].tobytes()} if data.kind == "images" else \
-            {"points": data.X_train[idx].tolist(),
-             "feature_names": list(datasets.AT_RISK_FEATURES) if s["dataset"] == "at_risk"
-             else ["x", "y"]}
-        desc = (f"training sample #{start} ({classes[int(y[0])]})" if n == 1 else
-                f"training samples #{start}–#{start + n - 1}")
-        return model, info, rate, X, y, {"description": desc, "class_names": classes, **extra}
-    model = default
-    if not isinstance(model, MLP):
-        raise ProtocolError("No trained network yet: train one in the Train tab, or pick the "
-                            "lab's or the seed's network.")
-    info = {"name": "trained", "description": (
-        f"The page's current network: {' → '.join(map(str, model.layer_sizes))}, "
-        f"{model.activation}, {model.loss_name}.")}
-    if kind == "drawn":
-        X, label, given = _drawn(request, model, 10)
-        return model, info, DEFAULT_RATE, X, np.array([label]), {
-            "description": f"your drawing, target {label}"
-                           + ("" if given else " (the network's own guess)"),
-            "images": X.tobytes(), "class_names": DIGIT_NAMES}
-    if kind not in ("digit", "batch", "train"):
-        raise ProtocolError(f"This network takes digits: 'digit:<i>' or 'batch:<n>'. Got {kind!r}.")
-    Xall, yall = _digits(session)
-    idx = _rows(kind, start, n, len(yall), "digit")
-    X, y = Xall[idx], yall[idx]
-    return model, info, DEFAULT_RATE, X, y, {
-        "description": f"digit #{start}" if n == 1 else f"digits #{start}–#{start + n - 1}",
-        "images": X.tobytes(), "class_names": DIGIT_NAMES}
-
-
-_BUILDERS = {"lab": _lab, "seed": _seed_net, "trained": _trained}
-_DEFAULT_SAMPLE = {"lab": "digit:0", "seed": "batch:10", "trained": "train:0"}
+def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: int):
+    """(X the network reads, labels y, what the page shows) of the chosen batch."""
+    if kind == DRAWN:
+        return _drawing(session, request, net)
+    idx = np.arange(start, start + n)
+    X, y, shown = net.source.take(idx)
+    return X, y, {"description": net.source.describe(start, y), **shown}
 
 
 @handler("stepper")
 def stepper(session: Session, request: dict) -> dict:
-    net = choice(request, "net", NETS, "lab")
-    notation = choice(request, "notation", NOTATIONS, "rows")
-    spec = request.get("sample") or _DEFAULT_SAMPLE[net]
-    kind, start, n = parse_sample(spec)
-    model, info, rate, X, y, sample = _BUILDERS[net](session, request, kind, start, n)
-    rate = _rate(request, rate)
-    Y = _targets(model, y)
-    steps = backprop_steps(model, X, Y, notation=notation, learning_rate=rate)
+    net = build(session, request, setting(request, "net"))
+    notation = setting(request, "notation")
+    kind, start, n = requested_sample(request, net)
+    X, y, shown = _batch(session, request, net, kind, start, n)
+    lr = SETTINGS["lr"]
+    rate = number(request, "learning_rate", lr.min, lr.max, default=net.learning_rate,
+                  low_open=lr.min_open)
+    model = net.model
+    steps = backprop_steps(model, X, _targets(model, y), notation=notation, learning_rate=rate)
     return {
-        "net": {**info, "layer_sizes": list(model.layer_sizes), "activation": model.activation,
+        "net": {"name": net.name, "description": net.sentence,
+                "layer_sizes": list(model.layer_sizes), "activation": model.activation,
                 "loss": model.loss_name, "dtype": model.dtype.name},
         "notation": notation,
         "learning_rate": rate,
-        "sample": {"spec": spec, "n": int(len(y)), "labels": [int(v) for v in y], **sample},
+        "sample": {"spec": spec_of(kind, start, n), "source": kind, "index": start, "batch": n,
+                   "n": int(len(y)), "labels": [int(v) for v in y],
+                   "class_names": list(net.class_names), **shown},
         "steps": [encode_step(s) for s in steps],
+        "rules": rules(session, request),
     }
+
+
+@handler("stepper_rules")
+def stepper_rules(session: Session, request: dict) -> dict:
+    name = setting(request, "net")
+    net = build(session, request, name)
+    out = {**rules(session, request), "sample": None, "notice": None}
+    if net.model is None:
+        return out
+    spec = setting(request, "sample") or net.default
+    try:
+        kind, start, n = net.check(*parse_sample(spec))
+    except ProtocolError as exc:
+        out["notice"] = (f'Ignored link setting sample="{spec}": {exc} Showing the '
+                         f"{net.label.lower()}'s default sample ({net.default}) instead.")
+        kind, start, n = net.check(*parse_sample(net.default))
+    out["sample"] = {"source": kind, "index": start, "batch": n,
+                     "spec": spec_of(kind, start, n)}
+    return out

@@ -7,6 +7,7 @@
 
 import { el, throttle, drawGray, percent } from "../ui.js";
 import { createPad } from "../pad.js";
+import { setDrawTabDigit } from "../draw-tab-digit.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
 const LIVE_MS = 100; // while drawing, ask for a prediction at most every 100 ms
@@ -118,6 +119,7 @@ export function init(ctx) {
     confidence.textContent = "\u00a0";
     knnVotes.textContent = "\u00a0";
     drawGray(seen, new Uint8Array(784));
+    setDrawTabDigit(null);
     renderChart(null);
     renderNeighbours(null);
   }
@@ -125,7 +127,10 @@ export function init(ctx) {
   function show(result, ms) {
     const { mlp, knn } = result;
     const name = ctx.className;
-    if (result.image28) drawGray(seen, result.image28);
+    if (result.image28) {
+      drawGray(seen, result.image28);
+      setDrawTabDigit(result.image28);
+    }
     if (mlp) {
       prediction.textContent = name(mlp.label);
       prediction.dataset.label = String(mlp.label);

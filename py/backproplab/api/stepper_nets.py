@@ -1,0 +1,271 @@
+"""The stepper's networks and their samples: what each network is, which samples it takes,
+how a sample is written, and the rules the page is told (``rules(session)``).
+
+A sample spec is one of ``"<source>:<i>"`` (one sample: ``digit``, ``person`` or ``train``),
+``"batch:<n>"``/``"batch:<n>@<i>"`` (n samples from i, of the network's source) or
+``"drawn"`` (a drawing). The page never parses it: it sends ``{source, index, batch}`` and
+gets the spec back (``spec_of``), or asks ``stepper_rules`` what a link's spec means.
+
+Left out on purpose: the steps themselves (``trace``) and their encoding (``api.stepper``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import ProtocolError, Session
+from .data import digits
+from .fields import DIGIT_NAMES, PIXELS, setting
+from .. import datasets
+from ..mlp import MLP
+from ..settings import SETTINGS, quote
+
+LAB_SIZES = [784, 16, 10]
+SEED_SIZES = [2, 3, 3, 1]
+DEFAULT_RATE = 0.1
+MAX_BATCH = 16
+DRAWN = "drawn"
+_SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
+_LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
+NOTATIONS = [
+    {"name": "rows", "label": "Samples as rows", "description": "the lab: Z = A·W + B"},
+    {"name": "cols", "label": "Samples as columns", "description": "the seed: Z = W·A + b"},
+]
+
+
+# ---------------------------------------------------------------- the grammar
+
+def parse_sample(spec) -> tuple[str, int, int]:
+    """``"digit:3"`` -> ("digit", 3, 1); ``"batch:4@10"`` -> ("batch", 10, 4); ``"drawn"``."""
+    match = _SAMPLE.match(spec) if isinstance(spec, str) else None
+    if not match:
+        raise ProtocolError("Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', "
+                            f"'batch:<n>', 'batch:<n>@<i>' or 'drawn'. Got {quote(spec)}.")
+    if spec == DRAWN:
+        return DRAWN, 0, 1
+    if match.group(1):
+        return match.group(1), int(match.group(2)), 1
+    n = int(match.group(3))
+    if not 1 <= n <= MAX_BATCH:
+        raise ProtocolError(f"Expected a batch of 1..{MAX_BATCH} samples. Got {n}.")
+    return "batch", int(match.group(4) or 0), n
+
+
+def spec_of(source: str, index: int, batch: int) -> str:
+    """The spec of ``batch`` samples of ``source`` from ``index`` (``"drawn"``: a drawing)."""
+    if source == DRAWN:
+        return DRAWN
+    if batch == 1:
+        return f"{source}:{index}"
+    return f"batch:{batch}" if index == 0 else f"batch:{batch}@{index}"
+
+
+# ---------------------------------------------------------------- networks
+
+@dataclass
+class Source:
+    """Where a network's samples come from. ``take(idx) -> (X, y, shown)``: what the network
+    reads, the labels, and what the page shows of them (images or points)."""
+
+    kind: str                 # its name in a spec: digit | person | train
+    label: str                # what the page calls it
+    noun: str                 # one of them, in messages ("digit", "person", "training sample")
+    count: int
+    take: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
+    describe: Callable[[int, np.ndarray], str]  # (start, y) -> "digit #3 (a 5)"
+    aliases: tuple = ()       # other kinds read as this one (links written before)
+
+
+@dataclass
+class Net:
+    """One network the stepper walks through, with the samples it takes."""
+
+    name: str
+    label: str
+    model: MLP | None
+    sentence: str             # what it is, in a sentence (the reply's net.description)
+    learning_rate: float
+    class_names: list
+    source: Source | None = None
+    drawing: bool = False     # takes a drawing (784 inputs, image classes)
+    batches: tuple = (1, 2, 4, 8, 16)
+    default: str = ""
+    refusal: str = ""         # why it refuses a kind of sample (when the generic text is wrong)
+    missing: str = ""         # why there is no network (``model`` is None)
+    untrained: bool = False   # a drawing's default target: how the page's models read it
+
+    @property
+    def summary(self) -> str:
+        if self.model is None:
+            return "not trained yet"
+        m = self.model
+        return (f"{' → '.join(map(str, m.layer_sizes))} · {m.activation} · "
+                f"{_LOSS_SHORT.get(m.loss_name, m.loss_name)}")
+
+    def max_batch(self) -> int:
+        return min(MAX_BATCH, self.source.count) if self.source else 1
+
+    def check(self, kind: str, start: int, n: int) -> tuple[str, int, int]:
+        """The parsed sample as (source kind, index, batch), or a refusal naming the bad part."""
+        if self.model is None:
+            raise ProtocolError(self.missing)
+        src = self.source
+        if kind == DRAWN and self.drawing:
+            return DRAWN, 0, 1
+        if src is not None and (kind == "batch" or kind == src.kind or kind in src.aliases):
+            if start + n > src.count:
+                raise ProtocolError(f"Expected {src.noun} indices 0..{src.count - 1}. Got {start}"
+                                    + (f"..{start + n - 1}." if n > 1 else "."))
+            return src.kind, start, n
+        if self.refusal and kind == DRAWN:
+            raise ProtocolError(self.refusal)
+        takes = ([f"'{src.kind}:<i>'", "'batch:<n>'"] if src else []) + (
+            [f"'{DRAWN}'"] if self.drawing else []) or ["none"]
+        what = ("people" if src.noun == "person" else f"{src.noun}s") if src else "drawings"
+        listed = ", ".join(takes[:-1]) + " or " + takes[-1] if len(takes) > 1 else takes[0]
+        raise ProtocolError(f"The {self.label.lower()} takes {what}: sample {listed}. "
+                            f"Got {kind!r}.")
+
+    def rules(self) -> dict:
+        """What the page is told about this network (see ``rules``)."""
+        default = None
+        if self.model is not None and self.default:
+            kind, start, n = self.check(*parse_sample(self.default))
+            default = {"source": kind, "index": start, "batch": n, "spec": self.default}
+        src = self.source
+        return {
+            "name": self.name, "label": self.label, "description": self.summary,
+            "available": self.model is not None, "missing": self.missing or None,
+            "sources": [{"kind": src.kind, "label": src.label, "max_index": src.count - 1}]
+            if src else [],
+            "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
+            "max_batch": self.max_batch(),
+            "default": default,
+            "drawing": self.drawing,
+            "class_names": list(self.class_names),
+            "learning_rate": self.learning_rate,
+        }
+
+
+def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> Source:
+    X, y = digits(session)
+
+    def take(idx):
+        return X[idx], y[idx], {"images": X[idx].tobytes()}
+
+    def describe(start, ys):
+        if len(ys) == 1:
+            return f"digit #{start} (a {int(ys[0])})"
+        return f"digits #{start}–#{start + len(ys) - 1} ({', '.join(str(int(v)) for v in ys)})"
+
+    return Source("digit", label, "digit", len(y), take, describe, aliases)
+
+
+def _lab(session: Session, request: dict) -> Net:
+    seed = setting(request, "seed")
+    model = MLP(LAB_SIZES, activation="sigmoid", loss="mse", dtype="float64", seed=seed)
+    return Net("lab", "Lab network", model,
+               f"The lab's network: 784 → 16 → 10, sigmoid, mean squared error, freshly "
+               f"initialised (seed {seed}), as before the lab's first learn_once_mse step.",
+               DEFAULT_RATE, DIGIT_NAMES, _digit_source(session), drawing=True,
+               default="digit:0", untrained=True)
+
+
+def _seed(session: Session, request: dict) -> Net:
+    model = MLP(SEED_SIZES, activation="sigmoid", loss="binary_cross_entropy",
+                dtype="float64", seed=setting(request, "seed"))
+    Xraw, y = datasets.at_risk()
+    Xs, _, _ = datasets.standardize(Xraw)
+
+    def take(idx):
+        return Xs[idx], y[idx], {"points": Xraw[idx].tolist(),
+                                 "feature_names": list(datasets.AT_RISK_FEATURES)}
+
+    def describe(start, ys):
+        who = f"person #{start}" if len(ys) == 1 else f"people #{start}–#{start + len(ys) - 1}"
+        return who + " (weight lb, height in; standardised)"
+
+    people = Source("person", "Person", "person", len(y), take, describe)
+    return Net("seed", "Seed network", model,
+               "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, on its "
+               "10 people (weight and height standardised).",
+               DEFAULT_RATE, ["not at risk", "at risk"], people, batches=(1, 2, 5, 10),
+               default=f"batch:{len(y)}")
+
+
+def _trained(session: Session, request: dict) -> Net:
+    """The current training run's network once it has taken a step, else the page's current
+    MLP, else the untrained run's network."""
+    run = session.store.get("train")
+    models = session.store.get("models") or {}
+    current = models.get("mlp")
+    if run is not None and run.trainer.step == 0 and isinstance(current, MLP):
+        run = None  # a run that has not trained yet: the page's current (trained) network
+    if run is not None:
+        return _run_net(run)
+    if not isinstance(current, MLP):
+        return Net("trained", "Trained network", None, "", DEFAULT_RATE, [],
+                   missing="No trained network yet: train one in the Train tab, or pick the "
+                           "lab's or the seed's network.")
+    sizes = current.layer_sizes
+    names = list(models.get("class_names") or DIGIT_NAMES)
+    on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
+    return Net("trained", "Trained network", current,
+               f"The page's current network: {' → '.join(map(str, sizes))}, "
+               f"{current.activation}, {current.loss_name}.",
+               DEFAULT_RATE, names,
+               _digit_source(session, aliases=("train",)) if on_digits else None,
+               drawing=sizes[0] == PIXELS, default="digit:0" if on_digits else "")
+
+
+def _run_net(run) -> Net:
+    model, data, s = run.model, run.data, run.settings
+    classes = list(data.classes)
+    at_risk = s["dataset"] == "at_risk"
+
+    def take(idx):
+        X = data.X_train[idx]
+        shown = {"images": X.tobytes()} if data.kind == "images" else {
+            "points": X.tolist(),
+            "feature_names": list(datasets.AT_RISK_FEATURES) if at_risk else ["x", "y"]}
+        return data.net_input(X), data.y_train[idx], shown
+
+    def describe(start, ys):
+        if len(ys) == 1:
+            return f"training sample #{start} ({classes[int(ys[0])]})"
+        return f"training samples #{start}–#{start + len(ys) - 1}"
+
+    train = Source("train", "Training sample", "training sample", len(data.y_train), take,
+                   describe, aliases=("person",) if at_risk else ())
+    images = data.kind == "images"
+    return Net("trained", "Trained network", model,
+               f"Your trained network: {' → '.join(map(str, model.layer_sizes))}, "
+               f"{s['activation']}, {s['loss']}, on {s['dataset']}.",
+               float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
+               default="train:0",
+               refusal="" if images else f"The trained network classifies points "
+                                         f"({s['dataset']}), not drawings: pick a training sample.")
+
+
+NETS: dict[str, Callable[[Session, dict], Net]] = {"lab": _lab, "seed": _seed, "trained": _trained}
+
+
+def build(session: Session, request: dict, name: str) -> Net:
+    return NETS[name](session, request)
+
+
+def rules(session: Session, request: dict | None = None) -> dict:
+    """Everything the page needs to offer a choice the ``stepper`` request accepts: per network
+    its label, one-line description, sources, batch sizes, default sample and whether it takes
+    a drawing; the notations; the limits of a batch and of the learning rate."""
+    request = request or {}
+    lr = SETTINGS["lr"]
+    return {"nets": [build(session, request, name).rules() for name in NETS],
+            "notations": NOTATIONS,
+            "max_batch": MAX_BATCH,
+            "learning_rate": {"min": lr.min, "max": lr.max, "min_open": lr.min_open,
+                              "default": DEFAULT_RATE}}

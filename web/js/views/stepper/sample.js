@@ -1,0 +1,80 @@
+// The stepper's sample: its own drawing pad, the Draw tab's digit, and the preview of the batch
+// Python stepped through (the images are the reply's `sample.images`, the people its `points`).
+//
+// Hooks: #stepper-pad, #stepper-pad-clear, #stepper-pad-box, #stepper-draw-tab-box,
+// #stepper-draw-tab-image, #stepper-draw-tab-note, #stepper-sample.
+
+import { el, drawGray } from "../../ui.js";
+import { createPad } from "../../pad.js";
+import { drawTabDigit } from "../../draw-tab-digit.js";
+import { fmt } from "./matrix.js";
+
+const PAD_SEND_SIZE = 280; // the stepper's pad goes to the preprocessor as 280×280 RGBA
+
+/** onStroke(): the student finished a stroke on the stepper's pad. */
+export function createSample({ onStroke }) {
+  const padCanvas = el("canvas", { id: "stepper-pad", class: "stepper-pad", role: "img", "aria-label": "Drawing pad: draw a digit with mouse, finger or pen" });
+  const padClear = el("button", { id: "stepper-pad-clear", class: "button button-small", type: "button", text: "Clear" });
+  const pad = createPad(padCanvas, { onStroke: () => onStroke() });
+  padClear.addEventListener("click", () => pad.clear());
+  const fromDraw = el("canvas", { id: "stepper-draw-tab-image", class: "stepper-thumb", width: 28, height: 28, role: "img", "aria-label": "The digit from the Draw tab" });
+  const drawTabNote = el("p", { class: "stepper-hint", id: "stepper-draw-tab-note", text: "" });
+  const padBox = el("div", { class: "stepper-pad-box", id: "stepper-pad-box", hidden: true }, [
+    el("div", { class: "stepper-pad-wrap" }, [padCanvas, padClear]),
+    el("p", { class: "stepper-hint", text: "Draw a digit, then lift the pen: the steps follow." }),
+  ]);
+  const drawTabBox = el("div", { class: "stepper-pad-box", id: "stepper-draw-tab-box", hidden: true }, [fromDraw, drawTabNote]);
+  const preview = el("div", { class: "stepper-sample", id: "stepper-sample", "aria-live": "polite" });
+  const node = el("div", { class: "stepper-sample-line" }, [padBox, drawTabBox, preview]);
+
+  return {
+    node,
+    /** Show the box of `source` (pad, drawtab, or a data source: neither). */
+    showSource(source) {
+      padBox.hidden = source !== "pad";
+      drawTabBox.hidden = source !== "drawtab";
+    },
+    /**
+     * The drawing of `source` as request fields ({image} or {pixels}), or {missing: what to
+     * tell the student} when there is none.
+     */
+    drawing(source) {
+      if (source === "pad") {
+        return pad.isEmpty() ? { missing: "Draw a digit on the pad to step through it." } : { fields: { image: pad.toImage(PAD_SEND_SIZE) } };
+      }
+      const pixels = drawTabDigit();
+      if (!pixels) {
+        drawTabBox.hidden = false;
+        drawGray(fromDraw, new Uint8Array(784));
+        drawTabNote.textContent = "Nothing drawn in the Draw tab yet: draw a digit there, or draw here instead.";
+        return { missing: "Draw a digit in the Draw tab first." };
+      }
+      drawTabNote.textContent = "";
+      drawTabBox.hidden = true; // the preview shows it, from the reply
+      return { fields: { pixels } };
+    },
+    /** The batch of a `stepper` reply: thumbnails of its images, or a table of its people. */
+    render(sample) {
+      const names = sample.class_names || [];
+      const name = (k) => names[sample.labels[k]] ?? String(sample.labels[k]);
+      const items = [];
+      if (sample.images) {
+        for (let k = 0; k < sample.n; k++) {
+          const canvas = el("canvas", { class: "stepper-thumb", role: "img", "aria-label": `Sample ${k}: ${name(k)}` });
+          drawGray(canvas, sample.images.subarray(784 * k, 784 * (k + 1)));
+          items.push(el("figure", { class: "stepper-sample-item" }, [canvas, el("figcaption", { text: name(k) })]));
+        }
+      } else if (sample.points) {
+        items.push(el("table", { class: "stepper-people" }, [
+          el("thead", {}, [el("tr", {}, [el("th", { text: "#" }), ...(sample.feature_names || []).map((f) => el("th", { text: f.replace("_", " ") })), el("th", { text: "Y" })])]),
+          el("tbody", {}, sample.points.map((p, k) => el("tr", {}, [
+            el("td", { text: String(sample.index + k) }),
+            ...p.map((v) => el("td", { text: Number.isInteger(v) ? String(v) : fmt(v) })),
+            el("td", { text: String(sample.labels[k]), title: names[sample.labels[k]] }),
+          ]))),
+        ]));
+      }
+      preview.replaceChildren(el("p", { class: "stepper-sample-desc", text: `Sample: ${sample.description}` }), el("div", { class: "stepper-sample-items" }, items));
+    },
+  };
+}

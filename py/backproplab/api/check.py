@@ -47,3 +47,11 @@ def check(session, request: dict) -> dict:
             or not 0 < time_limit <= 60:
         raise ProtocolError(f"Expected time_limit in (0, 60] seconds. Got {time_limit!r}.")
     return check_files(files, functions=functions, time_limit=float(time_limit))
+
+
+@handler("check_starters")
+def check_starters(session, request: dict) -> dict:
+    """-> {files: {file name: source}}: the lab's files with every function to write."""
+    from ..check.starters import starters
+
+    return {"files": starters()}

@@ -153,6 +153,8 @@ SETTINGS: dict[str, Setting] = _settings(
             choices=NOTATIONS),
     Setting("sample", "string", "", "the stepper's batch (empty: the network's default)",
             max_length=200),
+    Setting("step", "string", "", "the stepper's step shown, by name (empty: the first)",
+            max_length=60),
 )
 
 #: The training settings, in the order ``train_start`` reads them.

@@ -88,6 +88,7 @@ export async function init(ctx) {
     if (section.dataset.checker !== "ready") return;
     const sources = files.all();
     setState("checking");
+    delete results.dataset.verdict;
     const started = performance.now();
     const ticker = setInterval(() => say(`Checking your code… ${Math.round((performance.now() - started) / 1000)} s (stopped after ${HARD_LIMIT_MS / 1000} s at most).`), 1000);
     say("Checking your code…");
@@ -123,8 +124,7 @@ export async function init(ctx) {
   }
 
   function openStep(step) {
-    ctx.update({ tab: "stepper", net: "lab", notation: "rows" });
-    ctx.openStepperStep?.(step);
+    ctx.update({ tab: "stepper", net: "lab", notation: "rows", sample: "", step });
   }
 
   async function renderTex(node, tex) {

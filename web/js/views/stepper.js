@@ -178,7 +178,7 @@ export async function init(ctx) {
   }
 
   function show(reply) {
-    const keep = result?.steps[timeline.current]?.name;
+    const keep = ctx.state.step || result?.steps[timeline.current]?.name;
     result = reply;
     rules = reply.rules;
     const { source, index, batch, spec } = reply.sample;
@@ -197,6 +197,8 @@ export async function init(ctx) {
 
   function showStep(i) {
     const step = result.steps[i];
+    shownStep = i === 0 ? "" : step.name;  // the step is in the link (the first one: no need)
+    if (ctx.state.step !== shownStep) ctx.update({ step: shownStep });
     flow?.highlight(step.name, step.phase);
     renderCard(card, step, {
       katex, index: i, total: result.steps.length, modes, allTiles,
@@ -211,6 +213,7 @@ export async function init(ctx) {
     });
   }
 
+  let shownStep = null;
   let visible = ctx.state.tab === "stepper";
   ctx.subscribe((s, changed) => {
     const ours = changed.length === 1 && changed[0] === "sample" && s.sample === adopted;
@@ -220,6 +223,7 @@ export async function init(ctx) {
       stale = true;
       if (visible) reloadSoon();
     }
+    if (changed.includes("step") && s.step !== shownStep && result) timeline.show(result.steps, s.step);
     if (changed.includes("tab")) {
       visible = s.tab === "stepper";
       if (!visible) timeline.stop();

@@ -1,0 +1,116 @@
+"""The "Check my code" tab: a student's own lab files run in a separate Python, judged function by
+function and partial by partial; stopped when they hang; kept across reloads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from conftest import READY_TIMEOUT_MS, wait_ready
+from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
+
+CORPUS = Path(__file__).resolve().parents[1] / "unit" / "check_corpus"
+CHECK_TIMEOUT_MS = 120_000
+LOOP = "def learn_once_mse(w1, b1, w2, b2, data, targets, learning_rate):\n    while True:\n        pass\n"
+
+
+def open_check(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}#tab=check")
+    wait_ready(page)
+    page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+
+
+def open_file(page: Page, tmp_path: Path, name: str, source: str) -> None:
+    path = tmp_path / name
+    path.write_text(source)
+    page.set_input_files("#check-file", str(path))
+    expect(page.locator(f'.check-file-tab[data-file="{name}"]')).to_have_attribute("aria-selected", "true")
+
+
+def run_check(page: Page) -> str:
+    page.click("#check-run")
+    page.wait_for_selector("#check-results[data-verdict]", state="attached", timeout=CHECK_TIMEOUT_MS)
+    return page.get_attribute("#check-results", "data-verdict")
+
+
+def test_a_buggy_mlp_py_gets_its_wrong_partial_and_its_diagnosis(page: Page, base_url, tmp_path):
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", (CORPUS / "mse_bias_not_summed.py").read_text())
+    assert run_check(page) == "fail"
+    learn = page.locator("[data-function=learn_once_mse]")
+    expect(learn).to_have_attribute("data-verdict", "fail")
+    for name in ("dW1", "db1", "dW2"):
+        expect(learn.locator(f"[data-partial={name}]")).to_have_attribute("data-verdict", "pass")
+    expect(learn.locator("[data-partial=db2]")).to_have_attribute("data-verdict", "fail")
+    expect(learn.locator("[data-diagnosis=bias-not-summed]")).to_have_count(1)
+    expect(learn.locator(".check-formula .katex")).to_have_count(1)  # how it should be computed
+    expect(learn.locator("[data-partial=db2] canvas.check-heat")).to_have_count(1)
+    # the verdict links to the stepper step that shows how it should be computed
+    step = learn.locator(".check-step-link").get_attribute("data-step")
+    learn.locator(".check-step-link").click()
+    expect(page.locator("#view-stepper")).to_be_visible()
+    expect(page.locator("#stepper-step")).to_have_attribute("data-step-name", step, timeout=60_000)
+
+
+def test_a_correct_solution_in_another_style_passes(page: Page, base_url, tmp_path):
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", (CORPUS / "good_mlp_loops.py").read_text())
+    assert run_check(page) == "pass"
+    verdicts = page.locator("[data-function]").evaluate_all("es => es.map(e => e.dataset.verdict)")
+    assert verdicts and set(verdicts) == {"pass"}
+
+
+def test_an_infinite_loop_is_stopped_and_the_draw_tab_still_predicts(page: Page, base_url, tmp_path):
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", LOOP)
+    started = time.monotonic()
+    assert run_check(page) == "fail"
+    assert time.monotonic() - started < 45  # the soft limit (5 s per call), not the hard one
+    learn = page.locator("[data-function=learn_once_mse]")
+    expect(learn).to_have_attribute("data-verdict", "error")
+    expect(learn).to_contain_text("time limit")
+    page.click("#tab-draw")
+    draw_strokes(page, DIGIT_STROKES["7"])
+    assert wait_prediction(page)["mlp"] == "7"
+
+
+def test_stop_ends_a_long_check_and_a_fresh_python_checks_again(page: Page, base_url, tmp_path):
+    open_check(page, base_url)
+    slow = ("import time\n\ndef one_hot(labels):\n    t = time.time()\n"
+            "    while time.time() - t < 4:\n        pass\n    return None\n")
+    open_file(page, tmp_path, "mlp.py", slow)
+    page.click("#check-run")
+    page.wait_for_selector("#view-check[data-checker=checking]", state="attached")
+    page.click("#check-stop")
+    page.wait_for_selector("#check-results[data-verdict=error]", state="attached")
+    expect(page.locator("#check-results")).to_contain_text("Stopped")
+    page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+    open_file(page, tmp_path, "mlp.py", (CORPUS / "good_mlp.py").read_text())
+    assert run_check(page) == "pass"
+
+
+def test_a_syntax_error_shows_its_line_in_the_results_and_the_editor(page: Page, base_url, tmp_path):
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", "import numpy as np\n\ndef one_hot(labels:\n    return labels\n")
+    run_check(page)
+    problem = page.locator('[data-file-error="mlp.py"]')
+    expect(problem).to_contain_text("line 3")
+    expect(page.locator("#check-editor")).to_have_attribute("data-marks", "1")
+    expect(page.locator("#check-editor .cm-lintRange-error")).to_have_count(1)
+
+
+def test_the_students_code_survives_a_reload(page: Page, base_url):
+    open_check(page, base_url)
+    expect(page.locator('.check-file-tab[data-file="mlp.py"]')).to_have_count(1)
+    page.locator('.check-file-tab[data-file="knn.py"]').click()
+    page.locator("#check-editor .cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# my own note, kept\n")
+    page.wait_for_selector("#check-saved[data-save=done]", state="attached")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+    expect(page.locator('.check-file-tab[data-file="knn.py"]')).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#check-editor .cm-content")).to_contain_text("# my own note, kept")

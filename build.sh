@@ -71,7 +71,9 @@ build_wheel() {
   if ! compgen -G "$dir/*.whl" >/dev/null; then
     rm -rf .cache/wheel && mkdir -p "$dir"
     log "building our wheel"
-    "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >.cache/wheel.log 2>&1 \
+    # fixed zip times (not the files' mtimes): the same source gives the same wheel, byte for byte
+    SOURCE_DATE_EPOCH=315532800 \
+      "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >.cache/wheel.log 2>&1 \
       || { cat .cache/wheel.log >&2; die "building our wheel failed (log above)"; }
     rm -rf build py/*.egg-info/SOURCES.txt.tmp
   fi

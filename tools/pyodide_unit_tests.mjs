@@ -153,6 +153,11 @@ await py.loadPackage(packages.filter((p) => !p.path).map((p) => p.name), quiet);
 for (const p of packages.filter((p) => p.path)) await py.loadPackage(p.path, quiet);  // deps first
 await py.loadPackage(join(opts.site, "py", ours[0]), quiet);
 await py.loadPackage(wheels, quiet);
+// loadPackage reports a failure through errorCallback and goes on: stop here instead
+const loaded = new Set(Object.keys(py.loadedPackages).map(normalize));
+const wanted = [...packages.map((p) => p.name), ours[0], ...wheels].map((n) => n.split("/").pop().split("-")[0]);
+const missing = wanted.filter((n) => !loaded.has(normalize(n)));
+if (missing.length) fail(`could not load ${missing.join(", ")} (above)`);
 note(`loaded ${packages.map((p) => p.name).join(", ")}, ${ours[0]}, ` +
      `${wheels.map((w) => w.split("/").pop().split("-").slice(0, 2).join(" ")).join(", ")}`);
 

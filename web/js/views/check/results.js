@@ -126,5 +126,7 @@ export function renderReport(host, report, handlers) {
 /** The lines to mark in the editor for file `name`: every error the report places there. */
 export function marksFor(report, name) {
   const errors = [...(report.files ?? []).map((f) => f.error), ...(report.functions ?? []).map((f) => f.error)];
-  return errors.filter((e) => e?.line && e.file === name).map((e) => ({ line: e.line, message: `${e.type}: ${e.message}` }));
+  const marks = new Map();  // one mark per line (a file's error is also each of its functions')
+  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${e.message}` });
+  return [...marks.values()];
 }

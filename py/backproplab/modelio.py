@@ -36,6 +36,7 @@ from .activations import HIDDEN_ACTIVATIONS
 from .knn import KNN, _RECIPE_KEYS, _WEIGHTS
 from .losses import LOSSES
 from .mlp import DTYPES, MLP
+from .settings import MAX_QUOTE, quote
 
 FORMAT = "backproplab-model"
 VERSION = 1
@@ -45,6 +46,9 @@ MAX_ARRAY_ELEMENTS = 64 << 20
 MAX_META_BYTES = 1 << 20
 MAX_LAYERS = 64
 MAX_UNITS = 1 << 16
+MAX_CLASS_NAME = 100  # characters of one class name
+MAX_ARRAY_NAME = 32
+MAX_JSON_BYTES = 64 << 20  # a k-NN on all 60k MNIST digits is ~64 MB as JSON; bigger ones: .npz
 JSON_LIST_LIMIT = 4096  # arrays up to this many elements are written as readable lists
 _ARRAY_DTYPES = ("uint8", "int8", "uint16", "int16", "int32", "int64", "float32", "float64")
 
@@ -89,36 +93,51 @@ def _fail(message: str):
     raise ModelFileError(message)
 
 
+def _cut(text) -> str:
+    """``str(text)`` cut to ``MAX_QUOTE`` characters (an exception's message may quote data)."""
+    text = str(text)
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+
+
+def _array_name(name: str) -> str:
+    if len(name) > MAX_ARRAY_NAME:
+        _fail(f"Unexpected array {quote(name)} in the model file (model arrays are W1, B1, …, X, y).")
+    return name
+
+
 def _check_meta(meta) -> str:
     """Validate the metadata object; returns the kind."""
     if not isinstance(meta, dict):
         _fail(f"The model metadata must be an object. Got {type(meta).__name__}.")
     if meta.get("format") != FORMAT:
-        _fail(f"Not a backproplab model: format is {meta.get('format')!r}, expected {FORMAT!r}.")
+        _fail(f"Not a backproplab model: format is {quote(meta.get('format'))}, expected {FORMAT!r}.")
     if meta.get("version") != VERSION:
-        _fail(f"Unsupported model file version {meta.get('version')!r}; this backproplab "
+        _fail(f"Unsupported model file version {quote(meta.get('version'))}; this backproplab "
               f"reads version {VERSION}.")
     kind = meta.get("kind")
     if kind not in KINDS:
-        _fail(f"Unknown model kind {kind!r}. Known: {', '.join(KINDS)}.")
+        _fail(f"Unknown model kind {quote(kind)}. Known: {', '.join(KINDS)}.")
     arch = meta.get("architecture")
     if not isinstance(arch, dict):
-        _fail(f"The model architecture must be an object. Got {arch!r}.")
+        _fail(f"The model architecture must be an object. Got {quote(arch)}.")
     names = meta.get("class_names")
     if names is not None and (not isinstance(names, list)
                               or not all(isinstance(n, str) for n in names)):
-        _fail(f"class_names must be a list of strings. Got {names!r}.")
+        _fail(f"class_names must be a list of strings. Got {quote(names)}.")
+    if names is not None and any(len(n) > MAX_CLASS_NAME for n in names):
+        _fail(f"class_names must be at most {MAX_CLASS_NAME} characters each. Got "
+              f"{quote(max(names, key=len))}.")
     prep = meta.get("preprocessing", {})
     if not isinstance(prep, dict) or not all(
             isinstance(v, (bool, int, float)) and not (isinstance(v, float) and not math.isfinite(v))
             for v in prep.values()):
-        _fail(f"preprocessing must be an object of flags and numbers. Got {prep!r}.")
+        _fail(f"preprocessing must be an object of flags and numbers. Got {quote(prep)}.")
     return kind
 
 
 def _int(value, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        _fail(f"{name} must be an integer in {lo}..{hi}. Got {value!r}.")
+        _fail(f"{name} must be an integer in {lo}..{hi}. Got {quote(value)}.")
     return value
 
 
@@ -136,6 +155,21 @@ def _expect(arrays: dict, name: str, shape: tuple, dtypes) -> np.ndarray:
     return a
 
 
+def _check_outputs(model: MLP) -> None:
+    """Refuse a network whose outputs on a few sample inputs are not finite: finite but huge
+    weights (1e300) overflow, and every prediction would be NaN."""
+    n = model.layer_sizes[0]
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.zeros(n), np.ones(n), -np.ones(n), rng.uniform(-1, 1, (5, n))])
+    with np.errstate(all="ignore"):
+        P = model.predict_proba(X.astype(model.dtype))
+    if not np.isfinite(P).all():
+        largest = max(float(np.abs(a).max(initial=0)) for a in [*model.W, *model.B])
+        _fail("The network's outputs on sample inputs are not finite numbers (NaN or infinity), "
+              f"so it could not predict anything: its weights are far too large (largest "
+              f"magnitude {largest:.3g}).")
+
+
 def _check_extra_arrays(arrays: dict, expected: set, kind: str) -> None:
     extra = sorted(set(arrays) - expected)
     if extra:
@@ -149,27 +183,28 @@ def _build(meta: dict, arrays: dict):
     if kind == "mlp":
         sizes = arch.get("layer_sizes")
         if not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS + 1:
-            _fail(f"layer_sizes must be a list of 2..{MAX_LAYERS + 1} integers. Got {sizes!r}.")
+            _fail(f"layer_sizes must be a list of 2..{MAX_LAYERS + 1} integers. Got {quote(sizes)}.")
         for i, n in enumerate(sizes):
             _int(n, f"layer_sizes[{i}]", 1, MAX_UNITS)
         if arch.get("activation") not in HIDDEN_ACTIVATIONS:
-            _fail(f"Unknown activation {arch.get('activation')!r}. Known: "
+            _fail(f"Unknown activation {quote(arch.get('activation'))}. Known: "
                   f"{', '.join(HIDDEN_ACTIVATIONS)}.")
         if arch.get("loss") not in LOSSES:
-            _fail(f"Unknown loss {arch.get('loss')!r}. Known: {', '.join(LOSSES)}.")
+            _fail(f"Unknown loss {quote(arch.get('loss'))}. Known: {', '.join(LOSSES)}.")
         if arch.get("dtype") not in DTYPES:
-            _fail(f"Unknown dtype {arch.get('dtype')!r}. Known: {', '.join(DTYPES)}.")
+            _fail(f"Unknown dtype {quote(arch.get('dtype'))}. Known: {', '.join(DTYPES)}.")
         L = len(sizes) - 1
         _check_extra_arrays(arrays, {f"{p}{l}" for l in range(1, L + 1) for p in "WB"}, kind)
         try:
             model = MLP(sizes, arch["activation"], arch["loss"], arch["dtype"], seed=0)
         except ValueError as exc:
-            _fail(f"Inconsistent architecture: {exc}")
+            _fail(f"Inconsistent architecture: {_cut(exc)}")
         dtype = (arch["dtype"],)
         model.W = [_expect(arrays, f"W{l}", (sizes[l - 1], sizes[l]), dtype).copy()
                    for l in range(1, L + 1)]
         model.B = [_expect(arrays, f"B{l}", (1, sizes[l]), dtype).copy()
                    for l in range(1, L + 1)]
+        _check_outputs(model)
         n_classes = max(2, sizes[-1])
     else:
         _check_extra_arrays(arrays, {"X", "y"}, kind)
@@ -181,14 +216,14 @@ def _build(meta: dict, arrays: dict):
         y = _expect(arrays, "y", (n,), ("uint8", "int8", "uint16", "int16", "int32", "int64"))
         k = _int(arch.get("k"), "k", 1, max(1, n))
         if arch.get("weights") not in _WEIGHTS:
-            _fail(f"Unknown k-NN weights {arch.get('weights')!r}. Known: {', '.join(_WEIGHTS)}.")
+            _fail(f"Unknown k-NN weights {quote(arch.get('weights'))}. Known: {', '.join(_WEIGHTS)}.")
         recipe = arch.get("recipe", {})
         if not isinstance(recipe, dict) or set(recipe) - set(_RECIPE_KEYS):
-            _fail(f"Unknown k-NN recipe {recipe!r}. Known keys: {', '.join(_RECIPE_KEYS)}.")
+            _fail(f"Unknown k-NN recipe {quote(recipe)}. Known keys: {', '.join(_RECIPE_KEYS)}.")
         try:
             model = KNN(k, arch["weights"], recipe).fit(X, y)
         except ValueError as exc:
-            _fail(f"Inconsistent k-NN: {exc}")
+            _fail(f"Inconsistent k-NN: {_cut(exc)}")
         n_classes = len(model.classes_)
     names = meta.get("class_names")
     if names is not None and len(names) != n_classes:
@@ -210,13 +245,13 @@ def _read_npz(blob: bytes) -> tuple[dict, dict]:
         archive = zipfile.ZipFile(io.BytesIO(blob))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        _fail(f"The .npz model file is damaged or truncated ({exc}).")
+        _fail(f"The .npz model file is damaged or truncated ({_cut(exc)}).")
     arrays = {}
     with archive:
         for info in infos:
             if not info.filename.endswith(".npy") or "/" in info.filename:
-                _fail(f"Unexpected member {info.filename!r} in the .npz model file.")
-            name = info.filename[:-4]
+                _fail(f"Unexpected member {quote(info.filename)} in the .npz model file.")
+            name = _array_name(info.filename[:-4])
             if info.file_size > MAX_FILE_BYTES:
                 _fail(f"Array {name} is {info.file_size} bytes, over the {MAX_FILE_BYTES} limit.")
             try:
@@ -247,7 +282,7 @@ def _read_npz(blob: bytes) -> tuple[dict, dict]:
             except ModelFileError:
                 raise
             except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                _fail(f"Array {name} in the .npz model file is damaged ({exc}).")
+                _fail(f"Array {name} in the .npz model file is damaged ({_cut(exc)}).")
     meta_array = arrays.pop("meta", None)
     if meta_array is None:
         _fail("The .npz file has no 'meta' entry: it is not a backproplab model.")
@@ -256,7 +291,7 @@ def _read_npz(blob: bytes) -> tuple[dict, dict]:
     try:
         meta = json.loads(meta_array.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"The model metadata is not valid JSON ({exc}).")
+        _fail(f"The model metadata is not valid JSON ({_cut(exc)}).")
     return meta, arrays
 
 
@@ -278,10 +313,10 @@ def _array_from_json(name: str, entry) -> np.ndarray:
         _fail(f"Array {name} must be an object with dtype, shape and data.")
     dtype, shape = entry["dtype"], entry["shape"]
     if dtype not in _ARRAY_DTYPES:
-        _fail(f"Array {name} has dtype {dtype!r}, not one a model file uses.")
+        _fail(f"Array {name} has dtype {quote(dtype)}, not one a model file uses.")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool)
                                               and n >= 0 for n in shape):
-        _fail(f"Array {name} has an invalid shape {shape!r}.")
+        _fail(f"Array {name} has an invalid shape {quote(shape)}.")
     if math.prod(shape) > MAX_ARRAY_ELEMENTS:
         _fail(f"Array {name} has shape {tuple(shape)}, over the {MAX_ARRAY_ELEMENTS}-element limit.")
     data = entry["data"]
@@ -303,7 +338,7 @@ def _array_from_json(name: str, entry) -> np.ndarray:
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
-        _fail(f"Array {name} has unreadable data ({exc}).")
+        _fail(f"Array {name} has unreadable data ({_cut(exc)}).")
     if a.size != math.prod(shape):
         _fail(f"Array {name} holds {a.size} values, expected {math.prod(shape)} for shape "
               f"{tuple(shape)}.")
@@ -319,10 +354,11 @@ def _read_json(blob: bytes) -> tuple[dict, dict]:
     try:
         doc = json.loads(blob.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"The JSON model file is damaged or truncated ({exc}).")
+        _fail(f"The JSON model file is damaged or truncated ({_cut(exc)}).")
     if not isinstance(doc, dict) or not isinstance(doc.get("arrays"), dict):
         _fail("The JSON model file must be an object with an 'arrays' object.")
-    arrays = {name: _array_from_json(name, entry) for name, entry in doc.pop("arrays").items()}
+    arrays = {_array_name(name): _array_from_json(name, entry)
+              for name, entry in doc.pop("arrays").items()}
     return doc, arrays
 
 
@@ -344,11 +380,14 @@ def model_from_bytes(blob) -> tuple[object, dict]:
         _fail(f"The model file is {len(blob)} bytes, over the {MAX_FILE_BYTES}-byte limit.")
     if blob[:2] == b"PK":
         meta, arrays = _read_npz(blob)
-    elif blob.lstrip()[:1] == b"{":
+    elif blob[:64].lstrip()[:1] == b"{":
+        if len(blob) > MAX_JSON_BYTES:  # refused before parsing: json.loads of 100 MB takes ~45 s in the page
+            _fail(f"The JSON model file is {len(blob) / 2**20:.0f} MB, over the "
+                  f"{MAX_JSON_BYTES >> 20} MB limit for JSON model files (bigger models: .npz).")
         meta, arrays = _read_json(blob)
     else:
         _fail(f"Not a backproplab model file: expected an .npz (zip) or JSON model. Got "
-              f"{len(blob)} bytes starting {blob[:8]!r}.")
+              f"{len(blob)} bytes starting {quote(blob[:8])}.")
     return _build(meta, arrays), meta
 
 

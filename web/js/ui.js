@@ -24,6 +24,7 @@ export function el(tag, attrs = {}, children = []) {
 }
 
 const MAX_ALERTS = 3; // alerts shown at once
+const MAX_ALERT_CHARS = 400; // a message quoting a whole payload is cut here ("…")
 const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
 
 /**
@@ -34,7 +35,7 @@ const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
  */
 export function alert(message, { level = "error", timeout } = {}) {
   const region = document.getElementById("alerts");
-  const text = withoutTraceback(String(message));
+  const text = cut(withoutTraceback(String(message)), MAX_ALERT_CHARS);
   if (!region) {
     console.warn(text); // eslint-disable-line no-console
     return () => {};
@@ -55,6 +56,12 @@ export function alert(message, { level = "error", timeout } = {}) {
   const ms = timeout ?? (level === "error" ? 0 : 6000);
   if (ms > 0) setTimeout(close, ms);
   return close;
+}
+
+/** `text` cut to at most `max` characters, "…" marking the cut. */
+export function cut(text, max = 80) {
+  const s = String(text);
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 /**

@@ -126,7 +126,14 @@ export function init(ctx) {
     const { mlp, knn } = result;
     const name = ctx.className;
     if (result.image28) drawGray(seen, result.image28);
-    if (mlp) {
+    const numbers = mlp && [...mlp.probabilities].every(Number.isFinite);
+    if (mlp && !numbers) {
+      // a network whose outputs overflow gives NaN: never show "NaN% sure", say why instead
+      prediction.textContent = "–";
+      delete prediction.dataset.label;
+      confidence.textContent = "no answer: the network's outputs are not numbers (NaN or infinity)";
+      renderChart(null);
+    } else if (mlp) {
       prediction.textContent = name(mlp.label);
       prediction.dataset.label = String(mlp.label);
       confidence.textContent = `${percent(mlp.probabilities[mlp.label])} sure`;
@@ -144,7 +151,7 @@ export function init(ctx) {
     knnVotes.textContent = n ? `${agree} of ${n} neighbours agree` : "\u00a0";
     renderNeighbours(knn.neighbours, knn.label);
     padVerdict.replaceChildren(
-      mlp ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
+      numbers ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
       el("span", { class: "knn" }, ["k-NN", el("b", { text: name(knn.label) })]),
     );
     setStatus("done", `Predicted in ${Math.round(ms)} ms, entirely in your browser.`);

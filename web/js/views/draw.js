@@ -5,7 +5,7 @@
 // while drawing (throttled to one request per 100 ms, one in flight at a time) and after each
 // stroke, undo and clear; replies to stale requests are dropped.
 
-import { el, throttle, drawGray, percent } from "../ui.js";
+import { el, throttle, drawGray, percent, withArticle } from "../ui.js";
 import { createPad } from "../pad.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
@@ -199,7 +199,7 @@ export function init(ctx) {
     }
     neighbours.replaceChildren(
       ...list.map((nb) => {
-        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `Training image ${nb.index}, a ${nb.label}` });
+        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `Training image ${nb.index}, ${withArticle(ctx.className(nb.label))}` });
         drawGray(canvas, nb.pixels);
         return el("li", { class: `neighbour${nb.label === label ? " is-agree" : ""}`, dataset: { index: String(nb.index), label: String(nb.label) } }, [
           canvas,

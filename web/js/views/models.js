@@ -120,6 +120,7 @@ export function init(ctx) {
     try {
       const result = await ctx.client.call("model_import", { files });
       const { models } = result.in_use;
+      keptInfo = record.info ?? null;
       ctx.inUse.set(result.in_use, "restored");
       ctx.alert(`${why}: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
       return true;
@@ -130,7 +131,10 @@ export function init(ctx) {
   }
 
   // Every change of the models in use is shown; the student's own ones are kept for next time.
-  ctx.inUse.subscribe(({ models }, cause) => {
+  let cause = "init";  // of the last change (in-use.js): "restored" is a model kept in this browser
+  let keptInfo = null;  // what the restored model was when it was kept (trained here, or a file)
+  ctx.inUse.subscribe(({ models }, why) => {
+    cause = why;
     render();
     if (!["trained", "default", "imported"].includes(cause)) return;
     keepCurrent(models).catch((error) => {
@@ -193,14 +197,25 @@ export function init(ctx) {
     const mlp = models?.mlp;
     const source = mlp?.source ?? (models ? "default" : "loading");
     card.current.dataset.source = source;
+    card.current.dataset.cause = cause;
     card.current.textContent = !models ? "Loading the models…"
-      : mlp ? `Neural network: ${mlp.description}${mlp.file ? ` (from ${mlp.file})` : ""}.`
+      : mlp ? `Neural network: ${mlp.description}${origin(mlp)}.`
         : "No neural network is loaded.";
     card.currentKnn.textContent = models?.knn ? `Nearest neighbours: ${models.knn.description.replace(/^k-NN, /, "")}.` : "";
     const custom = customKinds(models);
     card.download.disabled = !mlp;
     show(card.downloadKnn, custom.includes("knn"));
     show(card.useDefault, custom.length > 0);
+  }
+
+  /** Where the network comes from, as far as the student is concerned. */
+  function origin(mlp) {
+    if (cause === "restored" && mlp.source !== "default") {
+      const kept = keptInfo?.mlp;
+      return kept?.source === "imported" && kept.file ? ` (from ${kept.file}, kept in this browser)`
+        : kept?.source === "trained" ? " (trained in this browser, kept from last time)" : " (kept in this browser from last time)";
+    }
+    return mlp.file ? ` (from ${mlp.file})` : "";
   }
 
   async function refreshStorage() {

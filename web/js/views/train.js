@@ -85,7 +85,10 @@ export async function init(ctx) {
   }
 
   function showAccuracy(value) {
-    ui.accuracy.textContent = value == null ? "–" : percent(value);
+    const few = value != null && run.fewTest();
+    ui.accuracy.textContent = value == null ? "–" : few ? `${percent(value)}*` : percent(value);
+    ui.accuracy.dataset.meaningful = String(!few);
+    ui.accuracyNote.textContent = few ? `* on only ${run.summary.n_test} test images: not meaningful` : "";
     if (value == null) delete ui.accuracy.dataset.value;
     else ui.accuracy.dataset.value = String(value);
   }
@@ -107,14 +110,18 @@ export async function init(ctx) {
 
   // ---- which model the Draw tab uses ---------------------------------------------------------
   /** Say which model the Draw tab uses (ctx.inUse: changed here or by the Draw tab's model card). */
-  function showInUse() {
+  let inUseCause = "init";
+  function showInUse(current, cause) {
+    if (cause) inUseCause = cause;
     const { models, class_names: names } = ctx.inUse.current;
     const mlp = models?.mlp;
     const trained = Boolean(mlp && mlp.source !== "default");
     ui.defaultButton.hidden = !trained;
     body.dataset.drawModel = trained ? "trained" : "default";
+    const uses = inUseCause === "restored" ? "uses your model from last time (kept in this browser):"
+      : inUseCause === "imported" && mlp.file ? `uses the model loaded from ${mlp.file}:` : "now uses";
     ui.inUse.textContent = trained
-      ? `The Draw tab now uses ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names.length ? ` Classes: ${names.join(", ")}.` : ""}`
+      ? `The Draw tab ${uses} ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names.length ? ` Classes: ${names.join(", ")}.` : ""}`
       : "The Draw tab uses the default models.";
   }
 

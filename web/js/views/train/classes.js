@@ -270,6 +270,13 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     get classes() {
       return classes;
     },
+    /** What is missing before these classes can be trained on ("" when nothing is). */
+    missing() {
+      const empty = classes.filter((c) => !c.images.length).map((c) => `"${c.name}"`);
+      if (classes.length < 2) return "Add a second class: a network needs at least two classes to tell apart.";
+      if (empty.length) return `Add images to ${empty.join(" and ")}: draw a few examples on each class's pad (five or more is good) or upload pictures, then press Play.`;
+      return "";
+    },
     /** Classes for train_start: [{name, images: Uint8Array[]}]. */
     payload: () => classes.map((c) => ({ name: c.name, images: c.images })),
     setReady() {

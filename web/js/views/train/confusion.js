@@ -2,7 +2,7 @@
 // shaded by their share of the row, and the gallery of misclassified test images, most
 // confidently wrong first.
 
-import { el, drawGray, percent } from "../../ui.js";
+import { el, drawGray, percent, withArticle } from "../../ui.js";
 
 export function renderConfusion(host, { confusion, classes }) {
   const n = classes.length;
@@ -43,7 +43,7 @@ export function renderMisclassified(host, { misclassified, classes, n_misclassif
     return;
   }
   const items = misclassified.map((m) => {
-    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `A ${classes[m.true]} taken for a ${classes[m.pred]}` });
+    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `${withArticle(classes[m.true]).replace(/^a/, "A")} taken for ${withArticle(classes[m.pred])}` });
     drawGray(canvas, m.pixels);
     return el("li", { class: "miss-item", dataset: { true: String(m.true), pred: String(m.pred) } }, [
       canvas,

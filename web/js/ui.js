@@ -88,6 +88,18 @@ export function plural(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+let announcer = null;
+/** Say `text` to screen readers, politely (after what they are reading): a result, not an alarm.
+ *  One visually hidden status region for the page, inside <main>. */
+export function announce(text) {
+  if (!announcer) {
+    announcer = el("div", { id: "announcer", class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    (document.getElementById("main") || document.body).append(announcer);
+  }
+  announcer.textContent = "";
+  setTimeout(() => (announcer.textContent = text), 60);  // emptied first: the same words again are read again
+}
+
 /** Percent with one decimal: 0.9731 -> "97.3%". */
 export function percent(p) {
   return `${(100 * p).toFixed(1)}%`;

@@ -5,7 +5,7 @@
 // while drawing (throttled to one request per 100 ms, one in flight at a time) and after each
 // stroke, undo and clear; replies to stale requests are dropped.
 
-import { el, throttle, drawGray, percent, withArticle } from "../ui.js";
+import { el, throttle, drawGray, percent, withArticle, announce } from "../ui.js";
 import { createPad } from "../pad.js";
 
 const SEND_SIZE = 112; // px sent to Python: 4× MNIST, preprocessing 112² pixels is ~5× faster than 280²
@@ -43,8 +43,19 @@ export function init(ctx) {
   const pad = createPad(padCanvas, { onChange: strokesChanged, onDraw: () => predictSoon(), onStroke: () => predictNow() });
   strokesChanged(0);
 
-  undoButton.addEventListener("click", () => pad.undo());
-  clearButton.addEventListener("click", () => pad.clear());
+  // Undo and Clear disable themselves on an empty pad: focus goes to the pad, never to the body
+  padCanvas.tabIndex = -1;
+  const keepFocus = (button) => {
+    if (button.disabled) padCanvas.focus();
+  };
+  undoButton.addEventListener("click", () => {
+    pad.undo();
+    keepFocus(undoButton);
+  });
+  clearButton.addEventListener("click", () => {
+    pad.clear();
+    keepFocus(clearButton);
+  });
   document.addEventListener("keydown", (event) => {
     if (ctx.state.tab !== "draw" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.key.toLowerCase() !== "z") return;
     const target = event.target;
@@ -87,6 +98,7 @@ export function init(ctx) {
       if (id === sequence && !pad.isEmpty()) {
         card.dataset.drawing = drawing;
         show(result, performance.now() - started);
+        if (drawing !== "live") announce(spoken(result));
       }
     } catch (error) {
       if (id === sequence) {
@@ -100,6 +112,14 @@ export function init(ctx) {
         predict();
       }
     }
+  }
+
+  /** The prediction in one sentence, for the screen reader (finished drawings only). */
+  function spoken({ mlp, knn }) {
+    const name = ctx.className;
+    const network = mlp && [...mlp.probabilities].every(Number.isFinite)
+      ? `The network says ${name(mlp.label)}, ${percent(mlp.probabilities[mlp.label])} sure. ` : "";
+    return `${network}k-nearest neighbours say ${name(knn.label)}.`;
   }
 
   function setStatus(state, text) {

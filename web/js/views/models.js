@@ -185,6 +185,7 @@ export function init(ctx) {
       const result = await ctx.client.call("use_trained", { model: "default" });
       card.note.textContent = "Back to the default model.";
       ctx.inUse.set(result.in_use, "default");
+      if (card.useDefault.hidden && document.activeElement === card.useDefault) card.download.focus();
     } catch (error) {
       ctx.alert(error.message);
     }

@@ -8,7 +8,7 @@
 // layout (the cards), settings form, run, my-classes editor, charts, confusion matrix and
 // gallery, decision map.
 
-import { el, percent } from "../ui.js";
+import { el, percent, announce } from "../ui.js";
 import { presetFor, TRAINING_KEYS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
@@ -62,8 +62,10 @@ export async function init(ctx) {
   function onStatus() {
     const status = run.player.status;
     const { ready, summary } = run;
+    const before = body.dataset.training;
     body.dataset.training = status;
     const running = status === "running";
+    const focused = document.activeElement;
     ui.playButton.hidden = running;
     ui.pauseButton.hidden = !running;
     ui.playButton.querySelector("span:last-child").textContent = status === "paused" ? "Resume" : status === "done" ? "Restart" : "Play";
@@ -73,6 +75,14 @@ export async function init(ctx) {
     ui.knnButton.disabled = !ready || running || !summary || run.knnBusy;
     ui.useButton.disabled = !ready || running || !run.usable;
     ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
+    // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
+    // follows, never lost to the body
+    const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];
+    if (controls.includes(focused) && (focused.hidden || focused.disabled)) {
+      controls.find((b) => !b.hidden && !b.disabled)?.focus();
+    }
+    // training finished: said politely (a divergence is an alert already)
+    if (status === "done" && before !== "done" && ui.message.dataset.level === "success") announce(ui.message.textContent);
   }
 
   function showLayout() {
@@ -141,7 +151,22 @@ export async function init(ctx) {
   ui.resetButton.addEventListener("click", () => run.prepare({ loud: true }));
   ui.knnButton.addEventListener("click", () => run.runKnn());
   ui.useButton.addEventListener("click", () => useModel("trained"));
-  ui.defaultButton.addEventListener("click", () => useModel("default"));
+  ui.defaultButton.addEventListener("click", async () => {
+    await useModel("default");
+    if (ui.defaultButton.hidden && document.activeElement === ui.defaultButton) ui.playButton.focus();
+  });
+
+  // Space plays and pauses in the Train tab, unless a control or a field has the keyboard
+  document.addEventListener("keydown", (event) => {
+    if (ctx.state.tab !== "train" || event.key !== " " || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable ||
+        target.closest("input, textarea, select, button, a[href], label, [role=tab], [role=radio], canvas"))) return;
+    if (!run.ready) return;
+    event.preventDefault();
+    if (run.player.status === "running") run.pause();
+    else run.play();
+  });
   ctx.inUse.subscribe(showInUse);
 
   // ---- settings <-> state ------------------------------------------------------------------------

@@ -80,6 +80,7 @@ export function init(ctx) {
   clearAll.addEventListener("click", () => {
     results.replaceChildren();
     actions.hidden = true;
+    input.focus();  // "Remove all" hides itself: the focus goes to "Choose images…"
   });
 }
 

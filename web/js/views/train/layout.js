@@ -37,7 +37,7 @@ export function buildLayout(section, settings) {
   const statLoss = el("span", { id: "train-stat-loss", class: "stat-value", text: "–" });
   const accuracy = el("output", { id: "test-accuracy", class: "accuracy-value", text: "–", "aria-describedby": "test-accuracy-note" });
   const accuracyNote = el("span", { id: "test-accuracy-note", class: "accuracy-note" });
-  const message = el("p", { id: "train-message", class: "train-message", "aria-live": "polite" });
+  const message = el("p", { id: "train-message", class: "train-message" });  // announced when done (train.js)
   const useButton = el("button", { id: "train-use", class: "button", type: "button", disabled: true }, [el("span", { text: "Use this model for drawing" })]);
   const defaultButton = el("button", { id: "train-use-default", class: "button button-small", type: "button", hidden: true, text: "Back to the default models" });
   const inUse = el("p", { id: "train-in-use", class: "muted small", "aria-live": "polite", text: "The Draw tab uses the default models." });
@@ -110,8 +110,9 @@ export function buildLayout(section, settings) {
     knnNote,
   ]);
   section.append(el("div", { class: "train-layout" }, [
+    runCard,  // first in tab order: Play before the dataset and the settings (train.css places it)
     el("div", { class: "train-side" }, [dataCard, modelCard]),
-    el("div", { class: "train-main" }, [runCard, mapCard, chartsCard, evalCard, knnCard]),
+    el("div", { class: "train-main" }, [mapCard, chartsCard, evalCard, knnCard]),
   ]));
 
   return {

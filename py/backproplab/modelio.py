@@ -16,7 +16,11 @@ size), so object arrays, pickles and zip bombs are refused before anything is al
 JSON: ``{...metadata, "arrays": {name: {"dtype", "shape", "data"}}}`` where ``data`` is a
 nested list of numbers (small arrays) or ``{"base64": ...}`` little-endian bytes.
 
-Every check on load names what is wrong ("W2 has shape (128, 9), expected (128, 10)").
+Every check on load names what is wrong ("W2 has shape (128, 9), expected (128, 10)"),
+quoting at most ``settings.MAX_QUOTE`` characters of a bad value. A network must give finite
+outputs on a few sample inputs (finite but huge weights overflow to NaN). A JSON file over
+``MAX_JSON_BYTES`` is refused before it is parsed, and anything that is neither a zip nor a JSON
+object by its first bytes is refused at once.
 Left out on purpose: optimizer state (a loaded model predicts or starts training afresh).
 """
 

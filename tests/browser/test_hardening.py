@@ -56,6 +56,15 @@ def test_a_100_kb_link_value_is_quoted_briefly_and_its_notice_can_be_closed(page
     expect(notice).to_contain_text('…": expected a number.')
     assert len(notice.inner_text()) < 200
     expect_reachable_alert(page, "Ignored link setting lr=")
+    assert "xxx" not in page.evaluate("location.hash")
+
+
+def test_a_100_kb_unknown_link_key_is_dropped_not_kept_for_ever(page, base_url):
+    page.goto(f"{base_url}#tab=train&junk={'y' * 100_000}")
+    wait_ready(page)
+    expect(page.locator("#alerts")).to_contain_text('Ignored link setting junk="yyy')
+    expect(page.locator("#alerts")).to_contain_text("unknown and too long")
+    assert page.evaluate("location.hash") == "#tab=train"
 
 
 def test_a_model_file_with_a_1_mb_field_is_refused_in_a_short_message(ready_page):

@@ -102,6 +102,7 @@ export function defaultsFor(dataset = SCHEMA.dataset.default) {
 const pending = new Map();
 
 const MAX_QUOTE = 80; // characters of a raw link value quoted in a notice (as settings.quote)
+const MAX_PENDING = 1000; // characters of an undeclared link key or value kept until a view claims it
 
 /** The notice for a refused link value; a 100 kB value is quoted by its first characters. */
 function ignored(key, raw, error) {
@@ -117,7 +118,10 @@ export function parseHash(hash) {
   for (const [key, raw] of params) {
     const spec = SCHEMA[key];
     if (!spec) {
-      pending.set(key, raw); // may belong to a view that declares it later
+      // may belong to a view that declares it later; a huge one belongs to none (and would be
+      // kept in the URL and in the saved settings for ever)
+      if (key.length > MAX_PENDING || raw.length > MAX_PENDING) notices.push(ignored(key, raw, "unknown and too long"));
+      else pending.set(key, raw);
       continue;
     }
     const { value, error } = parseValue(spec, raw);

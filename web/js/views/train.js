@@ -72,7 +72,9 @@ export async function init(ctx) {
     ui.playButton.disabled = !ready;
     ui.stepButton.disabled = !ready || running || status === "done";
     ui.resetButton.disabled = !ready;
-    ui.knnButton.disabled = !ready || running || !summary || run.knnBusy;
+    // busy computing: marked, not disabled, so a keyboard user who pressed it keeps the focus
+    ui.knnButton.disabled = !ready || running || !summary;
+    ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
     ui.useButton.disabled = !ready || running || !run.usable;
     ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
     // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus

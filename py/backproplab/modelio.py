@@ -38,8 +38,8 @@ from .mlp import DTYPES, MLP
 from . import model_inputs
 from .model_file_formats import MAX_ARRAY_ELEMENTS, MAX_FILE_BYTES, ModelFileError  # noqa: F401
 from .model_file_formats import cut as _cut, fail as _fail, json_bytes as _json_bytes, \
-from .settings import quote
     npz_bytes as _npz_bytes, read_json as _read_json, read_npz as _read_npz
+from .settings import quote
 
 FORMAT = "backproplab-model"
 VERSION = 1

@@ -1,5 +1,5 @@
 """Accessibility: axe-core (a test-only npm dependency, never copied into the site) finds no
-violation on the Draw and Train tabs, on a phone and a laptop, light and dark, after real use
+violation on every tab (Draw, Train, the stepper, Check my code), on a phone and a laptop, light and dark, after real use
 (a prediction; a finished short training); and the keyboard works: focus is never lost to the
 body, Space plays and pauses in the Train tab, results are announced politely."""
 
@@ -65,6 +65,30 @@ def test_axe_finds_no_violation_on_the_draw_and_train_tabs_after_use(lab, base_u
     expect(page.locator("#confusion-matrix")).to_be_visible(timeout=30_000)
     digits = axe_violations(page)
     found = [f"draw: {v}" for v in draw] + [f"train: {v}" for v in train] + [f"digits: {v}" for v in digits]
+    assert not found, "axe-core found:\n" + "\n".join(found)
+
+
+CORPUS = ROOT / "tests" / "unit" / "check_corpus"
+
+
+@pytest.mark.parametrize("lab", [(v, s) for v in VIEWPORTS for s in ("light", "dark")], indirect=True,
+                         ids=lambda p: f"{p[0]}-{p[1]}")
+def test_axe_finds_no_violation_on_the_stepper_and_check_tabs_after_use(lab, base_url):
+    page = lab
+    page.goto(base_url + "#tab=stepper&step=dC%2FdW2")
+    wait_ready(page)
+    expect(page.locator("#stepper-step")).to_have_attribute("data-step-name", "dC/dW2", timeout=60_000)
+    expect(page.locator("#stepper-step .katex").first).to_be_visible()
+    stepper = axe_violations(page)
+
+    page.evaluate("location.hash = 'tab=check'")
+    page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=120_000)
+    page.set_input_files("#check-file", str(CORPUS / "mse_scale_factor.py"))
+    page.click("#check-run")
+    page.wait_for_selector("#check-results[data-verdict]", state="attached", timeout=120_000)
+    expect(page.locator("[data-diagnosis=scale-factor]")).to_have_count(1)
+    check = axe_violations(page)
+    found = [f"stepper: {v}" for v in stepper] + [f"check: {v}" for v in check]
     assert not found, "axe-core found:\n" + "\n".join(found)
 
 

@@ -6,6 +6,18 @@ import { basicSetup, EditorView } from "../../../vendor/codemirror/codemirror.js
 import { EditorState } from "../../../vendor/codemirror/codemirror-state.js";
 import { python } from "../../../vendor/codemirror/codemirror-lang-python.js";
 import { setDiagnostics, lintGutter } from "../../../vendor/codemirror/codemirror-lint.js";
+import { HighlightStyle, syntaxHighlighting } from "../../../vendor/codemirror/codemirror-language.js";
+import { tags as t } from "../../../vendor/codemirror/lezer-highlight.js";
+
+// Syntax colours from the page's CSS variables (check.css), so light and dark both read at AA.
+const highlight = HighlightStyle.define([
+  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword, t.bool, t.null, t.self], color: "var(--code-keyword)" },
+  { tag: [t.string, t.special(t.string)], color: "var(--code-string)" },
+  { tag: [t.number], color: "var(--code-number)" },
+  { tag: [t.comment, t.lineComment, t.docString], color: "var(--code-comment)", fontStyle: "italic" },
+  { tag: [t.function(t.definition(t.variableName)), t.definition(t.className)], color: "var(--code-definition)" },
+  { tag: [t.invalid], color: "var(--bad)" },
+]);
 
 const theme = EditorView.theme({
   "&": { fontSize: "0.95rem", backgroundColor: "var(--surface)", color: "var(--text)" },
@@ -24,9 +36,10 @@ export function createEditor(host, { label, onChange = () => {} }) {
   const extensions = () => [
     basicSetup,
     python(),
+    syntaxHighlighting(highlight),
     lintGutter(),
     theme,
-    EditorView.contentAttributes.of({ "aria-label": label, id: "check-editor-content" }),
+    EditorView.contentAttributes.of({ "aria-label": label, id: "check-editor-content", tabindex: "0" }),
     EditorView.updateListener.of((update) => update.docChanged && onChange(update.state.doc.toString())),
   ];
   const view = new EditorView({ root, parent: root, state: EditorState.create({ doc: "", extensions: extensions() }) });

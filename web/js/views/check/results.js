@@ -80,7 +80,7 @@ function errorView(error, onLine) {
 }
 
 function functionView(f, { onLine, onStep, renderTex }) {
-  const formula = f.formula ? el("div", { class: "check-formula" }) : null;
+  const formula = f.formula ? el("div", { class: "check-formula", role: "math", tabindex: "0", "aria-label": `Formula: ${f.formula}` }) : null;
   if (formula) renderTex(formula, f.formula);
   return el("article", { class: "card check-function", dataset: { function: f.name, verdict: f.verdict } }, [
     el("header", { class: "check-function-head" }, [

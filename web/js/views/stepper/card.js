@@ -53,7 +53,7 @@ export function renderCard(card, step, ctx) {
     el("h3", { class: "stepper-step-title" }, [step.title, el("code", { class: "stepper-step-name", text: step.name })]),
   ]);
 
-  const formula = el("div", { class: "stepper-formula", "aria-label": `Formula: ${step.formula}` });
+  const formula = el("div", { class: "stepper-formula", role: "math", "aria-label": `Formula: ${step.formula}` });
   typeset(katex, formula, chain(step.formula));
 
   const explain = el("p", { class: "stepper-explain" });

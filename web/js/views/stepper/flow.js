@@ -29,10 +29,10 @@ export function createFlow(katex, reply) {
   };
   const items = [make("A0", `A${sup(nt, 0)}`, dims(nt, n, sizes[0]), "act")];
   for (let l = 1; l <= L; l++) {
-    const params = el("li", { class: "flow-params" }, [
+    const params = el("li", { class: "flow-params-item" }, [el("ul", { class: "flow-params", "aria-label": `Parameters of layer ${l}` }, [
       make(`W${l}`, `W${sup(nt, l)}`, dims(nt, sizes[l - 1], sizes[l]), "param"),
       make(`B${l}`, `${nt === "rows" ? "B" : "b"}${sup(nt, l)}`, dims(nt, 1, sizes[l]), "param"),
-    ]);
+    ])]);
     items.push(el("li", { class: "flow-arrow", "aria-hidden": "true", dataset: { key: `in${l}` } }), params);
     items.push(make(`Z${l}`, `Z${sup(nt, l)}`, dims(nt, n, sizes[l]), "sum"));
     items.push(el("li", { class: "flow-arrow", "aria-hidden": "true", dataset: { key: `act${l}` } }));
@@ -40,7 +40,7 @@ export function createFlow(katex, reply) {
   }
   items.push(el("li", { class: "flow-arrow", "aria-hidden": "true", dataset: { key: "cost" } }));
   items.push(make("C", "C", "scalar", "cost"));
-  const list = el("ol", { class: "flow", "aria-label": "Where this step is in the network" }, items);
+  const list = el("ol", { class: "flow", tabindex: "0", "aria-label": "Where this step is in the network (scrolls sideways on small screens)" }, items);
   const node = el("div", { class: "flow-wrap" }, [list]);
 
   function highlight(name, phase) {

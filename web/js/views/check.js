@@ -47,9 +47,9 @@ export async function init(ctx) {
         el("h3", { class: "card-title", text: "Your code" }),
         el("div", { class: "check-actions" }, [openLabel, fileInput, downloadButton, resetButton]),
       ]),
+      el("div", { class: "check-run-row" }, [runButton, stopButton, status]),
       tabs,
       editorHost,
-      el("div", { class: "check-run-row" }, [runButton, stopButton, status]),
     ]),
     el("section", { class: "check-results-col", "aria-label": "Results" }, [results]),
   ]));

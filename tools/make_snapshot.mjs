@@ -20,6 +20,14 @@
 // `random` state are those of the snapshot (the package seeds NumPy explicitly). A snapshot
 // only fits the pyodide.asm.wasm it was made with: the worker checks the build id and boots
 // without it when they differ.
+//
+// Reproducible: the same inputs give the same bytes, so a new deploy does not make every
+// student download the snapshot again. Two runs used to differ in 7.1 of the 25 MB: Python's
+// hash seed (dict and set layouts), `random`'s state (seeded from os.urandom) and the clock
+// (file times, time.time() values kept in memory). So the snapshot's Python starts with
+// PYTHONHASHSEED=0, reseeds `random` with 0, and sees a fixed Date.now() while it is made
+// (restored in the page, Python reads the real clock). tests/unit/test_reproducible_build.py
+// checks it.
 
 import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -56,9 +64,13 @@ await probe.loadPackage(join(site, "py", wheel), quiet);
 probe.runPython("import backproplab.api");
 const wanted = probe.runPython(STDLIB_MODULES).split(" ").filter((name) => !before.has(name));
 
-const py = await loadPyodide({ indexURL, _makeSnapshot: true });
-py.runPython(`import importlib\nfor name in ${JSON.stringify(wanted)}:\n    importlib.import_module(name)`);
+const realNow = Date.now;
+Date.now = () => 315532800000;  // 1980-01-01, as SOURCE_DATE_EPOCH in build.sh
+const py = await loadPyodide({ indexURL, _makeSnapshot: true, env: { PYTHONHASHSEED: "0" } });
+py.runPython(`import importlib\nfor name in ${JSON.stringify(wanted)}:\n    importlib.import_module(name)\n` +
+             `import random\nrandom.seed(0)`);
 const snapshot = py.makeMemorySnapshot();
+Date.now = realNow;
 writeFileSync(outArg, gzipSync(snapshot, { level: 6 }));
 console.error(`make_snapshot: pre-imported ${wanted.length} standard-library modules (${wanted.slice(0, 4).join(", ")}, …)`);
 console.error(`make_snapshot: ` +

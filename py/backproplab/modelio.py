@@ -11,11 +11,8 @@ Both formats hold the same thing: a metadata object and named arrays.
 - arrays: mlp ``W1..WL`` (n_{l-1}, n_l) and ``B1..BL`` (1, n_l) in the model dtype; knn ``X``
   (the training rows as given, e.g. uint8 pixels) and ``y`` (integer labels).
 
-``.npz``: ``np.savez`` with the metadata as UTF-8 JSON bytes in a uint8 array ``meta``; read
-back member by member with ``allow_pickle=False`` after checking each header (dtype, shape,
-size), so object arrays, pickles and zip bombs are refused before anything is allocated.
-JSON: ``{...metadata, "arrays": {name: {"dtype", "shape", "data"}}}`` where ``data`` is a
-nested list of numbers (small arrays) or ``{"base64": ...}`` little-endian bytes.
+The containers, ``.npz`` (members checked before anything is allocated) and JSON (lists or
+base64), and their size limits are ``model_file_formats``.
 
 Every check on load names what is wrong ("W2 has shape (128, 9), expected (128, 10)").
 Left out on purpose: optimizer state (a loaded model predicts or starts training afresh).
@@ -23,12 +20,9 @@ Left out on purpose: optimizer state (a loaded model predicts or starts training
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -38,21 +32,15 @@ from .knn import KNN, _RECIPE_KEYS, _WEIGHTS
 from .losses import LOSSES
 from .mlp import DTYPES, MLP
 from . import model_inputs
+from .model_file_formats import MAX_ARRAY_ELEMENTS, MAX_FILE_BYTES, ModelFileError  # noqa: F401
+from .model_file_formats import fail as _fail, json_bytes as _json_bytes, \
+    npz_bytes as _npz_bytes, read_json as _read_json, read_npz as _read_npz
 
 FORMAT = "backproplab-model"
 VERSION = 1
 KINDS = ("mlp", "knn")
-MAX_FILE_BYTES = 256 << 20  # a k-NN on all 60k MNIST digits is ~47 MB
-MAX_ARRAY_ELEMENTS = 64 << 20
-MAX_META_BYTES = 1 << 20
 MAX_LAYERS = 64
 MAX_UNITS = 1 << 16
-JSON_LIST_LIMIT = 4096  # arrays up to this many elements are written as readable lists
-_ARRAY_DTYPES = ("uint8", "int8", "uint16", "int16", "int32", "int64", "float32", "float64")
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded; the message says what is wrong."""
 
 
 # ---------------------------------------------------------------- model <-> (meta, arrays)
@@ -90,10 +78,6 @@ def _describe(model, meta: dict | None) -> tuple[dict, dict]:
         raise ValueError(f"meta must be JSON-safe: {exc}") from None
     _check_meta(out)
     return out, arrays
-
-
-def _fail(message: str):
-    raise ModelFileError(message)
 
 
 def _check_meta(meta) -> str:
@@ -208,136 +192,6 @@ def _build(meta: dict, arrays: dict):
     else:  # files written before inputs were recorded
         meta["input"] = model_inputs.describe(n_inputs)
     return model
-
-
-# ---------------------------------------------------------------- npz
-
-def _npz_bytes(meta: dict, arrays: dict) -> bytes:
-    buffer = io.BytesIO()
-    meta_bytes = np.frombuffer(json.dumps(meta, allow_nan=False).encode(), dtype=np.uint8)
-    np.savez(buffer, meta=meta_bytes, **arrays)
-    return buffer.getvalue()
-
-
-def _read_npz(blob: bytes) -> tuple[dict, dict]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(blob))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        _fail(f"The .npz model file is damaged or truncated ({exc}).")
-    arrays = {}
-    with archive:
-        for info in infos:
-            if not info.filename.endswith(".npy") or "/" in info.filename:
-                _fail(f"Unexpected member {info.filename!r} in the .npz model file.")
-            name = info.filename[:-4]
-            if info.file_size > MAX_FILE_BYTES:
-                _fail(f"Array {name} is {info.file_size} bytes, over the {MAX_FILE_BYTES} limit.")
-            try:
-                with archive.open(info) as fh:
-                    version = np.lib.format.read_magic(fh)
-                    if version == (1, 0):
-                        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-                    elif version == (2, 0):
-                        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-                    else:
-                        _fail(f"Array {name} uses .npy format version {version}; model "
-                              "files use 1.0 or 2.0.")
-                    if dtype.hasobject:
-                        _fail(f"Array {name} holds Python objects (pickle); model files "
-                              "never do, so it is refused.")
-                    if dtype.name not in _ARRAY_DTYPES:
-                        _fail(f"Array {name} has dtype {dtype}, not one a model file uses.")
-                    count = math.prod(shape)
-                    if count > MAX_ARRAY_ELEMENTS:
-                        _fail(f"Array {name} has shape {shape}, over the "
-                              f"{MAX_ARRAY_ELEMENTS}-element limit.")
-                    data = fh.read(count * dtype.itemsize)
-                    if len(data) != count * dtype.itemsize:
-                        _fail(f"Array {name} is truncated: {len(data)} of "
-                              f"{count * dtype.itemsize} bytes.")
-                    order = "F" if fortran else "C"
-                    arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
-            except ModelFileError:
-                raise
-            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                _fail(f"Array {name} in the .npz model file is damaged ({exc}).")
-    meta_array = arrays.pop("meta", None)
-    if meta_array is None:
-        _fail("The .npz file has no 'meta' entry: it is not a backproplab model.")
-    if meta_array.dtype != np.uint8 or meta_array.ndim != 1 or meta_array.size > MAX_META_BYTES:
-        _fail("The .npz 'meta' entry must be UTF-8 JSON bytes (uint8, at most 1 MB).")
-    try:
-        meta = json.loads(meta_array.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"The model metadata is not valid JSON ({exc}).")
-    return meta, arrays
-
-
-# ---------------------------------------------------------------- JSON
-
-def _array_to_json(a: np.ndarray) -> dict:
-    a = np.ascontiguousarray(a)
-    entry = {"dtype": a.dtype.name, "shape": list(a.shape)}
-    if a.size <= JSON_LIST_LIMIT:
-        entry["data"] = a.tolist()
-    else:
-        entry["data"] = {"base64": base64.b64encode(a.astype(a.dtype.newbyteorder("<"))
-                                                    .tobytes()).decode("ascii")}
-    return entry
-
-
-def _array_from_json(name: str, entry) -> np.ndarray:
-    if not isinstance(entry, dict) or not {"dtype", "shape", "data"} <= set(entry):
-        _fail(f"Array {name} must be an object with dtype, shape and data.")
-    dtype, shape = entry["dtype"], entry["shape"]
-    if dtype not in _ARRAY_DTYPES:
-        _fail(f"Array {name} has dtype {dtype!r}, not one a model file uses.")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool)
-                                              and n >= 0 for n in shape):
-        _fail(f"Array {name} has an invalid shape {shape!r}.")
-    if math.prod(shape) > MAX_ARRAY_ELEMENTS:
-        _fail(f"Array {name} has shape {tuple(shape)}, over the {MAX_ARRAY_ELEMENTS}-element limit.")
-    data = entry["data"]
-    try:
-        if isinstance(data, dict):
-            raw = base64.b64decode(data["base64"], validate=True)
-            a = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
-        else:
-            a = np.array(data)
-            if a.size == 0:
-                a = a.astype(dtype)
-            elif dtype.startswith("float") and a.dtype.kind in "iuf":
-                a = a.astype(dtype)
-            elif a.dtype.kind in "iu" and np.iinfo(dtype).min <= a.min() \
-                    and a.max() <= np.iinfo(dtype).max:
-                a = a.astype(dtype)
-            else:
-                _fail(f"Array {name} holds values that are not {dtype} numbers.")
-    except ModelFileError:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        _fail(f"Array {name} has unreadable data ({exc}).")
-    if a.size != math.prod(shape):
-        _fail(f"Array {name} holds {a.size} values, expected {math.prod(shape)} for shape "
-              f"{tuple(shape)}.")
-    return a.reshape(shape)
-
-
-def _json_bytes(meta: dict, arrays: dict) -> bytes:
-    doc = {**meta, "arrays": {name: _array_to_json(a) for name, a in arrays.items()}}
-    return json.dumps(doc, allow_nan=False, separators=(",", ":")).encode()
-
-
-def _read_json(blob: bytes) -> tuple[dict, dict]:
-    try:
-        doc = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"The JSON model file is damaged or truncated ({exc}).")
-    if not isinstance(doc, dict) or not isinstance(doc.get("arrays"), dict):
-        _fail("The JSON model file must be an object with an 'arrays' object.")
-    arrays = {name: _array_from_json(name, entry) for name, entry in doc.pop("arrays").items()}
-    return doc, arrays
 
 
 # ---------------------------------------------------------------- public API

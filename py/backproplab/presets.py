@@ -30,6 +30,14 @@ import numpy as np
 from .mlp import MLP
 from .training import Trainer
 
+
+def _relu_256_adam() -> dict:
+    """The network and optimizer of the two better recipes, digits' "best" and CIFAR-10's
+    "cifar-better": 256 ReLU units, softmax cross-entropy, Adam at 0.001, batches of 128."""
+    return {"hidden_sizes": [256], "activation": "relu", "loss": "softmax_cross_entropy",
+            "optimizer": "adam", "learning_rate": 0.001, "batch_size": 128}
+
+
 PRESETS: dict[str, dict] = {
     "web-default": {
         "description": "784-128-10 ReLU + Adam on raw pixels, 10 epochs: the page's default",
@@ -48,12 +56,7 @@ PRESETS: dict[str, dict] = {
     "best": {
         "description": "784-256-10 ReLU + Adam on deskewed digits plus 4 one-pixel shifted "
                        "copies, 10 epochs",
-        "hidden_sizes": [256],
-        "activation": "relu",
-        "loss": "softmax_cross_entropy",
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-        "batch_size": 128,
+        **_relu_256_adam(),
         "epochs": 10,
         "dtype": "float32",
         "seed": 0,
@@ -156,12 +159,7 @@ CIFAR_PRESETS: dict[str, dict] = {
     "cifar-better": {
         "description": "3072-256-10 ReLU + Adam, mini-batches of 128, 20 epochs, inputs /255 "
                        "and standardised per colour channel",
-        "hidden_sizes": [256],
-        "activation": "relu",
-        "loss": "softmax_cross_entropy",
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-        "batch_size": 128,
+        **_relu_256_adam(),
         "epochs": 20,
         "dtype": "float32",
         "seed": 0,

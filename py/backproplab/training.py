@@ -8,14 +8,11 @@ it is drawn (into one reused float buffer), and one-hot targets are built per ba
 pixels only the columns with a non-zero pixel in the batch are converted and multiplied
 (``MLP._forward``'s ``active``: the same products without the zero terms).
 
-Divergence: every step's loss is checked (a scalar, free); a NaN/inf loss, or one above
-``DIVERGENCE_FACTOR`` times the reference, stops training with ``TrainingDiverged`` after
-restoring the *last saved good weights*: weights whose batch loss was accepted, saved at the
-first step of every ``run`` call and then every ``SNAPSHOT_EVERY`` steps (a copy of every
-parameter each step cost as much as the rest of a small step's bookkeeping). So a run that
-diverges goes back at most ``SNAPSHOT_EVERY`` steps; with ``run(1)`` it goes back exactly one
-step. Weights are checked for NaN/inf at the end of every ``run`` call and every epoch; a
-non-finite weight inside a chunk shows up as a NaN loss at the next step anyway.
+Divergence (``divergence.py``): a NaN/inf or exploding loss stops training with
+``TrainingDiverged`` after restoring the last saved good weights, at most ``SNAPSHOT_EVERY``
+steps back; with ``run(1)`` exactly one step. Weights are checked for NaN/inf at the end of
+every ``run`` call and every epoch; a non-finite weight inside a chunk shows up as a NaN loss
+at the next step anyway.
 
 A batch of more than ``MAX_BATCH_ROWS`` rows (a full batch of CIFAR-10) is computed in slices
 whose gradients are summed, weighted by their share of the rows: the same step, one slice's
@@ -40,17 +37,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .divergence import (DIVERGENCE_FACTOR, SNAPSHOT_EVERY, DivergenceGuard,  # noqa: F401
+                         TrainingDiverged, chance_loss)
 from .mlp import MLP
 from .optimizers import Optimizer, make_optimizer
-
-
-#: A batch loss above this many times the reference loss counts as divergence too: with a
-#: numerically stable loss (log-softmax, clipped logs) a far too large learning rate makes the
-#: loss explode without ever reaching NaN (softmax CE starts near ln 10 and lr 100 sends it
-#: past 100). The reference is the larger of the first batch's loss and the loss of a
-#: know-nothing guess (``chance_loss``), so a run that starts from a trained model, whose
-#: first batch may score 0.001, is not stopped for a later batch at 0.05.
-DIVERGENCE_FACTOR = 10.0
 
 #: uint8 batches skip their all-zero input columns when at most this fraction of the columns
 #: has a non-zero pixel (digits: ~0.67); above it the gathers would cost more than they save.
@@ -60,10 +50,6 @@ ACTIVE_INPUTS_MAX_FRACTION = 0.9
 #: weighted by their share of the rows: the same step, with the memory of one slice (the
 #: CIFAR-10 lab preset's full batch of 54 000 images would be a 663 MB float32 copy).
 MAX_BATCH_ROWS = 4096
-
-#: Within one ``run`` call, the accepted weights are saved for a divergence restore every this
-#: many steps (and always at the call's first step).
-SNAPSHOT_EVERY = 16
 
 
 def fold_input_transform(model: MLP, scale, offset) -> MLP:
@@ -77,18 +63,6 @@ def fold_input_transform(model: MLP, scale, offset) -> MLP:
     model.B[0] = (model.B[0] + offset @ W1).astype(model.dtype)
     model.W[0] = (255.0 * scale[:, None] * W1).astype(model.dtype)
     return model
-
-
-def chance_loss(model: MLP) -> float:
-    """The loss of uniform outputs: ln K (softmax CE), ln 2 (BCE), 0.25 (MSE, A = 0.5)."""
-    n_out = model.layer_sizes[-1]
-    return {"softmax_cross_entropy": math.log(n_out), "binary_cross_entropy": math.log(2),
-            "mse": 0.25}[model.loss_name]
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss or the weights became NaN/inf (or the loss exploded); the model holds the last
-    saved good weights (see the module docstring)."""
 
 
 def _positive_int(name: str, value) -> int:
@@ -152,14 +126,10 @@ class Trainer:
         self._epoch_loss = 0.0  # sum of batch loss * batch size this epoch
         self._epoch_correct = 0
         self._epoch_count = 0
-        self._good = [p.copy() for p in model.parameters()]
-        self._snapshot_due = True  # save the accepted weights at the next step
-        self._steps_since_snapshot = 0
+        self._guard = DivergenceGuard(model.parameters(), chance_loss(model))
         self._xbuf = np.empty(0, dtype=model.dtype)  # flat batch buffer, grown on demand
         self._eye = np.eye(model.layer_sizes[-1], dtype=model.dtype)  # one-hot rows
         self.last_loss = float("nan")
-        self.first_loss: Optional[float] = None  # the first batch's loss: the divergence yardstick
-        self._loss_limit = math.inf
         self.seconds = 0.0
 
     # ---------------------------------------------------------------- validation
@@ -272,6 +242,11 @@ class Trainer:
     def done(self) -> bool:
         return self.epoch >= self.epochs
 
+    @property
+    def first_loss(self) -> Optional[float]:
+        """The first batch's loss (the divergence yardstick), None before the first step."""
+        return self._guard.first_loss
+
     def _train_step(self) -> None:
         m = self.model
         if self._order is None:
@@ -292,23 +267,13 @@ class Trainer:
                 else:
                     for acc, gi in zip(grads, g):
                         acc += share * gi
-        if not math.isfinite(loss):
-            self._diverged(f"loss became {loss}")
-        if self.first_loss is None:
-            self.first_loss = loss
-            self._loss_limit = DIVERGENCE_FACTOR * max(loss, chance_loss(m))
-        elif loss > self._loss_limit:                          # exploding, e.g. learning rate 100
-            self._diverged(f"the loss grew to {loss:.3g} (over {DIVERGENCE_FACTOR:g}× the first "
-                           f"batch's {self.first_loss:.3g} or the chance level)")
+        problem = self._guard.problem(loss)
+        if problem:
+            self._diverged(problem)
         params = m.parameters()
-        self._steps_since_snapshot += 1
-        if self._snapshot_due or self._steps_since_snapshot >= SNAPSHOT_EVERY:
-            for good, p in zip(self._good, params):            # these weights' loss was accepted
-                np.copyto(good, p)
-            self._snapshot_due = False
-            self._steps_since_snapshot = 0
+        self._guard.accepted(params)
         self.optimizer.step(params, grads)
-        # weights that overflow show up as a non-finite loss at the next step (and `_good`
+        # weights that overflow show up as a non-finite loss at the next step (and the guard
         # still holds accepted weights); `run` checks them at its end
         b = idx.shape[0]
         self.last_loss = loss
@@ -335,8 +300,7 @@ class Trainer:
         return loss, grads.parameter_grads(), self._correct(fwd.output, yb)
 
     def _diverged(self, what: str) -> None:
-        for good, p in zip(self._good, self.model.parameters()):
-            np.copyto(p, good)
+        self._guard.restore(self.model.parameters())
         lr = self.optimizer.learning_rate
         raise TrainingDiverged(
             f"Training diverged: {what} at epoch {self.epoch + 1}, step "
@@ -373,7 +337,7 @@ class Trainer:
         """Do up to ``n_steps`` optimizer steps (fewer at the end) and return ``progress()``."""
         n_steps = _positive_int("n_steps", n_steps)
         t0 = time.perf_counter()
-        self._snapshot_due = True
+        self._guard.start_call()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by us
                 for _ in range(n_steps):

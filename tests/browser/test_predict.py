@@ -35,9 +35,9 @@ def test_boot_reports_every_stage_then_what_python_loaded(python_client):
     assert stages == ["runtime", "numpy", "package", "models", "ready"]
     info = python_client.evaluate("window.info")
     assert info["dataset"]["n_train"] == 8000
-    assert info["class_names"] == [str(d) for d in range(10)]
-    assert info["models"]["mlp"]["layer_sizes"][0] == 784
-    assert info["models"]["knn"]["n_train"] == 8000
+    assert info["in_use"]["class_names"] == [str(d) for d in range(10)]
+    assert info["in_use"]["models"]["mlp"]["layer_sizes"][0] == 784
+    assert info["in_use"]["models"]["knn"]["n_train"] == 8000
 
 
 def test_predict_returns_typed_bytes_probabilities_and_neighbours(python_client):

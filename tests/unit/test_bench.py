@@ -55,7 +55,37 @@ def test_bench_quick_runs_from_both_command_lines(capsys, tmp_path):
                      "--clock", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "MLP train, 1 epochs" in out and "sklearn: float64" in out
-    assert "cpu clock, fastest of 2 alternating run(s) each; BLAS/OpenMP threads: 1" in out
+    clock = ("wall clock (--clock cpu: no CPU clock in Pyodide)" if bench.IN_PYODIDE
+             else "cpu clock")
+    assert f"{clock}, fastest of 2 alternating run(s) each; BLAS/OpenMP threads: 1" in out
+
+
+@pytest.mark.parametrize("in_pyodide", [
+    pytest.param(False, marks=pytest.mark.cpython_only("Pyodide's CPU clock does not advance")),
+    True])
+def test_cpu_clock_is_the_wall_clock_in_pyodide_and_says_so(monkeypatch, in_pyodide):
+    monkeypatch.setattr(bench, "IN_PYODIDE", in_pyodide)
+    X, y = make_digits(per_class=10)  # 80 to train: more than one batch of 64
+    result = bench.run(X, y, epochs=1, clock="cpu")
+    assert result["clock"] == "cpu" and result["clock_used"] == ("wall" if in_pyodide else "cpu")
+    for side in ("mlp", "knn"):  # no zero times, so no division by zero in the ratio
+        assert result[side]["ours_s"] > 0 and result[side]["sklearn_s"] > 0
+    times = bench.format_report(result).splitlines()[-2]
+    if in_pyodide:
+        assert times.startswith("times: wall clock (--clock cpu: no CPU clock in Pyodide),")
+    else:
+        assert times.startswith("times: cpu clock,")
+    assert bench.clock_used("wall") == "wall"
+
+
+@pytest.mark.pyodide_only("checks the premise of the fallback above")
+def test_pyodide_process_time_does_not_advance():
+    import time
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    while time.perf_counter() - wall < 0.05:
+        sum(range(1000))
+    assert time.process_time() == cpu  # when this fails, Pyodide has a CPU clock: drop the fallback
 
 
 def test_bench_without_scikit_learn_says_which_extra_to_install(monkeypatch, tmp_path):

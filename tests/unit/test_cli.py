@@ -188,6 +188,7 @@ def test_fetch_digits_refuses_a_tarball_that_is_not_mnist(capsys, tmp_path):
     assert not (tmp_path / "mnist-10k.npz").exists()
 
 
+@pytest.mark.cpython_only("draws a PNG with matplotlib, which the Pyodide run does not load")
 def test_plot_knn_k_prints_accuracy_for_every_k_and_writes_a_png(capsys, digits, tmp_path):
     out_png = tmp_path / "results" / "knn.png"
     code, out, _ = run(capsys, "plot", "knn-k", "--data", digits, "--out", str(out_png))
@@ -228,6 +229,7 @@ def test_progress_bar_rewrites_one_line_and_ends_it():
     assert text.rstrip().endswith("done")
 
 
+@pytest.mark.cpython_only("starts a Python process (Pyodide has none)")
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "backproplab", "--version"],
                             capture_output=True, text=True, timeout=60)

@@ -8,6 +8,8 @@ import pytest
 from backproplab.datasets import default_digits_path, fetch_digits, load_digits, stratified_split
 from backproplab.knn import KNN
 
+pytestmark = pytest.mark.slow  # ~220 s inside Pyodide: CPython runs it
+
 
 @pytest.fixture(scope="module")
 def mnist(request):

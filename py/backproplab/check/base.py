@@ -103,6 +103,31 @@ def verdict_of(partials: list) -> str:
     return "pass" if all(p["verdict"] == "pass" for p in partials) else "fail"
 
 
+def add_partial(partials: list, r: dict) -> bool:
+    """Append the check result ``r`` without its details; True when it failed (stop there)."""
+    r.pop("details", None)
+    partials.append(r)
+    return r["verdict"] == "fail"
+
+
+def entry_of_partials(name: str, prefix: str, partials: list, params: dict | None = None,
+                      **kwargs) -> dict:
+    """The entry whose verdict is that of ``partials``: key ``prefix + verdict``, ``params``
+    followed by ``failing`` (the names of the failed partials); ``kwargs`` as for ``entry``."""
+    v = verdict_of(partials)
+    failing = [p["name"] for p in partials if p["verdict"] == "fail"]
+    return entry(name, v, prefix + v, {**(params or {}), "failing": failing},
+                 partials=partials, **kwargs)
+
+
+def not_a_tuple(name: str, value, expected: str) -> dict:
+    """The failed entry of a function that should return ``expected`` (the names, comma
+    separated) but returned ``value``, not a tuple of them."""
+    return entry(name, "fail", "not-tuple", {
+        "got_type": type(value).__name__, "expected": expected,
+        "got_len": len(value) if isinstance(value, (tuple, list)) else None})
+
+
 def as_tuple(value, n: int):
     """``value`` as a tuple when it is a tuple/list of length >= n, else None."""
     if isinstance(value, (tuple, list)) and len(value) >= n:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lab
-from .base import entry, fraction, register, verdict_of
+from .base import add_partial, entry, entry_of_partials, fraction, register, verdict_of
 from .compare import check_array, close
 from .diagnoses import diagnosis
 
@@ -52,14 +52,10 @@ def check_distance_matrix(ctx, func) -> dict:
                 diags.append(diagnosis("nan-distance", count=int((~finite).sum())))
             elif close(got, expected ** 2):
                 diags.append(diagnosis("squared-distances"))
-        r.pop("details", None)
-        partials.append(r)
-        if r["verdict"] == "fail":
+        if add_partial(partials, r):
             break
-    v = verdict_of(partials)
-    return entry("distance_matrix", v, "values-" + v,
-                 {"failing": [p["name"] for p in partials if p["verdict"] == "fail"]},
-                 partials=partials, diagnoses=diags, formula=DIST_TEX)
+    return entry_of_partials("distance_matrix", "values-", partials, diagnoses=diags,
+                             formula=DIST_TEX)
 
 
 def _vote_cases(rng):
@@ -131,15 +127,10 @@ def check_knn_predict(ctx, func) -> dict:
             if not any(d["key"] == "tie-break" for d in diags):
                 diags.append(diagnosis("tie-break", informational=True, rule=rule))
             got = np.where(tie, expected, got)
-        r = check_array(got, expected, f"k = {k}", kind="number", tol=0.0)
-        r.pop("details", None)
-        partials.append(r)
-        if r["verdict"] == "fail":
+        if add_partial(partials, check_array(got, expected, f"k = {k}", kind="number", tol=0.0)):
             break
-    v = verdict_of(partials)
-    return entry("knn_predict", v, "labels-" + v,
-                 {"failing": [p["name"] for p in partials if p["verdict"] == "fail"]},
-                 partials=partials, diagnoses=diags, formula=VOTE_TEX)
+    return entry_of_partials("knn_predict", "labels-", partials, diagnoses=diags,
+                             formula=VOTE_TEX)
 
 
 @register("evaluate_knn", "(data_train, labels_train, data_test, labels_test, k) -> accuracy",
@@ -159,10 +150,8 @@ def check_evaluate_knn(ctx, func) -> dict:
             value, note = got, None
         if note and not diags:
             diags.append(diagnosis("percent", informational=True))
-        r = check_array(value, np.float64(expected), f"k = {k}", kind="number", tol=1e-6)
-        r.pop("details", None)
-        partials.append(r)
-        if r["verdict"] == "fail":
+        if add_partial(partials, check_array(value, np.float64(expected), f"k = {k}",
+                                             kind="number", tol=1e-6)):
             break
     v = verdict_of(partials)
     return entry("evaluate_knn", v, "accuracy-" + v, {}, partials=partials, diagnoses=diags,

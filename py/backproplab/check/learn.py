@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lab
-from .base import as_tuple, entry, register, verdict_of
+from .base import as_tuple, entry, not_a_tuple, register, verdict_of
 from .compare import _num, check_array, close, proportional, result, tolerance
 from .diagnoses import (PARTIALS, VARIANTS, diagnosis, loss_after_step, loss_explanations,
                         name_factor, reference_partials, scale_explanations)
@@ -155,10 +155,7 @@ def _check_once(ctx, func, function: str) -> dict:
         out, diags = _returned(ctx, func, function, case)
         outs = as_tuple(out, 5)
         if outs is None:
-            return entry(function, "fail", "not-tuple", {
-                "got_type": type(out).__name__,
-                "got_len": len(out) if isinstance(out, (tuple, list)) else None,
-                "expected": "w1, b1, w2, b2, loss"})
+            return not_a_tuple(function, out, "w1, b1, w2, b2, loss")
         shapes = [a.shape for a in w] + [()]
         if len(outs) > 5:
             order = _order(outs, shapes)

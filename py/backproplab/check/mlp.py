@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import lab
 from ..activations import sigmoid as _sigmoid, softmax as _softmax
-from .base import accepts, as_tuple, entry, fraction, register, verdict_of
+from .base import (accepts, add_partial, as_tuple, entry, entry_of_partials, fraction,
+                   not_a_tuple, register)
 from .compare import check_array, close, result
 from .diagnoses import diagnosis
 from .learn import make_case
@@ -55,15 +56,16 @@ def check_one_hot(ctx, func) -> dict:
                 and got.shape == expected.shape[::-1] and close(got.T, expected):
             diags.append(diagnosis("transposed", got=list(got.shape),
                                    expected=list(expected.shape)))
-        r.pop("details", None)
-        partials.append(r)
-        if r["verdict"] == "fail":
+        if add_partial(partials, r):
             break
-    v = verdict_of(partials)
-    return entry("one_hot", v, "values-" + v, {"failing": [p["name"] for p in partials
-                                                           if p["verdict"] == "fail"]},
-                 partials=partials, diagnoses=diags, step="C",
-                 formula=r"Y_{nj} = \mathbb{1}[y_n = j]")
+    return entry_of_partials("one_hot", "values-", partials, diagnoses=diags, step="C",
+                             formula=r"Y_{nj} = \mathbb{1}[y_n = j]")
+
+
+def _extra_returns(outs: tuple, n: int) -> list:
+    """The informational diagnosis of a function returning more than the lab's ``n`` values."""
+    return [diagnosis("extra-returns", informational=True, got_len=len(outs))] \
+        if len(outs) > n else []
 
 
 def _train_case(ctx):
@@ -80,11 +82,8 @@ def check_train_mlp(ctx, func) -> dict:
     out = ctx.call(func, *w, case["X"], case["labels"], eta, epochs)
     outs = as_tuple(out, 5)
     if outs is None:
-        return entry("train_mlp", "fail", "not-tuple", {
-            "got_type": type(out).__name__, "expected": "w1, b1, w2, b2, train_accuracies",
-            "got_len": len(out) if isinstance(out, (tuple, list)) else None})
-    diags = [diagnosis("extra-returns", informational=True, got_len=len(outs))] \
-        if len(outs) > 5 else []
+        return not_a_tuple("train_mlp", out, "w1, b1, w2, b2, train_accuracies")
+    diags = _extra_returns(outs, 5)
     N = case["X"].shape[0]
     refs = {}
     for label, rate in (("mean", eta), ("per-sample", eta * N)):
@@ -99,9 +98,7 @@ def check_train_mlp(ctx, func) -> dict:
     weights, before, after = refs[label]
     partials = []
     for k, name in enumerate(("w1", "b1", "w2", "b2")):
-        r = check_array(outs[k], weights[k], name)
-        r.pop("details", None)
-        partials.append(r)
+        add_partial(partials, check_array(outs[k], weights[k], name))
     accs = outs[4]
     if isinstance(accs, (list, tuple, np.ndarray)) and len(accs) == epochs:
         try:
@@ -117,13 +114,10 @@ def check_train_mlp(ctx, func) -> dict:
     else:
         r = check_array(accs, np.asarray(before, float), "train_accuracies", kind="number",
                         allow_list=True)
-    r.pop("details", None)
-    partials.append(r)
-    v = verdict_of(partials)
-    return entry("train_mlp", v, "train-" + v, {
-        "epochs": epochs, "learning_rate": eta, "N": int(N),
-        "failing": [p["name"] for p in partials if p["verdict"] == "fail"]},
-        partials=partials, diagnoses=diags, step="W1 ← W1 − η·dC/dW1",
+    add_partial(partials, r)
+    return entry_of_partials(
+        "train_mlp", "train-", partials, {"epochs": epochs, "learning_rate": eta, "N": int(N)},
+        diagnoses=diags, step="W1 ← W1 − η·dC/dW1",
         formula=r"W \leftarrow W - \eta\, \frac{\partial C}{\partial W}")
 
 
@@ -148,11 +142,8 @@ def check_run_mlp_training(ctx, func) -> dict:
     out = ctx.call(func, train["X"], train["labels"], test["X"], test["labels"], 5, 0.3, epochs)
     outs = as_tuple(out, 2)
     if outs is None:
-        return entry("run_mlp_training", "fail", "not-tuple", {
-            "got_type": type(out).__name__, "expected": "train_accuracies, test_accuracy",
-            "got_len": len(out) if isinstance(out, (tuple, list)) else None})
-    diags = [diagnosis("extra-returns", informational=True, got_len=len(outs))] \
-        if len(outs) > 2 else []
+        return not_a_tuple("run_mlp_training", out, "train_accuracies, test_accuracy")
+    diags = _extra_returns(outs, 2)
     accs, test_acc = outs[0], outs[1]
     problems = []
     if not isinstance(accs, (list, tuple, np.ndarray)) or len(accs) != epochs:

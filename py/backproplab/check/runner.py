@@ -138,6 +138,19 @@ def _importable(name: str) -> bool:
         return False
 
 
+#: The message key of a failure of student code, by exception type (the first that matches;
+#: any other: "import-error" while importing, else "exception").
+_FAILURE_KEYS = ((CheckTimeout, "timeout"), (StudentExit, "os-exit"), (SystemExit, "sys-exit"),
+                 (MemoryError, "memory-error"), (RecursionError, "recursion-error"))
+
+
+def _failure_key(exc: BaseException, at_import: bool) -> str:
+    for kind, key in _FAILURE_KEYS:
+        if isinstance(exc, kind):
+            return key
+    return "import-error" if at_import else "exception"
+
+
 def _no_input(*args, **kwargs):
     raise RuntimeError("input() waits for the keyboard: the checker cannot type for you. "
                        "Pass values as arguments instead.")
@@ -233,23 +246,10 @@ class Session:
                 warnings.simplefilter("default")
                 warnings.showwarning = self._show_warning
                 return func(*args, **kwargs)
-        except StudentError:
+        except (StudentError, KeyboardInterrupt):
             raise
-        except CheckTimeout as exc:
-            raise self._error("timeout", exc, at_import) from None
-        except StudentExit as exc:
-            raise self._error("os-exit", exc, at_import) from None
-        except SystemExit as exc:
-            raise self._error("sys-exit", exc, at_import) from None
-        except KeyboardInterrupt:
-            raise
-        except MemoryError as exc:
-            raise self._error("memory-error", exc, at_import) from None
-        except RecursionError as exc:
-            raise self._error("recursion-error", exc, at_import) from None
         except BaseException as exc:  # noqa: BLE001 - any student failure becomes a report
-            raise self._error("import-error" if at_import else "exception", exc,
-                              at_import) from None
+            raise self._error(_failure_key(exc, at_import), exc, at_import) from None
         finally:
             sys.settrace(saved[4])
             np.seterr(**saved[7])  # a student's np.seterr(all="raise") stays theirs

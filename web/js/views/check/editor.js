@@ -16,8 +16,11 @@ const theme = EditorView.theme({
   ".cm-scroller": { overflow: "auto" },
 });
 
-/** An editor in `host`; `onChange(text)` after every edit. */
+/** An editor in `host`; `onChange(text)` after every edit. It lives in a shadow root, where
+ * CodeMirror's styles go to constructed style sheets instead of <style> elements, which the
+ * page's Content-Security-Policy (style-src 'self', no nonce on a static site) would block. */
 export function createEditor(host, { label, onChange = () => {} }) {
+  const root = host.attachShadow({ mode: "open" });
   const extensions = () => [
     basicSetup,
     python(),
@@ -26,7 +29,7 @@ export function createEditor(host, { label, onChange = () => {} }) {
     EditorView.contentAttributes.of({ "aria-label": label, id: "check-editor-content" }),
     EditorView.updateListener.of((update) => update.docChanged && onChange(update.state.doc.toString())),
   ];
-  const view = new EditorView({ parent: host, state: EditorState.create({ doc: "", extensions: extensions() }) });
+  const view = new EditorView({ root, parent: root, state: EditorState.create({ doc: "", extensions: extensions() }) });
 
   return {
     view,

@@ -1,6 +1,6 @@
 """CIFAR-10 in the command line: ``--data cifar10:PATH`` and ``backproplab fetch-cifar``.
 
-``cli.py`` hands a command whose ``--data`` starts with ``cifar10:`` to ``runner(args)``;
+``cli/__init__.py`` hands a command whose ``--data`` starts with ``cifar10:`` to ``runner(args)``;
 PATH is the archive, the extracted folder, or a batch file. The data are a stratified subset
 (``--train-size``/``--test-size``, default 5000/1000, seed ``--subset-seed``), or with
 ``--lab-split`` the lab's 0.9 split of every image read (54 000 / 6 000). Train, evaluate
@@ -20,13 +20,17 @@ import time
 
 import numpy as np
 
+from .common import ProgressBar, UsageError, check_out_file, json_safe_meta, load_model_file
+from .mlp_options import fit, mlp_flags_given, train_mlp
+from .plots import plot_accuracy_per_k, plot_history, print_accuracy_per_k, print_history, pyplot
+
 PREFIX = "cifar10:"
 _SIZE_OPTIONS = ("train_size", "test_size", "subset_seed", "lab_split")
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """The subset options of ``--data cifar10:PATH`` (train, evaluate, plot knn-k/training)."""
-    from .cifar import DEFAULT_SIZES
+    from ..cifar import DEFAULT_SIZES
 
     g = p.add_argument_group("CIFAR-10 (--data cifar10:PATH: the .tar.gz, its folder or batch "
                              "files)")
@@ -40,7 +44,7 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_fetch_parser(sub) -> None:
-    from .cifar import fetch
+    from ..cifar import fetch
 
     p = sub.add_parser("fetch-cifar", help="download the official CIFAR-10 archive "
                        "(163 MB), size and MD5 checked, resumable")
@@ -53,8 +57,6 @@ def add_fetch_parser(sub) -> None:
 
 def runner(args):
     """The CIFAR-10 version of ``args.run``, or None for digits."""
-    from .cli import UsageError
-
     data = getattr(args, "data", None) or ""
     if not data.startswith(PREFIX):
         used = [f"--{o.replace('_', '-')}" for o in _SIZE_OPTIONS if getattr(args, o, None)]
@@ -74,8 +76,7 @@ def runner(args):
 
 def load(args):
     """(X_train, y_train, X_test, y_test, data, note) from ``--data cifar10:PATH``."""
-    from .cifar import DEFAULT_SIZES, lab_sizes, read_cifar10, stratified_subset
-    from .cli import ProgressBar, UsageError
+    from ..cifar import DEFAULT_SIZES, lab_sizes, read_cifar10, stratified_subset
 
     path = args.data[len(PREFIX):]
     if not path:
@@ -106,17 +107,13 @@ def load(args):
 
 
 def _meta(data, subset: dict, settings: dict, accuracy: float, history=None) -> dict:
-    import json
-
-    meta = {"class_names": list(data.class_names), "input": "rgb32", "dataset": subset,
-            "test_accuracy": accuracy, "settings": settings}
-    if history:
-        meta["history"] = history
-    return json.loads(json.dumps(meta, default=float))
+    return json_safe_meta({"class_names": list(data.class_names), "input": "rgb32",
+                           "dataset": subset, "test_accuracy": accuracy, "settings": settings},
+                          history)
 
 
 def _verdict(accuracy: float, key: str, note: str) -> None:
-    from .cifar import judge
+    from ..cifar import judge
 
     print(f"test accuracy: {accuracy:.4f} ({note})")
     j = judge(accuracy, key)
@@ -129,12 +126,11 @@ def _verdict(accuracy: float, key: str, note: str) -> None:
 
 def _train_mlp(args, X_train, y_train, X_test, y_test):
     """(model taking uint8 pixels, history, settings, expectation key)."""
-    from .cli import MLP_DEFAULTS, UsageError, _fit, _train_mlp
-    from .presets import CIFAR_PRESETS, build_cifar_preset, cifar_model
+    from ..presets import CIFAR_PRESETS, build_cifar_preset, cifar_model
 
-    flags = [f"--{k}" for k in MLP_DEFAULTS if getattr(args, k, None) is not None]
+    flags = mlp_flags_given(args)
     if flags and not args.preset:  # the command-line MLP, inputs /255 as for digits
-        model, history, settings = _train_mlp(args, X_train, y_train, X_test, y_test)
+        model, history, settings = train_mlp(args, X_train, y_train, X_test, y_test)
         return model, history, settings, "mlp-normalised"
     name = args.preset or "cifar-lab"
     if name not in CIFAR_PRESETS:
@@ -145,21 +141,17 @@ def _train_mlp(args, X_train, y_train, X_test, y_test):
     trainer = build_cifar_preset(name, X_train, y_train, X_test, y_test)
     print(f"training {trainer.model} ({name}: {CIFAR_PRESETS[name]['description']})",
           file=sys.stderr)
-    _fit(trainer)
+    fit(trainer)
     settings = {"preset": name, **{k: v for k, v in CIFAR_PRESETS[name].items()
                                    if k != "description"}}
     return cifar_model(trainer), trainer.history, settings, name
 
 
 def cmd_train(args) -> int:
-    from pathlib import Path
+    from ..knn import KNN
+    from ..modelio import save_model
 
-    from .cli import ProgressBar, UsageError
-    from .knn import KNN
-    from .modelio import save_model
-
-    if args.out and Path(args.out).is_dir():
-        raise UsageError(f"--out {args.out} is a folder; give a file name (model.npz).")
+    check_out_file(args.out)
     X_train, y_train, X_test, y_test, data, subset, note = load(args)
     if args.model == "knn":
         if args.preset not in (None, "raw"):
@@ -179,18 +171,13 @@ def cmd_train(args) -> int:
         meta = _meta(data, subset, settings, accuracy, history)
     _verdict(accuracy, key, note)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         save_model(model, args.out, meta=meta)
         print(f"saved {args.out}")
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from .cli import _load
-    from .modelio import load_model
-
-    _load(args.model)  # the CLI's missing-file message
-    model, meta = load_model(args.model, expect_input="rgb32")
+    model, meta = load_model_file(args.model, expect_input="rgb32")
     _, _, X_test, y_test, data, _, note = load(args)
     predicted = model.predict(X_test)
     names = meta.get("class_names") or data.class_names
@@ -207,65 +194,41 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_plot_knn_k(args) -> int:
-    from .cifar import knn_curve
-    from .cli import ProgressBar, UsageError, _pyplot, _save_figure
+    from ..cifar import knn_curve
 
     if args.preset != "raw":
         raise UsageError(f"--preset {args.preset} is a digits recipe; CIFAR-10 uses raw pixels.")
-    plt = None if args.no_plot else _pyplot()
+    plt = None if args.no_plot else pyplot()
     X_train, y_train, X_test, y_test, _, _, note = load(args)
     bar = ProgressBar(len(y_test), "k-NN")
     curve = knn_curve(X_train, y_train, X_test, y_test, ks=range(1, args.k_max + 1),
                       progress=lambda done, total: bar.update(done, f"{done}/{total} images"))
     bar.close()
     print(f"k-NN on raw pixels, {note}")
-    print("  k  accuracy")
-    for k, acc in curve.items():
-        print(f"{k:3d}  {acc:.4f}")
-    best = max(curve, key=curve.get)
+    best = print_accuracy_per_k(curve)
     print(f"best: k={best}")
     _verdict(curve[best], "knn", note)
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(list(curve), list(curve.values()), marker="o")
-        ax.set_xlabel("k (number of neighbours)")
-        ax.set_ylabel("test accuracy")
-        ax.set_xticks(list(curve))
-        ax.set_title(f"k-NN on CIFAR-10 (raw pixels), {len(y_train)}/{len(y_test)}")
-        ax.grid(alpha=0.3)
-        _save_figure(plt, fig, args.out)
+        plot_accuracy_per_k(plt, curve, f"k-NN on CIFAR-10 (raw pixels), "
+                            f"{len(y_train)}/{len(y_test)}", args.out)
     return 0
 
 
 def cmd_plot_training(args) -> int:
-    from .cli import _pyplot, _save_figure
-
-    plt = None if args.no_plot else _pyplot()
+    plt = None if args.no_plot else pyplot()
     X_train, y_train, X_test, y_test, _, _, note = load(args)
     _, history, s, key = _train_mlp(args, X_train, y_train, X_test, y_test)
     print(f"MLP {s.get('preset', 'command-line settings')}, {note}")
-    print("epoch  train acc  test acc  train loss")
-    for h in history:
-        print(f"{h['epoch']:5d}  {h['train_accuracy']:9.4f}  {h['test_accuracy']:8.4f}  "
-              f"{h['train_loss']:10.4f}")
+    print_history(history)
     _verdict(history[-1]["test_accuracy"], key, note)
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        epochs = [h["epoch"] for h in history]
-        ax.plot(epochs, [h["train_accuracy"] for h in history], label="training")
-        ax.plot(epochs, [h["test_accuracy"] for h in history], linestyle="--", label="test")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy")
-        ax.set_title(f"MLP training accuracy per epoch (CIFAR-10, {s.get('preset', 'MLP')})")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        _save_figure(plt, fig, args.out)
+        plot_history(plt, history, "MLP training accuracy per epoch "
+                     f"(CIFAR-10, {s.get('preset', 'MLP')})", args.out)
     return 0
 
 
 def cmd_fetch_cifar(args) -> int:
-    from .cifar import fetch_cifar10
-    from .cli import ProgressBar
+    from ..cifar import fetch_cifar10
 
     bar = ProgressBar(args.size, "download")
     path = fetch_cifar10(args.dest, url=args.url, md5=args.md5, size=args.size,

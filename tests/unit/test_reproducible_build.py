@@ -1,0 +1,117 @@
+"""Two builds from the same source give the same files, byte for byte, so that a new deploy
+does not make every student download NumPy's wheel or the Python snapshot again (the service
+worker re-downloads a file whose hash changed).
+
+Runs, twice each into separate temporary folders, the three build steps whose output used to
+differ between runs: our wheel (``pip wheel`` as ``build.sh`` runs it, from copies of the
+source with different file times), ``tools/precompile_wheels.mjs`` (NumPy's wheel, its sha256
+in pyodide-lock.json, our wheel) and ``tools/make_snapshot.mjs`` (the Python memory snapshot).
+Needs what ``./build.sh`` installs and caches: node_modules/pyodide and .cache/pyodide/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYODIDE = REPO / "node_modules" / "pyodide"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json")
+
+pytestmark = pytest.mark.cpython_only("runs the build's steps (pip, Node) in processes")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    return sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name))
+
+
+def run(argv: list, **kwargs) -> None:
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
+                            timeout=600, **kwargs)
+    assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def build_wheel(out: Path, workdir: Path, mtime: int) -> Path:
+    """Our wheel as build.sh builds it (its SOURCE_DATE_EPOCH), from a copy of the source
+    whose files all have the time ``mtime`` (as a fresh checkout at another time has)."""
+    epoch = re.search(r"SOURCE_DATE_EPOCH=(\d+)", (REPO / "build.sh").read_text())
+    assert epoch, "build.sh builds our wheel with SOURCE_DATE_EPOCH=<fixed time>"
+    src = workdir / "src"
+    shutil.copytree(REPO / "py", src / "py",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    for path in src.rglob("*"):
+        os.utime(path, (mtime, mtime))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch.group(1)}
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "-w", out, src], env=env, cwd=src)
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def site_with(folder: Path, wheel: Path) -> Path:
+    """A site folder as the build has it before precompile_wheels: Pyodide, NumPy's wheel as
+    Pyodide ships it, our wheel."""
+    vendor = folder / "vendor" / "pyodide"
+    vendor.mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        shutil.copy(PYODIDE / name, vendor / name)
+    for numpy in (REPO / ".cache" / "pyodide").glob("numpy-*.whl"):
+        shutil.copy(numpy, vendor / numpy.name)
+    (folder / "py").mkdir()
+    shutil.copy(wheel, folder / "py" / wheel.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """Two builds of the three steps -> [{step: {file: sha256}}, ...]."""
+    if shutil.which("node") is None or not (PYODIDE / "pyodide.mjs").is_file():
+        pytest.skip("needs Node and node_modules/pyodide: run ./build.sh first")
+    if not list((REPO / ".cache" / "pyodide").glob("numpy-*.whl")):
+        pytest.skip("needs Pyodide's NumPy wheel in .cache/pyodide/: run ./build.sh first")
+    results = []
+    for i, mtime in enumerate((1_700_000_000, 1_800_000_000)):
+        root = tmp_path_factory.mktemp(f"build{i}")
+        wheel = build_wheel(root / "wheel", root, mtime)
+        site = site_with(root / "site", wheel)
+        run(["node", REPO / "tools" / "precompile_wheels.mjs", site])
+        snapshot = root / "snapshot" / "python-snapshot.bin.gz"
+        snapshot.parent.mkdir()
+        run(["node", REPO / "tools" / "make_snapshot.mjs", site, snapshot])
+        results.append({"wheel": hashes(root / "wheel"), "precompiled": hashes(site),
+                         "snapshot": hashes(snapshot.parent)})
+    return results
+
+
+def test_our_wheel_does_not_depend_on_file_times(builds):
+    first, second = builds
+    assert differing(first["wheel"], second["wheel"]) == []
+
+
+def test_precompiled_wheels_and_lock_are_the_same_twice(builds):
+    first, second = builds
+    assert "vendor/pyodide/pyodide-lock.json" in first["precompiled"]
+    assert differing(first["precompiled"], second["precompiled"]) == []
+
+
+def test_python_snapshot_is_the_same_twice(builds):
+    first, second = builds
+    assert differing(first["snapshot"], second["snapshot"]) == []

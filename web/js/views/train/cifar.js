@@ -57,7 +57,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
       el("label", { class: "button button-small", for: "cifar-file" }, ["Open the archive…", fileInput]),
       el("label", { class: "button button-small", for: "cifar-folder" }, ["Open a folder…", folderInput]),
     ]),
-    el("p", { class: "muted small", text: "Read where it is on your computer (nothing is uploaded or copied): about 3 s for the 163 MB archive on a laptop." }),
+    el("p", { class: "muted small", text: "It is read where it is on your computer: nothing is uploaded, and the archive is never copied whole into memory." }),
   ]);
   const progress = el("progress", { id: "cifar-progress", class: "cifar-progress", max: "1", value: "0", hidden: true });
   const cancel = el("button", { id: "cifar-cancel", class: "button button-small", type: "button", hidden: true, text: "Cancel" });

@@ -90,11 +90,17 @@ def test_open_train_knn_colour_gallery_and_reload(page: Page, base_url: str, arc
     expect(page.locator("#train-message")).to_contain_text("Press Play", timeout=60_000)
 
 
-def test_a_bad_file_is_refused_clearly_and_the_loaded_subset_stays(page: Page, base_url: str,
-                                                                    archive: Path, tmp_path):
-    open_cifar(page, base_url, HASH.replace("1500", "500").replace("300", "100"))
+def test_other_sizes_and_a_bad_file_refused_clearly_keeping_the_subset(page: Page, base_url: str,
+                                                                       archive: Path, tmp_path):
+    open_cifar(page, base_url, HASH.replace("1500", "800").replace("300", "100"))
     page.set_input_files("#cifar-file", str(archive))
-    expect(page.locator("#cifar-status")).to_have_attribute("data-train", "500", timeout=60_000)
+    expect(page.locator("#cifar-status")).to_have_attribute("data-train", "800", timeout=60_000)
+    page.fill("#train-cifar_train", "500")
+    page.press("#train-cifar_train", "Enter")
+    expect(page.locator("#cifar-status")).to_have_attribute("data-train", "500", timeout=30_000)
+    expect(page).to_have_url(re.compile("cifar_train=500"))
+    expect(page.locator("#train-data-note")).to_contain_text("500 training and 100 test",
+                                                             timeout=30_000)
 
     fake = tmp_path / "cifar-10-python.zip"
     fake.write_bytes(b"PK\x03\x04" + b"\0" * 200)

@@ -62,7 +62,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
   const progress = el("progress", { id: "cifar-progress", class: "cifar-progress", max: "1", value: "0", hidden: true });
   const cancel = el("button", { id: "cifar-cancel", class: "button button-small", type: "button", hidden: true, text: "Cancel" });
   const status = el("p", { id: "cifar-status", class: "cifar-status", "aria-live": "polite", text: "No CIFAR-10 images loaded yet." });
-  const error = el("p", { id: "cifar-error", class: "cifar-error", role: "alert", hidden: true });
+  const error = el("p", { id: "cifar-error", class: "cifar-error", "aria-live": "polite", hidden: true });  // the page's one alert region (#alerts) says it too
 
   const sizeFields = ["cifar_train", "cifar_test"].map((key) => sizeField(key));
   const inputsSelect = el("select", { id: "train-cifar_inputs" }, SCHEMA.cifar_inputs.values.map((v) => el("option", { value: v, text: v === "raw" ? "raw 0…255 (the lab)" : "/255, standardised per channel" })));

@@ -108,3 +108,19 @@ def test_other_sizes_and_a_bad_file_refused_clearly_keeping_the_subset(page: Pag
     expect(page.locator("#cifar-error")).to_contain_text("is a zip archive", timeout=30_000)
     expect(page.locator("#cifar-error")).to_contain_text("still in use")
     expect(page.locator("#cifar-status")).to_have_attribute("data-train", "500")
+
+
+def test_sizes_beyond_a_small_download_become_the_labs_split_of_it(page: Page, base_url: str,
+                                                                   archive: Path):
+    open_cifar(page, base_url, "#tab=train&dataset=cifar10")  # default sizes: 5000 / 1000
+    page.set_input_files("#cifar-file", str(archive))
+    status = page.locator("#cifar-status")
+    # 204 images per class: the lab's 0.9 split of them, 184 + 20, times 10 classes
+    expect(status).to_have_attribute("data-train", "1840", timeout=60_000)
+    expect(status).to_have_attribute("data-test", "200")
+    expect(page.locator("#train-data-note")).to_contain_text("Only 2040 images were read",
+                                                             timeout=30_000)
+    expect(page.locator("#train-message")).to_contain_text("Press Play", timeout=30_000)
+    page.wait_for_timeout(1500)  # no new subset asked for again and again
+    expect(page.locator("#train-message")).to_contain_text("Press Play")
+    expect(page.locator("#cifar-error")).to_be_hidden()

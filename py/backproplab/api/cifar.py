@@ -12,8 +12,8 @@ after a reload with ``cifar_restore`` (no need to open the archive again).
 Requests (fields -> result):
 
 ``cifar_open`` {paths: [str]} -> {reading: true, bytes_read: 0, total_bytes, files: [names],
-    ignored: [names]}. Several files: those not named like CIFAR-10's (a readme.html of a
-    dropped folder) are ignored, unless none is.
+    ignored: [names]}. Several files: those not named like CIFAR-10's batches or an archive
+    (a readme.html of a dropped folder) are ignored, unless none is.
 ``cifar_read`` {budget_ms?: 200, cifar_train, cifar_test} -> {done, progress (0..1),
     bytes_read, total_bytes} and, once done, the subset (below).
 ``cifar_cancel`` {} -> {cancelled: bool, loaded: subset summary or None}.
@@ -67,7 +67,9 @@ def _close_reader(state: dict) -> bool:
 
 
 def _wanted(names: list[str]) -> list[str]:
-    known = [n for n in names if PurePosixPath(n).name in BATCHES + (META,)]
+    """Of several files, those named like CIFAR-10's (batches, meta, an archive), if any."""
+    known = [n for n in names if PurePosixPath(n).name in BATCHES + (META,)
+             or n.endswith((".tar.gz", ".tgz", ".tar"))]
     return known if len(names) > 1 and known else names
 
 
@@ -87,20 +89,24 @@ def cifar_open(session: Session, request: dict) -> dict:
             "ignored": [PurePosixPath(p).name for p in paths if p not in used]}
 
 
-def _sizes(request: dict, n_images: int) -> tuple[int, int, str]:
-    """The sizes asked for, within what was read (else the lab's split of it, with a note)."""
+def _sizes(request: dict, y: np.ndarray) -> tuple[int, int, str]:
+    """The sizes asked for, if each class has enough images for its share; else the lab's
+    0.9 split of the smallest class, times the number of classes (with a note)."""
     n_train, n_test = setting(request, "cifar_train"), setting(request, "cifar_test")
-    if n_train + n_test <= n_images:
+    counts = np.bincount(y)
+    counts = counts[counts > 0]
+    n_classes, smallest = len(counts), int(counts.min())
+    if -(-n_train // n_classes) + -(-n_test // n_classes) <= smallest:
         return n_train, n_test, ""
-    lab_train, lab_test = lab_sizes(n_images)
-    n_train, n_test = min(n_train, lab_train), min(n_test, lab_test)
-    return n_train, n_test, (f" Only {n_images} images were read, so the subset is "
-                             f"{n_train} / {n_test}.")
+    per_train, per_test = lab_sizes(smallest)
+    n_train, n_test = min(n_train, per_train * n_classes), min(n_test, per_test * n_classes)
+    return n_train, n_test, (f" Only {len(y)} images were read ({smallest} in the smallest "
+                             f"class), so the subset is {n_train} / {n_test}.")
 
 
 def _make_subset(state: dict, request: dict) -> dict:
     full = state["full"]
-    n_train, n_test, clamped = _sizes(request, len(full.y))
+    n_train, n_test, clamped = _sizes(request, full.y)
     try:
         X_train, y_train, X_test, y_test = stratified_subset(full, n_train, n_test, SUBSET_SEED)
     except ValueError as exc:

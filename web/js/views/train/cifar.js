@@ -47,6 +47,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
   let reading = null;       // {cancelled} while files are being read
   let loaded = null;        // Python's summary of the subset in use
   let fullInMemory = false; // the whole set read in this worker (other sizes need no re-open)
+  let asked = null;         // the sizes the subset in use was made for (Python may give fewer)
 
   // ---- elements ----
   const fileInput = el("input", { type: "file", id: "cifar-file", multiple: true, class: "visually-hidden", accept: ".gz,.tgz,.tar,application/gzip,application/x-tar,*/*" });
@@ -137,7 +138,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     const { arrays, ...summary } = reply;
     showLoaded(summary);
     try {
-      await saveCifarSubset({ ...arrays, class_names: summary.class_names, n_read: summary.n_read });
+      await saveCifarSubset({ ...arrays, class_names: summary.class_names, n_read: summary.n_read, asked });
     } catch (e) {
       ctx.alert(`The CIFAR-10 subset is loaded but could not be kept for the next visit: ${e.message}`, { level: "warning" });
     }
@@ -151,6 +152,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     setReading(true);
     progress.value = 0;
     const started = performance.now();
+    const request = sizes();
     status.textContent = `Opening ${files.length === 1 ? files[0].name : `${files.length} files`}…`;
     try {
       const opened = await ctx.client.call("cifar_open", { mount: files });
@@ -162,11 +164,12 @@ export function createCifarPanel(ctx, { onLoaded }) {
           status.textContent = `Cancelled: ${r.loaded ? "the images loaded before are still in use." : "nothing was loaded."}`;
           return;
         }
-        reply = await ctx.client.call("cifar_read", { budget_ms: READ_MS, ...sizes() });
+        reply = await ctx.client.call("cifar_read", { budget_ms: READ_MS, ...request });
         progress.value = reply.progress;
         status.textContent = `Reading ${opened.files.join(", ")}: ${MB(reply.bytes_read)} of ${MB(reply.total_bytes)}…`;
       } while (!reply.done);
       fullInMemory = true;
+      asked = request;
       panel.dataset.readMs = String(Math.round(performance.now() - started));
       await keep(reply);
       onLoaded();
@@ -202,14 +205,17 @@ export function createCifarPanel(ctx, { onLoaded }) {
 
   /** New sizes: a new subset of the set read in this worker (else Python says to re-open). */
   async function resize() {
-    if (reading || !loaded || (loaded.n_train === ctx.state.cifar_train && loaded.n_test === ctx.state.cifar_test)) return;
+    const wanted = sizes();
+    const same = (a) => a && a.cifar_train === wanted.cifar_train && a.cifar_test === wanted.cifar_test;
+    if (reading || !loaded || same(asked) || same({ cifar_train: loaded.n_train, cifar_test: loaded.n_test })) return;
     if (!fullInMemory) {
       showError("Other sizes need the whole set: open your CIFAR-10 files again (the page was reloaded since).");
       return;
     }
     try {
       showError("");
-      await keep(await ctx.client.call("cifar_subset", sizes()));
+      asked = wanted;
+      await keep(await ctx.client.call("cifar_subset", wanted));
       onLoaded();
     } catch (e) {
       showError(e.message);
@@ -241,6 +247,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
         return false;
       }
       const { X_train, y_train, X_test, y_test, class_names, n_read } = saved;
+      asked = saved.asked ?? null;
       showLoaded(await ctx.client.call("cifar_restore", { X_train, y_train, X_test, y_test, class_names, n_read }));
       return true;
     },

@@ -20,9 +20,12 @@ import zipfile
 
 import numpy as np
 
+from .settings import MAX_QUOTE, quote
+
 MAX_FILE_BYTES = 256 << 20  # a k-NN on all 60k MNIST digits is ~47 MB
 MAX_ARRAY_ELEMENTS = 64 << 20
 MAX_META_BYTES = 1 << 20
+MAX_ARRAY_NAME = 32
 JSON_LIST_LIMIT = 4096  # arrays up to this many elements are written as readable lists
 ARRAY_DTYPES = ("uint8", "int8", "uint16", "int16", "int32", "int64", "float32", "float64")
 
@@ -38,6 +41,19 @@ def fail(message: str):
 
 # ---------------------------------------------------------------- npz
 
+def cut(text) -> str:
+    """``str(text)`` cut to ``MAX_QUOTE`` characters (an exception's message may quote data)."""
+    text = str(text)
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+
+
+def array_name(name: str) -> str:
+    """A model array's name (W1, B1, …, X, y), refused when it is absurdly long."""
+    if len(name) > MAX_ARRAY_NAME:
+        fail(f"Unexpected array {quote(name)} in the model file (model arrays are W1, B1, …, X, y).")
+    return name
+
+
 def npz_bytes(meta: dict, arrays: dict) -> bytes:
     buffer = io.BytesIO()
     meta_bytes = np.frombuffer(json.dumps(meta, allow_nan=False).encode(), dtype=np.uint8)
@@ -50,13 +66,13 @@ def read_npz(blob: bytes) -> tuple[dict, dict]:
         archive = zipfile.ZipFile(io.BytesIO(blob))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        fail(f"The .npz model file is damaged or truncated ({exc}).")
+        fail(f"The .npz model file is damaged or truncated ({cut(exc)}).")
     arrays = {}
     with archive:
         for info in infos:
             if not info.filename.endswith(".npy") or "/" in info.filename:
-                fail(f"Unexpected member {info.filename!r} in the .npz model file.")
-            name = info.filename[:-4]
+                fail(f"Unexpected member {quote(info.filename)} in the .npz model file.")
+            name = array_name(info.filename[:-4])
             if info.file_size > MAX_FILE_BYTES:
                 fail(f"Array {name} is {info.file_size} bytes, over the {MAX_FILE_BYTES} limit.")
             try:
@@ -87,7 +103,7 @@ def read_npz(blob: bytes) -> tuple[dict, dict]:
             except ModelFileError:
                 raise
             except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                fail(f"Array {name} in the .npz model file is damaged ({exc}).")
+                fail(f"Array {name} in the .npz model file is damaged ({cut(exc)}).")
     meta_array = arrays.pop("meta", None)
     if meta_array is None:
         fail("The .npz file has no 'meta' entry: it is not a backproplab model.")
@@ -96,7 +112,7 @@ def read_npz(blob: bytes) -> tuple[dict, dict]:
     try:
         meta = json.loads(meta_array.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"The model metadata is not valid JSON ({exc}).")
+        fail(f"The model metadata is not valid JSON ({cut(exc)}).")
     return meta, arrays
 
 
@@ -118,10 +134,10 @@ def array_from_json(name: str, entry) -> np.ndarray:
         fail(f"Array {name} must be an object with dtype, shape and data.")
     dtype, shape = entry["dtype"], entry["shape"]
     if dtype not in ARRAY_DTYPES:
-        fail(f"Array {name} has dtype {dtype!r}, not one a model file uses.")
+        fail(f"Array {name} has dtype {quote(dtype)}, not one a model file uses.")
     if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool)
                                               and n >= 0 for n in shape):
-        fail(f"Array {name} has an invalid shape {shape!r}.")
+        fail(f"Array {name} has an invalid shape {quote(shape)}.")
     if math.prod(shape) > MAX_ARRAY_ELEMENTS:
         fail(f"Array {name} has shape {tuple(shape)}, over the {MAX_ARRAY_ELEMENTS}-element limit.")
     data = entry["data"]
@@ -143,7 +159,7 @@ def array_from_json(name: str, entry) -> np.ndarray:
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
-        fail(f"Array {name} has unreadable data ({exc}).")
+        fail(f"Array {name} has unreadable data ({cut(exc)}).")
     if a.size != math.prod(shape):
         fail(f"Array {name} holds {a.size} values, expected {math.prod(shape)} for shape "
               f"{tuple(shape)}.")
@@ -159,8 +175,9 @@ def read_json(blob: bytes) -> tuple[dict, dict]:
     try:
         doc = json.loads(blob.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"The JSON model file is damaged or truncated ({exc}).")
+        fail(f"The JSON model file is damaged or truncated ({cut(exc)}).")
     if not isinstance(doc, dict) or not isinstance(doc.get("arrays"), dict):
         fail("The JSON model file must be an object with an 'arrays' object.")
-    arrays = {name: array_from_json(name, entry) for name, entry in doc.pop("arrays").items()}
+    arrays = {array_name(name): array_from_json(name, entry)
+              for name, entry in doc.pop("arrays").items()}
     return doc, arrays

@@ -14,7 +14,11 @@ Both formats hold the same thing: a metadata object and named arrays.
 The containers, ``.npz`` (members checked before anything is allocated) and JSON (lists or
 base64), and their size limits are ``model_file_formats``.
 
-Every check on load names what is wrong ("W2 has shape (128, 9), expected (128, 10)").
+Every check on load names what is wrong ("W2 has shape (128, 9), expected (128, 10)"),
+quoting at most ``settings.MAX_QUOTE`` characters of a bad value. A network must give finite
+outputs on a few sample inputs (finite but huge weights overflow to NaN). A JSON file over
+``MAX_JSON_BYTES`` is refused before it is parsed, and anything that is neither a zip nor a JSON
+object by its first bytes is refused at once.
 Left out on purpose: optimizer state (a loaded model predicts or starts training afresh).
 """
 
@@ -33,8 +37,9 @@ from .losses import LOSSES
 from .mlp import DTYPES, MLP
 from . import model_inputs
 from .model_file_formats import MAX_ARRAY_ELEMENTS, MAX_FILE_BYTES, ModelFileError  # noqa: F401
-from .model_file_formats import fail as _fail, json_bytes as _json_bytes, \
+from .model_file_formats import cut as _cut, fail as _fail, json_bytes as _json_bytes, \
     npz_bytes as _npz_bytes, read_json as _read_json, read_npz as _read_npz
+from .settings import quote
 
 FORMAT = "backproplab-model"
 VERSION = 1
@@ -43,6 +48,8 @@ MAX_LAYERS = 64
 MAX_UNITS = 1 << 16
 
 
+MAX_CLASS_NAME = 100  # characters of one class name
+MAX_JSON_BYTES = 64 << 20  # a k-NN on all 60k MNIST digits is ~64 MB as JSON; bigger ones: .npz
 # ---------------------------------------------------------------- model <-> (meta, arrays)
 
 def _describe(model, meta: dict | None) -> tuple[dict, dict]:
@@ -85,31 +92,34 @@ def _check_meta(meta) -> str:
     if not isinstance(meta, dict):
         _fail(f"The model metadata must be an object. Got {type(meta).__name__}.")
     if meta.get("format") != FORMAT:
-        _fail(f"Not a backproplab model: format is {meta.get('format')!r}, expected {FORMAT!r}.")
+        _fail(f"Not a backproplab model: format is {quote(meta.get('format'))}, expected {FORMAT!r}.")
     if meta.get("version") != VERSION:
-        _fail(f"Unsupported model file version {meta.get('version')!r}; this backproplab "
+        _fail(f"Unsupported model file version {quote(meta.get('version'))}; this backproplab "
               f"reads version {VERSION}.")
     kind = meta.get("kind")
     if kind not in KINDS:
-        _fail(f"Unknown model kind {kind!r}. Known: {', '.join(KINDS)}.")
+        _fail(f"Unknown model kind {quote(kind)}. Known: {', '.join(KINDS)}.")
     arch = meta.get("architecture")
     if not isinstance(arch, dict):
-        _fail(f"The model architecture must be an object. Got {arch!r}.")
+        _fail(f"The model architecture must be an object. Got {quote(arch)}.")
     names = meta.get("class_names")
     if names is not None and (not isinstance(names, list)
                               or not all(isinstance(n, str) for n in names)):
-        _fail(f"class_names must be a list of strings. Got {names!r}.")
+        _fail(f"class_names must be a list of strings. Got {quote(names)}.")
+    if names is not None and any(len(n) > MAX_CLASS_NAME for n in names):
+        _fail(f"class_names must be at most {MAX_CLASS_NAME} characters each. Got "
+              f"{quote(max(names, key=len))}.")
     prep = meta.get("preprocessing", {})
     if not isinstance(prep, dict) or not all(
             isinstance(v, (bool, int, float)) and not (isinstance(v, float) and not math.isfinite(v))
             for v in prep.values()):
-        _fail(f"preprocessing must be an object of flags and numbers. Got {prep!r}.")
+        _fail(f"preprocessing must be an object of flags and numbers. Got {quote(prep)}.")
     return kind
 
 
 def _int(value, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        _fail(f"{name} must be an integer in {lo}..{hi}. Got {value!r}.")
+        _fail(f"{name} must be an integer in {lo}..{hi}. Got {quote(value)}.")
     return value
 
 
@@ -127,6 +137,21 @@ def _expect(arrays: dict, name: str, shape: tuple, dtypes) -> np.ndarray:
     return a
 
 
+def _check_outputs(model: MLP) -> None:
+    """Refuse a network whose outputs on a few sample inputs are not finite: finite but huge
+    weights (1e300) overflow, and every prediction would be NaN."""
+    n = model.layer_sizes[0]
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.zeros(n), np.ones(n), -np.ones(n), rng.uniform(-1, 1, (5, n))])
+    with np.errstate(all="ignore"):
+        P = model.predict_proba(X.astype(model.dtype))
+    if not np.isfinite(P).all():
+        largest = max(float(np.abs(a).max(initial=0)) for a in [*model.W, *model.B])
+        _fail("The network's outputs on sample inputs are not finite numbers (NaN or infinity), "
+              f"so it could not predict anything: its weights are far too large (largest "
+              f"magnitude {largest:.3g}).")
+
+
 def _check_extra_arrays(arrays: dict, expected: set, kind: str) -> None:
     extra = sorted(set(arrays) - expected)
     if extra:
@@ -140,27 +165,28 @@ def _build(meta: dict, arrays: dict):
     if kind == "mlp":
         sizes = arch.get("layer_sizes")
         if not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS + 1:
-            _fail(f"layer_sizes must be a list of 2..{MAX_LAYERS + 1} integers. Got {sizes!r}.")
+            _fail(f"layer_sizes must be a list of 2..{MAX_LAYERS + 1} integers. Got {quote(sizes)}.")
         for i, n in enumerate(sizes):
             _int(n, f"layer_sizes[{i}]", 1, MAX_UNITS)
         if arch.get("activation") not in HIDDEN_ACTIVATIONS:
-            _fail(f"Unknown activation {arch.get('activation')!r}. Known: "
+            _fail(f"Unknown activation {quote(arch.get('activation'))}. Known: "
                   f"{', '.join(HIDDEN_ACTIVATIONS)}.")
         if arch.get("loss") not in LOSSES:
-            _fail(f"Unknown loss {arch.get('loss')!r}. Known: {', '.join(LOSSES)}.")
+            _fail(f"Unknown loss {quote(arch.get('loss'))}. Known: {', '.join(LOSSES)}.")
         if arch.get("dtype") not in DTYPES:
-            _fail(f"Unknown dtype {arch.get('dtype')!r}. Known: {', '.join(DTYPES)}.")
+            _fail(f"Unknown dtype {quote(arch.get('dtype'))}. Known: {', '.join(DTYPES)}.")
         L = len(sizes) - 1
         _check_extra_arrays(arrays, {f"{p}{l}" for l in range(1, L + 1) for p in "WB"}, kind)
         try:
             model = MLP(sizes, arch["activation"], arch["loss"], arch["dtype"], seed=0)
         except ValueError as exc:
-            _fail(f"Inconsistent architecture: {exc}")
+            _fail(f"Inconsistent architecture: {_cut(exc)}")
         dtype = (arch["dtype"],)
         model.W = [_expect(arrays, f"W{l}", (sizes[l - 1], sizes[l]), dtype).copy()
                    for l in range(1, L + 1)]
         model.B = [_expect(arrays, f"B{l}", (1, sizes[l]), dtype).copy()
                    for l in range(1, L + 1)]
+        _check_outputs(model)
         n_classes = max(2, sizes[-1])
     else:
         _check_extra_arrays(arrays, {"X", "y"}, kind)
@@ -172,14 +198,14 @@ def _build(meta: dict, arrays: dict):
         y = _expect(arrays, "y", (n,), ("uint8", "int8", "uint16", "int16", "int32", "int64"))
         k = _int(arch.get("k"), "k", 1, max(1, n))
         if arch.get("weights") not in _WEIGHTS:
-            _fail(f"Unknown k-NN weights {arch.get('weights')!r}. Known: {', '.join(_WEIGHTS)}.")
+            _fail(f"Unknown k-NN weights {quote(arch.get('weights'))}. Known: {', '.join(_WEIGHTS)}.")
         recipe = arch.get("recipe", {})
         if not isinstance(recipe, dict) or set(recipe) - set(_RECIPE_KEYS):
-            _fail(f"Unknown k-NN recipe {recipe!r}. Known keys: {', '.join(_RECIPE_KEYS)}.")
+            _fail(f"Unknown k-NN recipe {quote(recipe)}. Known keys: {', '.join(_RECIPE_KEYS)}.")
         try:
             model = KNN(k, arch["weights"], recipe).fit(X, y)
         except ValueError as exc:
-            _fail(f"Inconsistent k-NN: {exc}")
+            _fail(f"Inconsistent k-NN: {_cut(exc)}")
         n_classes = len(model.classes_)
     names = meta.get("class_names")
     if names is not None and len(names) != n_classes:
@@ -214,11 +240,14 @@ def model_from_bytes(blob, expect_input=None) -> tuple[object, dict]:
         _fail(f"The model file is {len(blob)} bytes, over the {MAX_FILE_BYTES}-byte limit.")
     if blob[:2] == b"PK":
         meta, arrays = _read_npz(blob)
-    elif blob.lstrip()[:1] == b"{":
+    elif blob[:64].lstrip()[:1] == b"{":
+        if len(blob) > MAX_JSON_BYTES:  # refused before parsing: json.loads of 100 MB takes ~45 s in the page
+            _fail(f"The JSON model file is {len(blob) / 2**20:.0f} MB, over the "
+                  f"{MAX_JSON_BYTES >> 20} MB limit for JSON model files (bigger models: .npz).")
         meta, arrays = _read_json(blob)
     else:
         _fail(f"Not a backproplab model file: expected an .npz (zip) or JSON model. Got "
-              f"{len(blob)} bytes starting {blob[:8]!r}.")
+              f"{len(blob)} bytes starting {quote(blob[:8])}.")
     model = _build(meta, arrays)
     if expect_input is not None:
         try:

@@ -57,9 +57,22 @@ def test_a_buggy_mlp_py_gets_its_wrong_partial_and_its_diagnosis(page: Page, bas
 def test_a_correct_solution_in_another_style_passes(page: Page, base_url, tmp_path):
     open_check(page, base_url)
     open_file(page, tmp_path, "mlp.py", (CORPUS / "good_mlp_loops.py").read_text())
-    assert run_check(page) == "pass"
-    verdicts = page.locator("[data-function]").evaluate_all("es => es.map(e => e.dataset.verdict)")
-    assert verdicts and set(verdicts) == {"pass"}
+    assert run_check(page) == "pass"  # the starters left untouched are not checked
+    verdicts = dict(page.locator("[data-function]").evaluate_all(
+        "es => es.map(e => [e.dataset.function, e.dataset.verdict])"))
+    assert "learn_once_mse" in verdicts and set(verdicts.values()) == {"pass"}, verdicts
+
+
+def test_a_half_written_starter_says_which_functions_are_not_written_yet(page: Page, base_url):
+    open_check(page, base_url)
+    page.locator('.check-file-tab[data-file="mlp.py"]').click()
+    page.locator("#check-editor .cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n")
+    run_check(page)
+    expect(page.locator("[data-function=sigmoid]")).to_have_attribute("data-verdict", "pass")
+    expect(page.locator(".check-missing [data-function=learn_once_mse]")).to_have_count(1)
+    expect(page.locator(".check-missing")).to_contain_text("Not written yet")
 
 
 def test_an_infinite_loop_is_stopped_and_the_draw_tab_still_predicts(page: Page, base_url, tmp_path):
@@ -88,7 +101,8 @@ def test_stop_ends_a_long_check_and_a_fresh_python_checks_again(page: Page, base
     expect(page.locator("#check-results")).to_contain_text("Stopped")
     page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=READY_TIMEOUT_MS)
     open_file(page, tmp_path, "mlp.py", (CORPUS / "good_mlp.py").read_text())
-    assert run_check(page) == "pass"
+    run_check(page)
+    expect(page.locator("[data-function=learn_once_mse]")).to_have_attribute("data-verdict", "pass")
 
 
 def test_a_syntax_error_shows_its_line_in_the_results_and_the_editor(page: Page, base_url, tmp_path):

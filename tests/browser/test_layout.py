@@ -60,10 +60,15 @@ def test_tabs_switch_views_by_click_and_arrow_keys_and_remember_it_in_the_url(re
     page.keyboard.press("ArrowRight")
     assert page.is_visible("#view-stepper")
     assert page.evaluate("document.activeElement.id") == "tab-stepper"
+    page.keyboard.press("ArrowRight")
+    assert page.is_visible("#view-check")
+    assert page.evaluate("document.activeElement.id") == "tab-check"
     page.keyboard.press("ArrowRight")  # wraps around
     assert page.is_visible("#view-draw")
     assert "tab=" not in page.url  # the default is not written to the URL
     page.keyboard.press("End")
+    assert page.is_visible("#view-check")
+    page.keyboard.press("ArrowLeft")
     assert page.is_visible("#view-stepper")
     # the URL reproduces the view: a second tab opened on it shows the stepper
     again = page.context.new_page()

@@ -229,3 +229,18 @@ def test_import_fields_are_validated(data_dir):
     assert refusal(call(session, "model_export", kind="svm")) == "Unknown kind 'svm'. Known: mlp, knn."
     assert refusal(call(session, "model_export")) == (
         "No neural network is loaded, so there is nothing to download.")
+
+
+def test_refusals_and_descriptions_quote_a_1_mb_value_briefly(data_dir):
+    session = booted(data_dir)
+    assert len(refusal(call(session, "model_export", kind="x" * 1_000_000))) < 200
+    assert len(refusal(call(session, "model_import", files=["y" * 1_000_000]))) < 200
+    model = MLP([784, 8, 10], "relu", "softmax_cross_entropy", "float32", seed=0)
+    blob = modelio.model_to_bytes(model, {"description": "z" * 1_000_000})
+    info = ok(call(session, "model_import", bytes=blob, name="long.npz"))["in_use"]["models"]["mlp"]
+    assert len(info["description"]) == 200 and info["description"].endswith("…")
+    names = ["n" * 90 + str(i) for i in range(3)]  # within modelio's limit, yet long together
+    other = modelio.model_to_bytes(MLP([784, 8, 3], "relu", "softmax_cross_entropy", "float32", seed=0),
+                                   {"class_names": names})
+    message = refusal(call(session, "model_import", bytes=other, name="three.npz"))
+    assert "classifies nnnn" in message and len(message) < 400

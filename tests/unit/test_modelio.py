@@ -225,3 +225,38 @@ def test_saving_refuses_unfitted_knn_and_unknown_objects():
         model_to_bytes({"W": 1})
     with pytest.raises(ValueError, match="Unknown model format 'h5'"):
         model_to_bytes(MLP([2, 2]), format="h5")
+
+
+def test_refusals_quote_at_most_80_characters_of_a_1_mb_field(mlp):
+    blob = json.dumps({"format": "x" * 1_000_000, "arrays": {}}).encode()
+    with pytest.raises(ModelFileError) as info:
+        model_from_bytes(blob)
+    assert "format is 'xxx" in str(info.value) and "…" in str(info.value)
+    assert len(str(info.value)) < 200
+    doc = json.loads(model_to_bytes(mlp, format="json"))
+    doc["class_names"] = ["y" * 1_000_000] * 10
+    with pytest.raises(ModelFileError, match="at most 100 characters each") as info:
+        model_from_bytes(json.dumps(doc).encode())
+    assert len(str(info.value)) < 200
+    doc = json.loads(model_to_bytes(mlp, format="json"))
+    doc["arrays"]["z" * 1_000_000] = doc["arrays"]["B1"]
+    with pytest.raises(ModelFileError, match="Unexpected array 'zzz") as info:
+        model_from_bytes(json.dumps(doc).encode())
+    assert len(str(info.value)) < 200
+
+
+def test_a_network_with_huge_finite_weights_is_refused_because_its_outputs_are_not_finite():
+    net = MLP([784, 16, 10], activation="relu", loss="softmax_cross_entropy", dtype="float64", seed=0)
+    for W in net.W:
+        W[:] = 1e300  # finite, but the outputs overflow: the page would show "NaN% sure"
+    with pytest.raises(ModelFileError, match="outputs on sample inputs are not finite.*1e\\+300"):
+        model_from_bytes(model_to_bytes(net, format="json"))
+
+
+def test_a_100_mb_json_model_is_refused_by_its_size_before_parsing():
+    import time
+    blob = b"{" + b" " * (100 << 20) + b"}"
+    started = time.perf_counter()
+    with pytest.raises(ModelFileError, match="100 MB, over the 64 MB limit for JSON model files"):
+        model_from_bytes(blob)
+    assert time.perf_counter() - started < 1.0

@@ -9,6 +9,10 @@
 // never applied. Views read `state`, change it only through `update(patch)`, and hear about
 // changes through `subscribe(fn)`. Other modules may declare more keys with `declare({key: spec})`.
 
+/** The hash the page was opened with, before anything rewrote it (a link that names only
+ *  default values is still a link: its values win over the settings kept from last time). */
+export const openingHash = location.hash;
+
 const schemaFile = await loadSchema(new URL("../settings.json", import.meta.url));
 
 async function loadSchema(url) {
@@ -97,6 +101,15 @@ export function defaultsFor(dataset = SCHEMA.dataset.default) {
 // Hash parameters no module has declared yet: kept in the URL until `declare` claims them.
 const pending = new Map();
 
+const MAX_QUOTE = 80; // characters of a raw link value quoted in a notice (as settings.quote)
+const MAX_PENDING = 1000; // characters of an undeclared link key or value kept until a view claims it
+
+/** The notice for a refused link value; a 100 kB value is quoted by its first characters. */
+function ignored(key, raw, error) {
+  const quote = (text) => (text.length <= MAX_QUOTE ? text : `${text.slice(0, MAX_QUOTE - 1)}…`);
+  return `Ignored link setting ${quote(key)}="${quote(raw)}": ${error}.`;
+}
+
 /** Read the hash into a patch; invalid values become notices, unknown keys wait in `pending`. */
 export function parseHash(hash) {
   const patch = {};
@@ -105,11 +118,14 @@ export function parseHash(hash) {
   for (const [key, raw] of params) {
     const spec = SCHEMA[key];
     if (!spec) {
-      pending.set(key, raw); // may belong to a view that declares it later
+      // may belong to a view that declares it later; a huge one belongs to none (and would be
+      // kept in the URL and in the saved settings for ever)
+      if (key.length > MAX_PENDING || raw.length > MAX_PENDING) notices.push(ignored(key, raw, "unknown and too long"));
+      else pending.set(key, raw);
       continue;
     }
     const { value, error } = parseValue(spec, raw);
-    if (error) notices.push(`Ignored link setting ${key}="${raw}": ${error}.`);
+    if (error) notices.push(ignored(key, raw, error));
     else patch[key] = value;
   }
   return { patch, notices };
@@ -143,7 +159,7 @@ export function declare(specs) {
       const raw = pending.get(key);
       pending.delete(key);
       const { value, error } = parseValue(spec, raw);
-      if (error) notify(`Ignored link setting ${key}="${raw}": ${error}.`);
+      if (error) notify(ignored(key, raw, error));
       else state[key] = value;
     }
   }

@@ -4,16 +4,60 @@
 // namespaced strings: `dataset:<id>` and `model:<id>`. Values are plain objects holding
 // Uint8Arrays (IndexedDB stores typed arrays natively). Nothing here knows about the page;
 // views call these functions and show their own messages when a call throws.
+//
+// Storage blocked (a browser setting, some private modes: touching `window.indexedDB` throws, or
+// opening the database fails): `blocked` holds the reason, reads find nothing, writes do nothing,
+// and nothing throws; the page says once that work cannot be saved this time (views/models.js).
 
 import { createStore, get, set, del, keys } from "../vendor/idb-keyval/index.js";
 
-const store = createStore("backproplab", "kv");
+/** Why this browser lets the page keep nothing (null while storage works). */
+export let blocked = probe();
+const blockedListeners = new Set();
+
+function probe() {
+  try {
+    return window.indexedDB ? null : "this browser has no IndexedDB";
+  } catch (error) {
+    return error?.message || String(error);
+  }
+}
+
+/** Call `fn(reason)` once storage is found blocked (at once if it already is). */
+export function onBlocked(fn) {
+  if (blocked) fn(blocked);
+  else blockedListeners.add(fn);
+}
+
+function block(error) {
+  if (blocked) return;
+  blocked = error?.message || String(error);
+  for (const fn of blockedListeners) fn(blocked);
+  blockedListeners.clear();
+}
+
+// Errors that mean "this browser does not let this page use IndexedDB", not "this write failed".
+const BLOCKED_ERRORS = new Set(["SecurityError", "InvalidStateError", "UnknownError", "NotAllowedError"]);
+
+/** Run an idb-keyval call; `fallback` is its result when storage is blocked. */
+async function guarded(call, fallback) {
+  if (blocked) return fallback;
+  try {
+    return await call();  // idb-keyval may throw synchronously: inside this try either way
+  } catch (error) {
+    if (!BLOCKED_ERRORS.has(error?.name)) throw error;
+    block(error);
+    return fallback;
+  }
+}
+
+const store = blocked ? null : createStore("backproplab", "kv");
 
 /** Write one value; a full disk throws a QuotaExceededError that says so in plain words
  *  (IndexedDB writes are transactions: the value saved before under this key is kept). */
 async function put(key, value) {
   try {
-    await set(key, value, store);
+    await guarded(() => set(key, value, store));
   } catch (error) {
     if (error?.name !== "QuotaExceededError" && !/quota/i.test(String(error?.message))) throw error;
     const full = new Error("This browser's storage is full, so this was not saved; what was saved before is kept. " +
@@ -24,13 +68,13 @@ async function put(key, value) {
 }
 
 async function listPrefixed(prefix) {
-  const all = await keys(store);
+  const all = await guarded(() => keys(store), []);
   return all.filter((k) => typeof k === "string" && k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }
 
 /** A user dataset: {name, classes: [{name, images: Uint8Array(784)[]}], updated}. */
 export async function loadDataset(id) {
-  return (await get(`dataset:${id}`, store)) ?? null;
+  return (await guarded(() => get(`dataset:${id}`, store), null)) ?? null;
 }
 
 export async function saveDataset(id, dataset) {
@@ -38,7 +82,7 @@ export async function saveDataset(id, dataset) {
 }
 
 export async function deleteDataset(id) {
-  await del(`dataset:${id}`, store);
+  await guarded(() => del(`dataset:${id}`, store));
 }
 
 export function listDatasets() {
@@ -47,7 +91,7 @@ export function listDatasets() {
 
 /** A trained model as the worker's `modelio` JSON dict, plus metadata (settings, accuracy). */
 export async function loadModel(id) {
-  return (await get(`model:${id}`, store)) ?? null;
+  return (await guarded(() => get(`model:${id}`, store), null)) ?? null;
 }
 
 export async function saveModel(id, model) {
@@ -55,16 +99,25 @@ export async function saveModel(id, model) {
 }
 
 export async function deleteModel(id) {
-  await del(`model:${id}`, store);
+  await guarded(() => del(`model:${id}`, store));
 }
 
 export function listModels() {
   return listPrefixed("model:");
 }
 
+/** The page settings (the URL hash) kept from last time, or null. */
+export async function loadSettings() {
+  return (await guarded(() => get("settings:hash", store), null)) ?? null;
+}
+
+export async function saveSettings(hash) {
+  await guarded(() => set("settings:hash", hash, store));
+}
+
 /** The student's code in the "Check my code" tab: {files: {name: source}, current, saved}. */
 export async function loadCode() {
-  return (await get("code:lab", store)) ?? null;
+  return (await guarded(() => get("code:lab", store), null)) ?? null;
 }
 
 export async function saveCode(code) {
@@ -74,7 +127,7 @@ export async function saveCode(code) {
 /** CIFAR-10's subset in use (the Train view, api/cifar.py): {X_train, y_train, X_test, y_test:
  *  Uint8Array (rows of R, G, B planes of 32×32; labels), class_names, n_read, saved}. */
 export async function loadCifarSubset() {
-  return (await get("cifar:subset", store)) ?? null;
+  return (await guarded(() => get("cifar:subset", store), null)) ?? null;
 }
 
 export async function saveCifarSubset(subset) {
@@ -82,5 +135,5 @@ export async function saveCifarSubset(subset) {
 }
 
 export async function deleteCifarSubset() {
-  await del("cifar:subset", store);
+  await guarded(() => del("cifar:subset", store));
 }

@@ -24,6 +24,7 @@ export function el(tag, attrs = {}, children = []) {
 }
 
 const MAX_ALERTS = 3; // alerts shown at once
+const MAX_ALERT_CHARS = 400; // a message quoting a whole payload is cut here ("…")
 const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
 
 /**
@@ -34,7 +35,7 @@ const LEVEL_ICON = { error: "!", warning: "!", info: "i", success: "✓" };
  */
 export function alert(message, { level = "error", timeout } = {}) {
   const region = document.getElementById("alerts");
-  const text = withoutTraceback(String(message));
+  const text = cut(withoutTraceback(String(message)), MAX_ALERT_CHARS);
   if (!region) {
     console.warn(text); // eslint-disable-line no-console
     return () => {};
@@ -57,6 +58,12 @@ export function alert(message, { level = "error", timeout } = {}) {
   return close;
 }
 
+/** `text` cut to at most `max` characters, "…" marking the cut. */
+export function cut(text, max = 80) {
+  const s = String(text);
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
 /**
  * A Python traceback inside a message is for developers (it is in the console); the student
  * sees the text before it and the exception line at its end.
@@ -68,6 +75,29 @@ export function withoutTraceback(message) {
   const exceptions = [...tail.matchAll(/\b[A-Z][A-Za-z]*(?:Error|Exception|Exit)\b:?/g)];
   const last = exceptions.length ? tail.slice(exceptions[exceptions.length - 1].index) : tail;
   return `${message.slice(0, at)}${last}`.replace(/\s+/g, " ").replace(/ \./g, ".").trim();
+}
+
+/** "a 7", "an 8", "an 11", "an owl": the indefinite article that goes with a class name. */
+export function withArticle(name) {
+  const text = String(name);
+  return `${/^(8|1[18](?!\d)|[aeio])/i.test(text) ? "an" : "a"} ${text}`;
+}
+
+/** "1 epoch", "40 epochs". */
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+let announcer = null;
+/** Say `text` to screen readers, politely (after what they are reading): a result, not an alarm.
+ *  One visually hidden status region for the page, inside <main>. */
+export function announce(text) {
+  if (!announcer) {
+    announcer = el("div", { id: "announcer", class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    (document.getElementById("main") || document.body).append(announcer);
+  }
+  announcer.textContent = "";
+  setTimeout(() => (announcer.textContent = text), 60);  // emptied first: the same words again are read again
 }
 
 /** Percent with one decimal: 0.9731 -> "97.3%". */

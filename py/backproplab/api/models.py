@@ -34,9 +34,11 @@ from .fields import DIGIT_NAMES, PIXELS
 from .in_use import describe, models_in_use, put_in_use
 from .. import modelio
 from ..mlp import MLP
+from ..settings import MAX_QUOTE, quote
 
 MAX_FILES = 2
 MAX_NAME = 200
+MAX_DESCRIPTION = 200  # characters of a file's own description that the page shows
 KINDS = ("mlp", "knn")
 
 
@@ -72,10 +74,10 @@ def model_export(session: Session, request: dict) -> dict:
     models = models_in_use(session)
     kind = request.get("kind", "mlp")
     if kind not in KINDS:
-        raise ProtocolError(f"Unknown kind {kind!r}. Known: {', '.join(KINDS)}.")
+        raise ProtocolError(f"Unknown kind {quote(kind)}. Known: {', '.join(KINDS)}.")
     fmt = request.get("format", "npz")
     if fmt not in ("npz", "json"):
-        raise ProtocolError(f"Unknown format {fmt!r}. Known: npz, json.")
+        raise ProtocolError(f"Unknown format {quote(fmt)}. Known: npz, json.")
     model = models[kind]
     if model is None:
         raise ProtocolError("No neural network is loaded, so there is nothing to download.")
@@ -116,17 +118,30 @@ def _files(request: dict) -> list[tuple[str, bytes]]:
     if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES:
         count = len(files) if isinstance(files, list) else files
         raise ProtocolError(f"Expected 1 or {MAX_FILES} model files (a network and its k-NN). "
-                            f"Got {count!r}.")
+                            f"Got {quote(count)}.")
     out = []
     for i, entry in enumerate(files, start=1):
         if not isinstance(entry, dict):
-            raise ProtocolError(f"Expected file {i} as {{bytes, name}}. Got {entry!r}.")
+            raise ProtocolError(f"Expected file {i} as {{bytes, name}}. Got {quote(entry)}.")
         name = entry.get("name") or f"file {i}"
         if not isinstance(name, str) or len(name) > MAX_NAME:
             raise ProtocolError(f"Expected file {i}'s name as a string of at most {MAX_NAME} "
                                 f"characters. Got {name!r:.80}.")
         out.append((name, _as_bytes(entry.get("bytes"), name)))
     return out
+
+
+def _listed(names: list[str]) -> str:
+    """Class names for a message, cut to ``MAX_QUOTE`` characters."""
+    text = ", ".join(names)
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+
+
+def _description(meta: dict) -> str | None:
+    text = meta.get("description")
+    if not isinstance(text, str):
+        return None
+    return text if len(text) <= MAX_DESCRIPTION else text[:MAX_DESCRIPTION - 1] + "…"
 
 
 def _class_names(model, meta: dict, name: str) -> list[str]:
@@ -169,8 +184,8 @@ def _companion(kind: str, classes: list[str], current: dict, default: dict, name
             return models[kind], {"source": "default", **(models["info"][kind] or {})}
     other = "k-NN" if kind == "knn" else "neural network (MLP)"
     raise ProtocolError(
-        f"{name} classifies {', '.join(classes)}, but the {other} in use knows "
-        f"{', '.join(current['class_names'])}. Load it together with its {other} file "
+        f"{name} classifies {_listed(classes)}, but the {other} in use knows "
+        f"{_listed(current['class_names'])}. Load it together with its {other} file "
         "(select both files at once), so both models agree on the classes.")
 
 
@@ -188,8 +203,8 @@ def model_import(session: Session, request: dict) -> dict:
                                 "and, if you like, its k-NN.")
         loaded[kind] = (model, name, meta, classes)
     if len(loaded) == 2 and loaded["mlp"][3] != loaded["knn"][3]:
-        raise ProtocolError(f"{loaded['mlp'][1]} classifies {', '.join(loaded['mlp'][3])} but "
-                            f"{loaded['knn'][1]} classifies {', '.join(loaded['knn'][3])}: "
+        raise ProtocolError(f"{loaded['mlp'][1]} classifies {_listed(loaded['mlp'][3])} but "
+                            f"{loaded['knn'][1]} classifies {_listed(loaded['knn'][3])}: "
                             "load a network with the k-NN made for the same classes.")
     default = session.store.setdefault("default_models", dict(current))
     classes = next(iter(loaded.values()))[3]
@@ -198,7 +213,7 @@ def model_import(session: Session, request: dict) -> dict:
         if kind in loaded:
             model, name, meta, _ = loaded[kind]
             new[kind], info[kind] = model, describe(
-                model, "imported", description=meta.get("description"), file=name,
+                model, "imported", description=_description(meta), file=name,
                 classes=classes, deskew=bool(meta.get("preprocessing", {}).get("deskew")),
                 **{key: meta.get(key) for key in ("dataset", "test_accuracy", "epochs")})
         else:

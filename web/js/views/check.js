@@ -86,7 +86,7 @@ export async function init(ctx) {
 
   async function run() {
     if (section.dataset.checker !== "ready") return;
-    const sources = files.all();
+    const sources = files.toCheck();
     setState("checking");
     delete results.dataset.verdict;
     const started = performance.now();
@@ -96,6 +96,7 @@ export async function init(ctx) {
       lastReport = await checker.call("check", { files: sources, time_limit: SOFT_LIMIT_S }, [], { timeoutMs: HARD_LIMIT_MS });
       const { passed, total } = renderReport(results, lastReport, { onLine: goToLine, onStep: openStep, renderTex });
       editor.mark(marksFor(lastReport, files.current));
+      if (matchMedia("(max-width: 1000px)").matches) results.scrollIntoView({ block: "start" });  // stacked: show them
       say(total ? `${passed} of ${total} right. Details below.` : "No lab function found.", passed === total && total ? "success" : "info");
     } catch (error) {
       const why = error.name === "TimeoutError"

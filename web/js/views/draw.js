@@ -5,7 +5,7 @@
 // while drawing (throttled to one request per 100 ms, one in flight at a time) and after each
 // stroke, undo and clear; replies to stale requests are dropped.
 
-import { el, throttle, drawGray, percent } from "../ui.js";
+import { el, throttle, drawGray, percent, withArticle, announce } from "../ui.js";
 import { createPad } from "../pad.js";
 import { setDrawTabDigit } from "../draw-tab-digit.js";
 
@@ -44,8 +44,19 @@ export function init(ctx) {
   const pad = createPad(padCanvas, { onChange: strokesChanged, onDraw: () => predictSoon(), onStroke: () => predictNow() });
   strokesChanged(0);
 
-  undoButton.addEventListener("click", () => pad.undo());
-  clearButton.addEventListener("click", () => pad.clear());
+  // Undo and Clear disable themselves on an empty pad: focus goes to the pad, never to the body
+  padCanvas.tabIndex = -1;
+  const keepFocus = (button) => {
+    if (button.disabled) padCanvas.focus();
+  };
+  undoButton.addEventListener("click", () => {
+    pad.undo();
+    keepFocus(undoButton);
+  });
+  clearButton.addEventListener("click", () => {
+    pad.clear();
+    keepFocus(clearButton);
+  });
   document.addEventListener("keydown", (event) => {
     if (ctx.state.tab !== "draw" || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.key.toLowerCase() !== "z") return;
     const target = event.target;
@@ -88,6 +99,7 @@ export function init(ctx) {
       if (id === sequence && !pad.isEmpty()) {
         card.dataset.drawing = drawing;
         show(result, performance.now() - started);
+        if (drawing !== "live") announce(spoken(result));
       }
     } catch (error) {
       if (id === sequence) {
@@ -101,6 +113,14 @@ export function init(ctx) {
         predict();
       }
     }
+  }
+
+  /** The prediction in one sentence, for the screen reader (finished drawings only). */
+  function spoken({ mlp, knn }) {
+    const name = ctx.className;
+    const network = mlp && [...mlp.probabilities].every(Number.isFinite)
+      ? `The network says ${name(mlp.label)}, ${percent(mlp.probabilities[mlp.label])} sure. ` : "";
+    return `${network}k-nearest neighbours say ${name(knn.label)}.`;
   }
 
   function setStatus(state, text) {
@@ -131,7 +151,14 @@ export function init(ctx) {
       drawGray(seen, result.image28);
       setDrawTabDigit(result.image28);
     }
-    if (mlp) {
+    const numbers = mlp && [...mlp.probabilities].every(Number.isFinite);
+    if (mlp && !numbers) {
+      // a network whose outputs overflow gives NaN: never show "NaN% sure", say why instead
+      prediction.textContent = "–";
+      delete prediction.dataset.label;
+      confidence.textContent = "no answer: the network's outputs are not numbers (NaN or infinity)";
+      renderChart(null);
+    } else if (mlp) {
       prediction.textContent = name(mlp.label);
       prediction.dataset.label = String(mlp.label);
       confidence.textContent = `${percent(mlp.probabilities[mlp.label])} sure`;
@@ -149,7 +176,7 @@ export function init(ctx) {
     knnVotes.textContent = n ? `${agree} of ${n} neighbours agree` : "\u00a0";
     renderNeighbours(knn.neighbours, knn.label);
     padVerdict.replaceChildren(
-      mlp ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
+      numbers ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
       el("span", { class: "knn" }, ["k-NN", el("b", { text: name(knn.label) })]),
     );
     setStatus("done", `Predicted in ${Math.round(ms)} ms, entirely in your browser.`);
@@ -197,7 +224,7 @@ export function init(ctx) {
     }
     neighbours.replaceChildren(
       ...list.map((nb) => {
-        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `Training image ${nb.index}, a ${nb.label}` });
+        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `Training image ${nb.index}, ${withArticle(ctx.className(nb.label))}` });
         drawGray(canvas, nb.pixels);
         return el("li", { class: `neighbour${nb.label === label ? " is-agree" : ""}`, dataset: { index: String(nb.index), label: String(nb.label) } }, [
           canvas,

@@ -11,16 +11,28 @@
 // back into Python. The page settings (the URL hash) are kept too, and come back when the lab
 // is opened without any. A full disk refuses the new write; what was saved before stays.
 
-import { el } from "../ui.js";
-import { loadModel, saveModel, deleteModel, loadDataset, listDatasets } from "../storage.js";
+import { el, cut } from "../ui.js";
+import { loadModel, saveModel, deleteModel, loadDataset, listDatasets, loadSettings, saveSettings as keepSettings, onBlocked, blocked } from "../storage.js";
 import { startOffline, storageSummary, requestPersistence } from "../offline.js";
-import { get, set, createStore } from "../../vendor/idb-keyval/index.js";
+import { openingHash } from "../state.js";
 
 const CURRENT = "current";
-const SETTINGS_KEY = "settings:hash";
-const MAX_FILE_BYTES = 256 * 1024 * 1024;  // modelio's limit
+const MAX_FILE_BYTES = 256 * 1024 * 1024;  // modelio's limits: any model file,
+const MAX_JSON_BYTES = 64 * 1024 * 1024;   // and a JSON one (parsing 100 MB would take ~45 s)
 
-const settingsStore = createStore("backproplab", "kv");  // the same database as storage.js
+/** Refuse a file that cannot be a model by its size and first bytes, before reading it whole. */
+async function precheck(file) {
+  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${megabytes(file.size)}, larger than any model file (256 MB).`);
+  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+  const zip = head[0] === 0x50 && head[1] === 0x4b;  // "PK": an .npz
+  const json = new TextDecoder().decode(head).trimStart().startsWith("{");
+  if (!zip && !json) {
+    throw new Error(`${file.name} was refused: Not a backproplab model file: expected an .npz (zip) or JSON model.`);
+  }
+  if (json && file.size > MAX_JSON_BYTES) {
+    throw new Error(`${file.name} was refused: it is ${megabytes(file.size)}, over the 64 MB limit for JSON model files (save bigger models as .npz).`);
+  }
+}
 
 function megabytes(bytes) {
   if (bytes == null) return "?";
@@ -62,6 +74,10 @@ export function init(ctx) {
   /** Save the current model's files (or forget them when it is the default). */
   async function keepCurrent(info) {
     const kinds = customKinds(info);
+    if (blocked) {
+      card.saved.dataset.save = "blocked";  // said once (onBlocked below); nothing to try
+      return refreshStorage();
+    }
     card.saved.dataset.save = "saving";
     if (!kinds.length) {
       await deleteModel(CURRENT).catch(() => {});
@@ -104,6 +120,7 @@ export function init(ctx) {
     try {
       const result = await ctx.client.call("model_import", { files });
       const { models } = result.in_use;
+      keptInfo = record.info ?? null;
       ctx.inUse.set(result.in_use, "restored");
       ctx.alert(`${why}: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
       return true;
@@ -114,7 +131,10 @@ export function init(ctx) {
   }
 
   // Every change of the models in use is shown; the student's own ones are kept for next time.
-  ctx.inUse.subscribe(({ models }, cause) => {
+  let cause = "init";  // of the last change (in-use.js): "restored" is a model kept in this browser
+  let keptInfo = null;  // what the restored model was when it was kept (trained here, or a file)
+  ctx.inUse.subscribe(({ models }, why) => {
+    cause = why;
     render();
     if (!["trained", "default", "imported"].includes(cause)) return;
     keepCurrent(models).catch((error) => {
@@ -146,8 +166,7 @@ export function init(ctx) {
     card.file.value = "";
     if (!chosen.length) return;
     try {
-      const big = chosen.find((f) => f.size > MAX_FILE_BYTES);
-      if (big) throw new Error(`${big.name} is ${megabytes(big.size)}, larger than any model file (256 MB).`);
+      for (const f of chosen) await precheck(f);
       const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       card.note.textContent = `Checking ${chosen.map((f) => f.name).join(" and ")}…`;
       const result = await ctx.client.call("model_import", { files });
@@ -166,6 +185,7 @@ export function init(ctx) {
       const result = await ctx.client.call("use_trained", { model: "default" });
       card.note.textContent = "Back to the default model.";
       ctx.inUse.set(result.in_use, "default");
+      if (card.useDefault.hidden && document.activeElement === card.useDefault) card.download.focus();
     } catch (error) {
       ctx.alert(error.message);
     }
@@ -178,14 +198,25 @@ export function init(ctx) {
     const mlp = models?.mlp;
     const source = mlp?.source ?? (models ? "default" : "loading");
     card.current.dataset.source = source;
+    card.current.dataset.cause = cause;
     card.current.textContent = !models ? "Loading the models…"
-      : mlp ? `Neural network: ${mlp.description}${mlp.file ? ` (from ${mlp.file})` : ""}.`
+      : mlp ? `Neural network: ${mlp.description}${origin(mlp)}.`
         : "No neural network is loaded.";
     card.currentKnn.textContent = models?.knn ? `Nearest neighbours: ${models.knn.description.replace(/^k-NN, /, "")}.` : "";
     const custom = customKinds(models);
     card.download.disabled = !mlp;
     show(card.downloadKnn, custom.includes("knn"));
     show(card.useDefault, custom.length > 0);
+  }
+
+  /** Where the network comes from, as far as the student is concerned. */
+  function origin(mlp) {
+    if (cause === "restored" && mlp.source !== "default") {
+      const kept = keptInfo?.mlp;
+      return kept?.source === "imported" && kept.file ? ` (from ${kept.file}, kept in this browser)`
+        : kept?.source === "trained" ? " (trained in this browser, kept from last time)" : " (kept in this browser from last time)";
+    }
+    return mlp.file ? ` (from ${mlp.file})` : "";
   }
 
   async function refreshStorage() {
@@ -204,7 +235,8 @@ export function init(ctx) {
       const images = dataset?.classes?.reduce((n, c) => n + (c.images?.length ?? 0), 0) ?? 0;
       if (images) kept.push(`${dataset.name || id} (${dataset.classes.length} classes, ${images} images)`);
     }
-    card.saved.textContent = kept.length ? `Saved in this browser: ${kept.join(", ")}.` : "Nothing of yours is saved in this browser yet.";
+    card.saved.textContent = blocked ? "This browser blocks storage for this page: nothing of yours can be saved in it this time."
+      : kept.length ? `Saved in this browser: ${kept.join(", ")}.` : "Nothing of yours is saved in this browser yet.";
     card.saved.dataset.model = record ? "saved" : "none";
     if (summary.usage == null) {
       card.storage.textContent = "Storage use: not reported by this browser.";
@@ -222,18 +254,37 @@ export function init(ctx) {
   ctx.subscribe(() => setTimeout(saveSettings, 0));  // after state.js has written the hash
 
   async function restoreSettings() {
-    if (location.hash.length > 1) return;  // a link's own settings win
+    // a link's own settings win, even when they equal the defaults (state.js has already
+    // dropped those from location.hash, so look at the hash the page was opened with)
+    if (openingHash.length > 1) {
+      document.body.dataset.settings = "link";
+      return;
+    }
+    let from = "defaults";
     try {
-      const saved = await get(SETTINGS_KEY, settingsStore);
-      if (saved && location.hash.length <= 1) location.replace(`#${saved}`);  // main.js applies it (hashchange)
+      const saved = await loadSettings();
+      if (saved && location.hash.length <= 1) {
+        location.replace(`#${saved}`);  // main.js applies it (hashchange)
+        from = "saved";
+      }
     } catch {
       // no saved settings: the defaults stay
     }
+    document.body.dataset.settings = from;
   }
 
   function saveSettings() {
-    set(SETTINGS_KEY, location.hash.slice(1), settingsStore).catch(() => {});
+    keepSettings(location.hash.slice(1)).catch(() => {});
   }
+
+  // ---- storage blocked by the browser: say it once, then carry on without saving -----------
+
+  onBlocked((reason) => {
+    ctx.alert(`This browser blocks storage for this page (${cut(reason, 80)}), so your models, classes and ` +
+      "settings cannot be saved this time. Everything else works: download a model to keep it.", { level: "warning", timeout: 0 });
+    card.root.dataset.storage = "blocked";
+    refreshStorage();
+  });
 
   // ---- start -----------------------------------------------------------------------------
 

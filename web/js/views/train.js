@@ -8,7 +8,7 @@
 // layout (the cards), settings form, run, my-classes editor, charts, confusion matrix and
 // gallery, decision map.
 
-import { el, percent } from "../ui.js";
+import { el, percent, announce } from "../ui.js";
 import { presetFor, TRAINING_KEYS, DATASETS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
@@ -68,19 +68,31 @@ export async function init(ctx) {
   function onStatus() {
     const status = run.player.status;
     const { ready, summary } = run;
+    const before = body.dataset.training;
     body.dataset.training = status;
     const running = status === "running";
+    const focused = document.activeElement;
     ui.playButton.hidden = running;
     ui.pauseButton.hidden = !running;
     ui.playButton.querySelector("span:last-child").textContent = status === "paused" ? "Resume" : status === "done" ? "Restart" : "Play";
     ui.playButton.disabled = !ready;
     ui.stepButton.disabled = !ready || running || status === "done";
     ui.resetButton.disabled = !ready;
-    ui.knnButton.disabled = !ready || running || !summary || run.knnBusy;
+    // busy computing: marked, not disabled, so a keyboard user who pressed it keeps the focus
+    ui.knnButton.disabled = !ready || running || !summary;
+    ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
     const colour = DATASETS[ctx.state.dataset]?.input === "rgb32";
     ui.useButton.disabled = !ready || running || !run.usable || colour;
     ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes."
       : colour ? "A CIFAR-10 model takes 32×32 colour photos; the Draw tab reads 28×28 drawings, so it keeps its digit models." : "";
+    // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
+    // follows, never lost to the body
+    const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];
+    if (controls.includes(focused) && (focused.hidden || focused.disabled)) {
+      controls.find((b) => !b.hidden && !b.disabled)?.focus();
+    }
+    // training finished: said politely (a divergence is an alert already)
+    if (status === "done" && before !== "done" && ui.message.dataset.level === "success") announce(ui.message.textContent);
   }
 
   function showLayout() {
@@ -94,7 +106,10 @@ export async function init(ctx) {
   }
 
   function showAccuracy(value) {
-    ui.accuracy.textContent = value == null ? "–" : percent(value);
+    const few = value != null && run.fewTest();
+    ui.accuracy.textContent = value == null ? "–" : few ? `${percent(value)}*` : percent(value);
+    ui.accuracy.dataset.meaningful = String(!few);
+    ui.accuracyNote.textContent = few ? `* on only ${run.summary.n_test} test images: not meaningful` : "";
     if (value == null) delete ui.accuracy.dataset.value;
     else ui.accuracy.dataset.value = String(value);
   }
@@ -116,14 +131,18 @@ export async function init(ctx) {
 
   // ---- which model the Draw tab uses ---------------------------------------------------------
   /** Say which model the Draw tab uses (ctx.inUse: changed here or by the Draw tab's model card). */
-  function showInUse() {
+  let inUseCause = "init";
+  function showInUse(current, cause) {
+    if (cause) inUseCause = cause;
     const { models, class_names: names } = ctx.inUse.current;
     const mlp = models?.mlp;
     const trained = Boolean(mlp && mlp.source !== "default");
     ui.defaultButton.hidden = !trained;
     body.dataset.drawModel = trained ? "trained" : "default";
+    const uses = inUseCause === "restored" ? "uses your model from last time (kept in this browser):"
+      : inUseCause === "imported" && mlp.file ? `uses the model loaded from ${mlp.file}:` : "now uses";
     ui.inUse.textContent = trained
-      ? `The Draw tab now uses ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names.length ? ` Classes: ${names.join(", ")}.` : ""}`
+      ? `The Draw tab ${uses} ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names.length ? ` Classes: ${names.join(", ")}.` : ""}`
       : "The Draw tab uses the default models.";
   }
 
@@ -143,7 +162,22 @@ export async function init(ctx) {
   ui.resetButton.addEventListener("click", () => run.prepare({ loud: true }));
   ui.knnButton.addEventListener("click", () => run.runKnn());
   ui.useButton.addEventListener("click", () => useModel("trained"));
-  ui.defaultButton.addEventListener("click", () => useModel("default"));
+  ui.defaultButton.addEventListener("click", async () => {
+    await useModel("default");
+    if (ui.defaultButton.hidden && document.activeElement === ui.defaultButton) ui.playButton.focus();
+  });
+
+  // Space plays and pauses in the Train tab, unless a control or a field has the keyboard
+  document.addEventListener("keydown", (event) => {
+    if (ctx.state.tab !== "train" || event.key !== " " || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable ||
+        target.closest("input, textarea, select, button, a[href], label, [role=tab], [role=radio], canvas"))) return;
+    if (!run.ready) return;
+    event.preventDefault();
+    if (run.player.status === "running") run.pause();
+    else run.play();
+  });
   ctx.inUse.subscribe(showInUse);
 
   // ---- settings <-> state ------------------------------------------------------------------------

@@ -80,6 +80,7 @@ export function init(ctx) {
   clearAll.addEventListener("click", () => {
     results.replaceChildren();
     actions.hidden = true;
+    input.focus();  // "Remove all" hides itself: the focus goes to "Choose images…"
   });
 }
 
@@ -140,7 +141,7 @@ async function processFile(file, item) {
   item.verdict.replaceChildren(
     el("span", { class: "upload-top" }, [
       el("span", { class: "upload-label", text: name(top.label) }),
-      mlp ? el("span", { class: "upload-sure", text: `${percent(mlp.probabilities[mlp.label])} sure` }) : null,
+      mlp ? el("span", { class: "upload-sure", text: Number.isFinite(mlp.probabilities[mlp.label]) ? `${percent(mlp.probabilities[mlp.label])} sure` : "no answer: the network's outputs are not numbers" }) : null,
     ]),
     el("span", { class: "upload-meta", text: `k-NN: ${name(knn.label)}` }),
     el("span", { class: "upload-meta", text: `${FORMAT_LABEL[decoded.format]} · ${decoded.width}×${decoded.height}` }),

@@ -99,6 +99,12 @@ export function createFiles(tabsHost, { editor, alert, say }) {
       if (current) files[current] = editor.text;
       return { ...files };
     },
+    /** The files to check: every file but the starters left untouched (all when none is changed). */
+    toCheck() {
+      const every = this.all();
+      const mine = Object.fromEntries(Object.entries(every).filter(([name, text]) => text !== starters[name]));
+      return Object.keys(mine).length ? mine : every;
+    },
     edited(text) {
       if (current) files[current] = text;
       scheduleSave();

@@ -103,6 +103,17 @@ function functionView(f, { onLine, onStep, renderTex }) {
   ]);
 }
 
+/** The functions not written (or not defined) yet, in one compact card. */
+function missingView(missing) {
+  if (!missing.length) return null;
+  return el("article", { class: "card check-missing" }, [
+    el("p", { class: "small", text: missing[0].message }),
+    el("ul", { class: "check-missing-list" }, missing.map((f) => el("li", {
+      dataset: { function: f.name, verdict: f.verdict }, title: f.message,
+    }, [el("code", { text: f.name }), f.file ? el("span", { class: "muted small", text: ` ${f.file}` }) : null]))),
+  ]);
+}
+
 /** Render `report` into `host`; `handlers`: {onLine(file, line), onStep(stepName), renderTex(node, tex)}. */
 export function renderReport(host, report, handlers) {
   const functions = report.functions ?? [];
@@ -118,7 +129,10 @@ export function renderReport(host, report, handlers) {
       errorView(f.error, handlers.onLine),
       f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: "What it printed" }), el("pre", { text: f.stdout })]) : null,
     ])),
-    ...functions.map((f) => functionView(f, handlers)),
+    // what needs the student first: wrong, then right, then the functions not written yet
+    ...functions.filter((f) => f.verdict === "fail" || f.verdict === "error").map((f) => functionView(f, handlers)),
+    ...functions.filter((f) => f.verdict === "pass").map((f) => functionView(f, handlers)),
+    missingView(functions.filter((f) => f.verdict === "missing")),
   );
   return { passed, total: functions.length };
 }
@@ -126,5 +140,7 @@ export function renderReport(host, report, handlers) {
 /** The lines to mark in the editor for file `name`: every error the report places there. */
 export function marksFor(report, name) {
   const errors = [...(report.files ?? []).map((f) => f.error), ...(report.functions ?? []).map((f) => f.error)];
-  return errors.filter((e) => e?.line && e.file === name).map((e) => ({ line: e.line, message: `${e.type}: ${e.message}` }));
+  const marks = new Map();  // one mark per line (a file's error is also each of its functions')
+  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${e.message}` });
+  return [...marks.values()];
 }

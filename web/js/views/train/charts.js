@@ -37,14 +37,14 @@ function accuracyRange(u, min, max) {
 }
 
 /** A chart in `host` (an element); `series` [{label, color, dash?}]; returns {set(x, ys), clear()}. */
-function lineChart(host, { xLabel, yLabel, series, percent = false, points = false }) {
+function lineChart(host, { xLabel, yLabel, series, percent = false, points = false, xRange = null }) {
   const height = 220;
   const opts = {
     width: Math.max(240, host.clientWidth),
     height,
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
-    scales: { x: { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
+    scales: { x: xRange ? { time: false, range: () => xRange } : { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
     axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : undefined)],
     series: [
       { label: xLabel },
@@ -71,6 +71,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
       data = [x, ...ys];
       plot.setData(data);
       host.dataset.points = String(x.length);
+      host.dataset.xMax = String(plot.scales.x.max ?? "");  // tests read the axis' extent
     },
     clear() {
       this.set([], series.map(() => []));
@@ -113,6 +114,7 @@ export function createKnnChart(host) {
     xLabel: "k (neighbours)", yLabel: "test accuracy", percent: true,
     series: [{ label: "k-NN", color: KNN }],
     points: true,
+    xRange: [1, 20],  // k = 1…20 as the card says, even when a small training set stops it sooner
   });
   return {
     show(curve) {

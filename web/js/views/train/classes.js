@@ -93,7 +93,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     const name = el("input", { class: "class-name", type: "text", maxlength: "40", "aria-label": "Class name", spellcheck: "false" });
     const count = el("span", { class: "class-count" });
     const remove = el("button", { class: "button button-small class-delete", type: "button", text: "Delete" });
-    const canvas = el("canvas", { class: "class-pad", "aria-label": "Drawing pad for this class", role: "img" });
+    const canvas = el("canvas", { class: "class-pad", "aria-label": "Drawing pad for this class", role: "img", tabindex: "-1" });
     const addDrawing = el("button", { class: "button button-small button-primary class-add-drawing", type: "button", text: "Add drawing", disabled: true });
     const clearPad = el("button", { class: "button button-small class-clear-pad", type: "button", text: "Clear" });
     const upload = el("input", { class: "visually-hidden class-upload", type: "file", multiple: true, accept: "image/png,image/jpeg,image/webp,image/gif,image/bmp" });
@@ -135,6 +135,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       if (c.images.length && !confirm(`Delete the class "${c.name}" and its ${c.images.length} images?`)) return;
       classes.splice(index, 1);
       changed();
+      addButton.focus();  // this card is gone: the focus goes to "+ Add a class", not to the body
     });
     addDrawing.addEventListener("click", async () => {
       if (pad.isEmpty()) return;
@@ -146,6 +147,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
         ctx.alert(`That drawing could not be added: ${error?.message || error}`);
       } finally {
         addDrawing.disabled = pad.isEmpty() || !ready;
+        if (addDrawing.disabled && document.activeElement === addDrawing) canvas.focus();
       }
     });
     clearPad.addEventListener("click", () => pad.clear());
@@ -190,6 +192,9 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
               c.images.splice(j, 1);
               c.version = (c.version ?? 0) + 1;
               changed();
+              // the next image's ×, else the one before, else the class's pad: never the body
+              const items = thumbs.querySelectorAll(".thumb-delete");
+              (items[j] ?? items[j - 1] ?? canvas).focus();
             });
             return el("li", { class: "class-thumb" }, [img, del]);
           }),
@@ -269,6 +274,13 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     loaded,
     get classes() {
       return classes;
+    },
+    /** What is missing before these classes can be trained on ("" when nothing is). */
+    missing() {
+      const empty = classes.filter((c) => !c.images.length).map((c) => `"${c.name}"`);
+      if (classes.length < 2) return "Add a second class: a network needs at least two classes to tell apart.";
+      if (empty.length) return `Add images to ${empty.join(" and ")}: draw a few examples on each class's pad (five or more is good) or upload pictures, then press Play.`;
+      return "";
     },
     /** Classes for train_start: [{name, images: Uint8Array[]}]. */
     payload: () => classes.map((c) => ({ name: c.name, images: c.images })),

@@ -2,7 +2,35 @@
 // shaded by their share of the row, and the gallery of misclassified test images, most
 // confidently wrong first.
 
-import { el, drawGray, percent } from "../../ui.js";
+import { el, drawGray, percent, withArticle } from "../../ui.js";
+
+const HIT = [79, 70, 229];   // the accent
+const MISS = [220, 38, 38];
+
+/** The page's card colour as [r, g, b] (the cells' shades are blended over it). */
+function surfaceRgb(node) {
+  const hex = getComputedStyle(node).getPropertyValue("--surface").trim().replace("#", "");
+  const full = hex.length === 3 ? [...hex].map((c) => c + c).join("") : hex;
+  return /^[0-9a-f]{6}$/i.test(full) ? [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16)) : [255, 255, 255];
+}
+
+function luminance(rgb) {
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** A cell's background (`color` at `alpha` over `under`) and the text colour readable on it:
+ *  black or white, whichever contrasts more (always at least 4.58:1, WCAG AA for small text). */
+function cellColors(color, alpha, under) {
+  const bg = color.map((c, i) => Math.round(alpha * c + (1 - alpha) * under[i]));
+  const l = luminance(bg);
+  const white = 1.05 / (l + 0.05);
+  const black = (l + 0.05) / 0.05;
+  return { background: `rgb(${bg.join(" ")})`, color: white >= black ? "#fff" : "#000" };
+}
 
 const RGB_PLANE = 32 * 32;  // CIFAR-10 rows: the R, G, B planes of 32×32, one after another
 
@@ -22,6 +50,7 @@ function drawRGB(canvas, pixels) {
 
 export function renderConfusion(host, { confusion, classes }) {
   const n = classes.length;
+  const under = surfaceRgb(host);
   const short = (name) => (name.length > 8 ? `${name.slice(0, 7)}…` : name);
   const head = el("tr", {}, [
     el("th", { class: "cm-corner", scope: "col" }, [el("span", { text: "true ↓ / predicted →" })]),
@@ -35,7 +64,7 @@ export function renderConfusion(host, { confusion, classes }) {
         const share = count / total;
         const kind = i === j ? "hit" : count ? "miss" : "zero";
         const alpha = kind === "hit" ? 0.12 + 0.88 * share : kind === "miss" ? 0.14 + 0.86 * Math.min(1, share * 5) : 0;
-        const style = kind === "zero" ? {} : { background: kind === "hit" ? `rgb(79 70 229 / ${alpha.toFixed(3)})` : `rgb(220 38 38 / ${alpha.toFixed(3)})`, color: alpha > 0.55 ? "#fff" : "" };
+        const style = kind === "zero" ? {} : cellColors(kind === "hit" ? HIT : MISS, alpha, under);
         return el("td", {
           class: `cm-${kind}`,
           style,
@@ -50,7 +79,8 @@ export function renderConfusion(host, { confusion, classes }) {
     el("thead", {}, [head]),
     el("tbody", {}, rows),
   ]);
-  host.replaceChildren(el("div", { class: "cm-scroll" }, [table]));
+  // a region of its own that the keyboard can scroll when the matrix is wider than a phone
+  host.replaceChildren(el("div", { class: "cm-scroll", tabindex: "0", role: "region", "aria-label": "Confusion matrix (scrolls sideways)" }, [table]));
 }
 
 export function renderMisclassified(host, { misclassified, classes, n_misclassified: total, n_test: nTest }) {
@@ -59,7 +89,7 @@ export function renderMisclassified(host, { misclassified, classes, n_misclassif
     return;
   }
   const items = misclassified.map((m) => {
-    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `A ${classes[m.true]} taken for a ${classes[m.pred]}` });
+    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `${withArticle(classes[m.true]).replace(/^a/, "A")} taken for ${withArticle(classes[m.pred])}` });
     if (m.pixels.length === 3 * RGB_PLANE) drawRGB(canvas, m.pixels);
     else drawGray(canvas, m.pixels);
     return el("li", { class: "miss-item", dataset: { true: String(m.true), pred: String(m.pred) } }, [

@@ -35,8 +35,9 @@ export function buildLayout(section, settings) {
   const statRate = el("span", { id: "train-stat-rate", class: "stat-value", text: "–" });
   const statLeft = el("span", { id: "train-stat-left", class: "stat-value", text: "–" });
   const statLoss = el("span", { id: "train-stat-loss", class: "stat-value", text: "–" });
-  const accuracy = el("output", { id: "test-accuracy", class: "accuracy-value", text: "–" });
-  const message = el("p", { id: "train-message", class: "train-message", "aria-live": "polite" });
+  const accuracy = el("output", { id: "test-accuracy", class: "accuracy-value", text: "–", "aria-describedby": "test-accuracy-note" });
+  const accuracyNote = el("span", { id: "test-accuracy-note", class: "accuracy-note" });
+  const message = el("p", { id: "train-message", class: "train-message" });  // announced when done (train.js)
   const useButton = el("button", { id: "train-use", class: "button", type: "button", disabled: true }, [el("span", { text: "Use this model for drawing" })]);
   const defaultButton = el("button", { id: "train-use-default", class: "button button-small", type: "button", hidden: true, text: "Back to the default models" });
   const inUse = el("p", { id: "train-in-use", class: "muted small", "aria-live": "polite", text: "The Draw tab uses the default models." });
@@ -71,7 +72,7 @@ export function buildLayout(section, settings) {
   const runCard = el("article", { class: "card train-run", id: "train-run-card" }, [
     el("div", { class: "run-top" }, [
       el("div", { class: "run-controls" }, [playButton, pauseButton, stepButton, resetButton]),
-      el("div", { class: "accuracy" }, [el("span", { class: "accuracy-label", text: "Test accuracy" }), accuracy]),
+      el("div", { class: "accuracy" }, [el("span", { class: "accuracy-label", text: "Test accuracy" }), accuracy, accuracyNote]),
     ]),
     progressBar,
     el("dl", { class: "run-stats" }, [
@@ -109,13 +110,14 @@ export function buildLayout(section, settings) {
     knnNote,
   ]);
   section.append(el("div", { class: "train-layout" }, [
+    runCard,  // first in tab order: Play before the dataset and the settings (train.css places it)
     el("div", { class: "train-side" }, [dataCard, modelCard]),
-    el("div", { class: "train-main" }, [runCard, mapCard, chartsCard, evalCard, knnCard]),
+    el("div", { class: "train-main" }, [mapCard, chartsCard, evalCard, knnCard]),
   ]));
 
   return {
     dataNote, classesHost, classesCard, playButton, pauseButton, stepButton, resetButton, progressBar,
-    statEpoch, statRate, statLeft, statLoss, accuracy, message, useButton, defaultButton, inUse,
+    statEpoch, statRate, statLeft, statLoss, accuracy, accuracyNote, message, useButton, defaultButton, inUse,
     mapCanvas, lossHost, accHost, knnHost, knnButton, knnNote, confusionHost, galleryHost, placeholders,
     dataCard, modelCard, runCard, mapCard, chartsCard, evalCard, knnCard,
   };

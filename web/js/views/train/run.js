@@ -4,13 +4,14 @@
 // (knn_curve) when it finishes. Worker calls go one at a time (`exclusive`), and every reply is
 // checked against the Player's generation: a reply to an older run is dropped.
 
-import { percent } from "../../ui.js";
+import { percent, plural } from "../../ui.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
 const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
 const MAP_SIZE = 64;
+const FEW_TEST = 10;          // fewer test images than this: an accuracy that means little
 
 function formatTime(s) {
   if (s == null || !Number.isFinite(s)) return "–";
@@ -36,6 +37,8 @@ export function createRun(ctx, ui, views) {
 
   const player = createPlayer({ chunk, onChange: () => views.onStatus(), onError: failed });
   const isPoints = () => summary?.kind === "points";
+  /** Too few test images for the test accuracy to mean much. */
+  const fewTest = () => summary?.n_test != null && summary.n_test < FEW_TEST;
 
   function say(text, level = "info") {
     ui.message.textContent = text;
@@ -82,6 +85,17 @@ export function createRun(ctx, ui, views) {
       views.showProgress(null);
       views.cifar.showExpected(null, "cifar-badge", null);
       views.cifar.showExpected(null, "cifar-knn-badge", null);
+      const missing = ctx.state.dataset === "mine" ? classes.missing() : "";
+      if (missing) {
+        // nothing to train on yet: say what to do, not what Python would refuse ("…Got 0.")
+        summary = null;
+        prepareError = new Error(missing);
+        ui.dataNote.textContent = "";
+        views.showLayout();
+        say(missing, loud ? "warning" : "info");
+        views.onStatus();
+        return false;
+      }
       try {
         if (ctx.state.dataset === "cifar10" && !(await views.cifar.ensureLoaded())) {
           if (!player.isCurrent(gen)) return false;
@@ -175,7 +189,9 @@ export function createRun(ctx, ui, views) {
       return;
     }
     const acc = p.test_accuracy;
-    say(`Finished ${p.epochs} epochs in ${formatTime(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${isPoints() ? "points" : "images"} right` : ""}.`, "success");
+    const what = isPoints() ? "points" : "images";
+    const few = fewTest() ? ` With only ${plural(summary.n_test, "test image").replace("images", what)}, that accuracy means little: add more.` : "";
+    say(`Finished ${plural(p.epochs, "epoch")} in ${formatTime(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${what} right` : ""}.${few}`, "success");
     exclusive(() => evaluate(gen)).then(() => {
       if (!knnDone && player.isCurrent(gen)) return runKnn(gen);
     }).catch(() => {});
@@ -222,6 +238,7 @@ export function createRun(ctx, ui, views) {
     /** Whether the run can be used for drawing now. */
     get usable() { return Boolean(summary) && !isPoints() && (history.length > 0 || stepped); },
     isPoints,
+    fewTest,
     isPointData: () => (summary ? isPoints() : isPointSet(ctx.state.dataset)),
     say,
     schedulePrepare,

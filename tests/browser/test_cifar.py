@@ -124,3 +124,26 @@ def test_sizes_beyond_a_small_download_become_the_labs_split_of_it(page: Page, b
     page.wait_for_timeout(1500)  # no new subset asked for again and again
     expect(page.locator("#train-message")).to_contain_text("Press Play")
     expect(page.locator("#cifar-error")).to_be_hidden()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1366, "height": 768}],
+                         ids=["phone", "laptop"])
+def test_axe_finds_no_violation_in_the_cifar_panel_and_results(browser, base_url, archive, viewport):
+    from test_accessibility import axe_violations
+
+    context = browser.new_context(viewport=viewport, bypass_csp=True)  # so axe can be injected
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}{HASH.replace('epochs=3', 'epochs=1')}")
+        wait_ready(page)
+        empty = axe_violations(page)
+        page.set_input_files("#cifar-file", str(archive))
+        expect(page.locator("#train-message")).to_contain_text("Press Play", timeout=60_000)
+        page.click("#train-play")
+        expect(page.locator("body")).to_have_attribute("data-training", "done",
+                                                        timeout=TRAIN_TIMEOUT_MS)
+        expect(page.locator("#knn-note")).to_contain_text("Best: k =", timeout=TRAIN_TIMEOUT_MS)
+        found = [f"empty: {v}" for v in empty] + [f"trained: {v}" for v in axe_violations(page)]
+        assert not found, "axe-core found:\n" + "\n".join(found)
+    finally:
+        context.close()

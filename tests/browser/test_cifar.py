@@ -102,6 +102,12 @@ def test_other_sizes_and_a_bad_file_refused_clearly_keeping_the_subset(page: Pag
     expect(page.locator("#train-data-note")).to_contain_text("500 training and 100 test",
                                                              timeout=30_000)
 
+    page.click("#cifar-preset-cifar-lab")  # the lab's MLP: 3072-64-10 sigmoid, full batch, raw
+    expect(page.locator("#train-message")).to_contain_text("3072–64–10 network, 100 mini-batch",
+                                                           timeout=30_000)
+    expect(page.locator("#train-cifar_inputs")).to_have_value("raw")
+    expect(page).to_have_url(re.compile("cifar_inputs=raw"))
+
     fake = tmp_path / "cifar-10-python.zip"
     fake.write_bytes(b"PK\x03\x04" + b"\0" * 200)
     page.set_input_files("#cifar-file", str(fake))

@@ -16,6 +16,7 @@ SITE="$ROOT/dist/site"  # the finished site; built in $STAGE, then swapped in wh
 STAGE="$ROOT/dist/site.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
+export PYTHONPATH="$ROOT/py${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's package, whatever the venv installed
 PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
 PYODIDE_TEST_PACKAGES=(pillow scikit-learn openblas)  # what tests/unit needs inside Pyodide besides NumPy
 # the code editor of the "Check my code" tab: CodeMirror 6 and its ES-module dependencies, one

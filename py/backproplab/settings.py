@@ -21,15 +21,19 @@ from dataclasses import dataclass, field
 from . import datasets
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import LOSSES
+from .cifar.subset import DEFAULT_SIZES as CIFAR_SIZES, lab_sizes
 from .optimizers import OPTIMIZERS
+from .presets import CIFAR_PRESETS
 from .trace import NOTATIONS
 
 TABS = ("draw", "train", "stepper", "check")
 STEPPER_NETS = ("lab", "seed", "trained")
-IMAGE_SETS = ("digits", "mine")
+IMAGE_SETS = ("digits", "mine", "cifar10")
 POINT_SETS = tuple(datasets.TOY_SETS) + ("at_risk",)
 MAX_HIDDEN_LAYERS = 6
 MAX_HIDDEN_SIZE = 1024
+MAX_BATCH = 60_000  # a batch as large as the training set: the lab's full-batch descent
+CIFAR_MAX = lab_sizes(60_000)  # the lab's 0.9 split of all of CIFAR-10: 54000 / 6000
 MAX_QUOTE = 80  # characters of a refused value quoted back in a message
 
 
@@ -140,13 +144,22 @@ SETTINGS: dict[str, Setting] = _settings(
             choices=tuple(OPTIMIZERS)),
     Setting("lr", "number", 0.003, "learning rate η (up to 100: students may try a diverging one)",
             min=0, max=100, min_open=True),
-    Setting("batch", "int", 128, "samples per mini-batch step", min=1, max=8192),
+    Setting("batch", "int", 128, "samples per mini-batch step (the training set's size or "
+            "more: the whole set per step)", min=1, max=MAX_BATCH),
     Setting("epochs", "int", 10, "passes over the training set", min=1, max=1000),
     Setting("seed", "int", 0, "the split, the initial weights and the shuffling",
             min=0, max=2 ** 31 - 1),
     Setting("k", "int", 3, "neighbours that vote in the k-NN", min=1, max=50),
     Setting("deskew", "bool", True, "straighten slanted digits before the k-NN compares them"),
     Setting("noise", "number", 0.1, "noise of the 2-D toy sets", min=0, max=1),
+    # CIFAR-10 (api.cifar): how much of the student's download to use, and what the MLP sees
+    Setting("cifar_train", "int", CIFAR_SIZES[0], "CIFAR-10 training images in use (a "
+            f"stratified subset; the lab's split: {CIFAR_MAX[0]})", min=10, max=CIFAR_MAX[0]),
+    Setting("cifar_test", "int", CIFAR_SIZES[1], "CIFAR-10 test images in use (the lab's "
+            f"split: {CIFAR_MAX[1]})", min=10, max=CIFAR_MAX[1]),
+    Setting("cifar_inputs", "enum", "standardised", "what the MLP sees of CIFAR-10's pixels: "
+            "raw 0..255 (the lab) or /255 standardised per colour channel",
+            choices=("raw", "standardised")),
     # the backprop stepper (api.stepper)
     Setting("net", "enum", "lab", "the network the stepper walks through", choices=STEPPER_NETS),
     Setting("notation", "enum", "rows", "samples as rows (the lab) or as columns (the seed)",
@@ -159,7 +172,7 @@ SETTINGS: dict[str, Setting] = _settings(
 
 #: The training settings, in the order ``train_start`` reads them.
 TRAINING = ("dataset", "hidden", "activation", "loss", "lr", "batch", "epochs", "optimizer",
-            "seed", "noise", "k", "deskew")
+            "seed", "noise", "k", "deskew", "cifar_inputs")
 
 _DIGITS = {"hidden": "128", "activation": "relu", "loss": "softmax_cross_entropy",
            "optimizer": "adam", "lr": 0.003, "batch": 128, "epochs": 10}
@@ -172,10 +185,29 @@ _TOY = {"hidden": "8,8", "activation": "tanh", "loss": "binary_cross_entropy",
 # ~75 %); at 0.03 a 2-16-16-16-1 network separates them (~96 %).
 _SPIRAL = {**_TOY, "hidden": "16,16,16", "epochs": 300, "lr": 0.01, "noise": 0.03}
 
+
+
+def _cifar(preset: str) -> dict:
+    """The training settings of ``presets.CIFAR_PRESETS[preset]`` (full batch: ``MAX_BATCH``)."""
+    p = CIFAR_PRESETS[preset]
+    return {"hidden": ",".join(map(str, p["hidden_sizes"])), "activation": p["activation"],
+            "loss": p["loss"], "optimizer": p["optimizer"], "lr": p["learning_rate"],
+            "batch": p["batch_size"] or MAX_BATCH, "epochs": p["epochs"], "seed": p["seed"],
+            "cifar_inputs": p["inputs"]}
+
+
+# CIFAR-10's defaults are "cifar-better" (a student sees a result worth comparing with the
+# k-NN in minutes); "cifar-lab" is one button away (``presets`` in its entry).
 DATASETS: dict[str, dict] = {
     "digits": {"label": "Digits", "detail": "MNIST-10k", "kind": "images", "defaults": _DIGITS},
     "mine": {"label": "My classes", "detail": "draw or upload", "kind": "images",
              "defaults": _MINE},
+    "cifar10": {"label": "CIFAR-10", "detail": "your download", "kind": "images",
+                "input": "rgb32", "opens": "files", "defaults": _cifar("cifar-better"),
+                "presets": {name: {"label": label, "description": CIFAR_PRESETS[name]["description"],
+                                   "settings": _cifar(name)}
+                            for name, label in (("cifar-lab", "the lab's settings"),
+                                                ("cifar-better", "better settings"))}},
     "circle": {"label": "Circle", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
     "xor": {"label": "XOR", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},
     "gaussians": {"label": "Gaussians", "detail": "2-D", "kind": "points", "noise": True, "defaults": _TOY},

@@ -231,7 +231,7 @@ def test_dataset_preprocess_turns_a_drawing_into_28x28_and_refuses_a_blank_one()
 
 @pytest.mark.parametrize("fields, shown", [
     ({"epochs": 0}, "Expected epochs >= 1 and <= 1000. Got 0."),
-    ({"batch": 0}, "Expected batch >= 1 and <= 8192. Got 0."),
+    ({"batch": 0}, "Expected batch >= 1 and <= 60000. Got 0."),
     ({"lr": 0}, "Expected lr > 0 and <= 100. Got 0."),
     ({"lr": float("nan")}, "Got nan"),
     ({"hidden": "8,x"}, "'8,x'"),

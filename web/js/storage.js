@@ -123,3 +123,17 @@ export async function loadCode() {
 export async function saveCode(code) {
   await put("code:lab", { ...code, saved: Date.now() });
 }
+
+/** CIFAR-10's subset in use (the Train view, api/cifar.py): {X_train, y_train, X_test, y_test:
+ *  Uint8Array (rows of R, G, B planes of 32×32; labels), class_names, n_read, saved}. */
+export async function loadCifarSubset() {
+  return (await guarded(() => get("cifar:subset", store), null)) ?? null;
+}
+
+export async function saveCifarSubset(subset) {
+  await put("cifar:subset", { ...subset, saved: Date.now() });
+}
+
+export async function deleteCifarSubset() {
+  await guarded(() => del("cifar:subset", store));
+}

@@ -14,7 +14,9 @@ import numpy as np
 
 from . import ProtocolError, Session
 from .fields import DIGIT_NAMES, PIXELS, as_bytes, setting
+from .cifar import loaded_subset, summary
 from .. import datasets
+from ..presets import cifar_input_transform
 from ..settings import quote
 
 TOY_SIZE = 400            # points per toy set
@@ -82,14 +84,17 @@ def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 class Data:
-    """A split dataset. Images: X uint8 (N, 784). Points: X float64 (N, 2) in the data's own
-    units, plus ``mean``/``std`` that standardise them for the network."""
+    """A split dataset. Images: X uint8 (N, 784), or (N, 3072) for CIFAR-10. Points: X float64
+    (N, 2) in the data's own units, plus ``mean``/``std`` that standardise them for the
+    network. ``input_transform``: CIFAR-10's (scale, offset) for the Trainer (the network sees
+    X·scale + offset; ``presets.cifar_input_transform``), else None (uint8 -> /255)."""
 
     def __init__(self, name, kind, X_train, y_train, X_test, y_test, classes, note="",
-                 test_is_train=False):
+                 test_is_train=False, input_transform=None):
         self.name, self.kind, self.classes, self.note = name, kind, classes, note
         self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
         self.test_is_train = test_is_train
+        self.input_transform = input_transform
         self.mean = self.std = None
         if kind == "points":
             _, self.mean, self.std = datasets.standardize(X_train)
@@ -130,6 +135,13 @@ def build_data(session: Session, request: dict, name: str, seed: int) -> Data:
         return Data(name, "images", X_tr, y_tr, X_te, y_te, names,
                     note=f"{len(y)} images in {len(names)} classes: {len(y_tr)} to train on, "
                          f"{len(y_te)} to test (stratified split, seed {seed}).")
+    if name == "cifar10":
+        subset = loaded_subset(session)
+        inputs = setting(request, "cifar_inputs")
+        return Data(name, "images", subset["X_train"], subset["y_train"], subset["X_test"],
+                    subset["y_test"], list(subset["class_names"]),
+                    note=summary(subset)["note"] + f" Inputs: {inputs}.",
+                    input_transform=cifar_input_transform(inputs, subset["X_train"]))
     if name == "at_risk":
         X, y = datasets.at_risk()
         return Data(name, "points", X, y, X, y, ["not at risk", "at risk"], test_is_train=True,

@@ -96,6 +96,10 @@ def use_trained(session: Session, request: dict) -> dict:
     if data.kind != "images":
         raise ProtocolError(f"Only a model trained on images (digits or your classes) can "
                             f"classify drawings. This one was trained on {data.name!r}.")
+    if data.X_train.shape[1] != 784:
+        raise ProtocolError(f"A model trained on {data.name} takes {data.X_train.shape[1]} "
+                            "inputs (32×32 colour images); the Draw tab reads 28×28 drawings, "
+                            "so it keeps its models.")
     if run.trainer.step == 0:
         raise ProtocolError("This model has not been trained yet: press Play or Step first.")
     mlp = run.model.copy()  # a snapshot: training on does not change the one in use

@@ -8,7 +8,7 @@ Requests (fields -> result); every training setting is ``settings.SETTINGS[name]
 missing one takes its default for the dataset (``settings.defaults_for``):
 
 ``train_start`` {dataset, hidden, activation, loss, lr, batch, epochs, optimizer, seed,
-    noise, k, deskew, classes?} (datasets: ``api.data``; ``classes`` for ``mine``:
+    noise, k, deskew, cifar_inputs, classes?} (datasets: ``api.data``; ``classes`` for ``mine``:
     ``[{name, images: [bytes 784 each]}]``)
     -> {dataset, kind: "images"|"points", classes: [names], n_train, n_test,
     test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note, matmul (the
@@ -26,10 +26,13 @@ missing one takes its default for the dataset (``settings.defaults_for``):
     [{pixels: bytes 784, true, pred, confidence}] (images only), map? (2-D sets)}
     The decision map: {size, bounds: [xmin, xmax, ymin, ymax], probabilities: bytes
     size×size (uint8 of p(class 1)·255, row 0 at ymax)}.
-``knn_curve`` {k_max?: 20, rows?: 400} -> {done, progress, seconds} and, once done, {k: [1..],
+``knn_curve`` {k_max?: 20, rows?: 400 for digits, fewer for larger rows or sets} -> {done, progress, seconds} and, once done, {k: [1..],
     accuracy: [...], best_k, k_chosen, accuracy_chosen, deskew}. Chunked like training: the
     first call fits the run's k-NN (``k``, ``deskew`` from train_start) on the training set,
     each next call classifies ``rows`` more test samples; call until ``done``.
+CIFAR-10 (dataset ``cifar10``: the subset ``api.cifar`` loaded; inputs as ``cifar_inputs``
+    says): ``train_eval`` and a finished ``knn_curve`` also answer ``expected``, the badge of
+    ``cifar.judge`` ({badge, low, high, message}) against what public solutions report.
 ``dataset_preprocess`` {images: [{rgba: bytes, width, height}]} -> {images: [bytes 784]}:
     pictures or drawings for "my classes" -> 28×28 uint8 via ``preprocess.to_mnist``
     (a blank picture answers an error naming its position).
@@ -50,6 +53,7 @@ from . import ProtocolError, Session, handler
 from .data import Data, build_data
 from .fields import integer, number, rgba_image, setting
 from .. import linalg
+from ..cifar import judge
 from ..knn import KNN
 from ..mlp import MLP
 from ..preprocess import to_mnist
@@ -59,6 +63,8 @@ from ..training import Trainer, TrainingDiverged
 MAX_MAP = 200
 KNN_K_MAX = 20
 KNN_ROWS = 400            # test samples per knn_curve call (~1 s in the page)
+KNN_WORK = 400 * 8000 * 784  # ... that is, for digits: rows × training rows × features
+EVAL_ROWS = 1024          # CIFAR-10 test rows converted to floats at a time
 
 
 # ---------------------------------------------------------------- the run
@@ -80,10 +86,15 @@ class TrainRun:
         standardised like the network's."""
         return self.data.net_input(X)
 
+    @property
+    def deskews(self) -> bool:
+        """Whether the k-NN deskews: asked for, and 28×28 images (digits, my classes)."""
+        return self.deskew and self.data.kind == "images" and self.data.X_train.shape[1] == 784
+
     def fit_knn(self) -> KNN:
         """The run's k-NN on the training set (deskewing digit images when asked)."""
         if self.knn is None:
-            recipe = {"deskew": True} if self.deskew and self.data.kind == "images" else {}
+            recipe = {"deskew": True} if self.deskews else {}
             self.knn = KNN(k=self.k, recipe=recipe).fit(self.knn_rows(self.data.X_train),
                                                        self.data.y_train)
         return self.knn
@@ -116,7 +127,8 @@ def train_start(session: Session, request: dict) -> dict:
     trainer = Trainer(model, data.net_input(data.X_train), data.y_train,
                       optimizer=s["optimizer"], learning_rate=s["lr"], batch_size=s["batch"],
                       epochs=s["epochs"], seed=s["seed"],
-                      X_test=data.net_input(data.X_test), y_test=data.y_test)
+                      X_test=data.net_input(data.X_test), y_test=data.y_test,
+                      input_transform=data.input_transform)
     session.store["train"] = TrainRun(data, model, trainer, s["k"], s["deskew"], s)
 
     result = {"dataset": name, "kind": data.kind, "classes": data.classes,
@@ -198,7 +210,15 @@ def _finite(v):
 
 def _predict(run: TrainRun, X) -> tuple[np.ndarray, np.ndarray]:
     """(labels (N,), probabilities (N, n_classes)) of the run's MLP on data rows X."""
-    P = run.model.predict_proba(run.data.net_input(X)).astype(np.float64)
+    transform = run.trainer.input_transform
+    if transform is not None:  # CIFAR-10: X·scale + offset, as the Trainer feeds it, by blocks
+        scale, offset = transform
+        P = np.concatenate([run.model.predict_proba(
+            np.multiply(X[s:s + EVAL_ROWS], scale, dtype=run.model.dtype) + offset)
+            for s in range(0, len(X), EVAL_ROWS)] or
+            [np.empty((0, run.model.layer_sizes[-1]))]).astype(np.float64)
+    else:
+        P = run.model.predict_proba(run.data.net_input(X)).astype(np.float64)
     if P.shape[1] == 1:
         P = np.concatenate([1 - P, P], axis=1)
     return P.argmax(axis=1), P
@@ -218,6 +238,9 @@ def train_eval(session: Session, request: dict) -> dict:
               "classes": data.classes, "confusion": confusion.tolist(),
               "n_test": int(len(truth)), "misclassified": [],
               "n_misclassified": int(np.count_nonzero(pred != truth))}
+    if data.name == "cifar10" and len(truth):
+        result["expected"] = judge(result["test_accuracy"], "cifar-lab"
+                                   if run.settings["cifar_inputs"] == "raw" else "cifar-better")
     if data.kind == "images":
         wrong = np.flatnonzero(pred != truth)
         confidence = P[wrong, pred[wrong]]
@@ -250,8 +273,10 @@ def knn_curve(session: Session, request: dict) -> dict:
     ``rows`` more test samples; the reply says ``done`` and, when done, holds the curve."""
     run = _run(session)
     k_max = min(integer(request, "k_max", 1, 100, default=KNN_K_MAX), len(run.data.y_train))
-    rows = integer(request, "rows", 1, 100_000, default=KNN_ROWS)
     data, t0 = run.data, time.perf_counter()
+    work = len(data.y_train) * data.X_train.shape[1]  # per test row (CIFAR-10: ~4x digits')
+    rows = integer(request, "rows", 1, 100_000,
+                   default=max(16, min(KNN_ROWS, KNN_WORK // max(work, 1))))
     ks = list(range(1, k_max + 1))
     curve = run.knn_curve
     if curve is None or curve["ks"] != ks:
@@ -273,7 +298,9 @@ def knn_curve(session: Session, request: dict) -> dict:
         result.update(k=ks, accuracy=[accuracy[k] for k in ks],
                       best_k=max(ks, key=lambda k: (accuracy[k], -k)), k_chosen=run.k,
                       accuracy_chosen=accuracy.get(run.k),
-                      deskew=run.deskew and data.kind == "images")
+                      deskew=run.deskews)
+        if data.name == "cifar10":
+            result["expected"] = judge(accuracy[result["best_k"]], "knn")
     return result
 
 

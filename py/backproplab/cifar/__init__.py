@@ -20,13 +20,13 @@ Left out on purpose: CIFAR-100, and any pickle beyond what the official files ho
 """
 
 from ..cancel import Cancelled
-from .archive import BATCHES, CifarData, read_cifar10
+from .archive import BATCHES, CifarData, CifarReader, read_cifar10
 from .curves import knn_curve
 from .fetch import fetch_cifar10
 from .expected import CHANCE, EXPECTED_ACCURACY, judge
 from .subset import DEFAULT_SIZES, lab_sizes, stratified_indices, stratified_subset
 from .unpickle import CLASS_NAMES, CifarFormatError, UnsafePickleError
 
-__all__ = ["BATCHES", "CHANCE", "CLASS_NAMES", "Cancelled", "CifarData", "CifarFormatError",
+__all__ = ["BATCHES", "CHANCE", "CLASS_NAMES", "Cancelled", "CifarData", "CifarFormatError", "CifarReader",
            "DEFAULT_SIZES", "EXPECTED_ACCURACY", "UnsafePickleError", "fetch_cifar10", "judge",
            "knn_curve", "lab_sizes", "read_cifar10", "stratified_indices", "stratified_subset"]

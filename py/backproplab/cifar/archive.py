@@ -9,8 +9,11 @@ its first bytes, not its name. ``progress(done_bytes, total_bytes)`` is called a
 are read; returning ``False`` (or raising ``Cancelled``) stops the reading with ``Cancelled``.
 
 Memory: the pixels stay uint8 and each batch is copied to its final rows as it arrives, so
-the peak is the result plus about four batches (tarfile's buffer and slice, the pickle's
-bytes, the array), whatever the archive's size: ~310 MB for the full 184 MB of pixels.
+the peak is the result plus about four batches (the batch's bytes read a piece at a time,
+the pickle's bytes, the array), whatever the archive's size: ~310 MB for the full 184 MB.
+
+``CifarReader`` is the same reading a piece at a time (``read(seconds)``): the web worker
+answers between pieces, so the page shows progress and can cancel (``api.cifar``).
 
 Left out on purpose: writing or caching anything (the caller keeps the ``CifarData``).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -36,6 +40,7 @@ META = "batches.meta"
 FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 BUFSIZE = 1 << 20  # tarfile's default (10 KiB) is ~10x slower through a gzip stream
+PIECE = 1 << 20    # bytes of a batch read between two chances to stop (CifarReader)
 _EXPECTED = f"{ARCHIVE}, its {FOLDER} folder, or the batch files data_batch_1..5, test_batch"
 
 
@@ -199,11 +204,25 @@ class _Collector:
                          np.concatenate([p[1] for p in parts]), class_names, names)
 
 
-def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
+def _pieces(f):
+    """Read ``f`` to its end a piece at a time, yielding after each piece; returns the bytes
+    as a ``BytesIO`` (so a caller can stop between pieces: ``CifarReader``)."""
+    out = io.BytesIO()
+    while True:
+        piece = f.read(PIECE)
+        if not piece:
+            break
+        out.write(piece)
+        yield
+    out.seek(0)
+    return out
+
+
+def _iter_tar(reader, name: str, mode: str, collector: _Collector):
     seen = []
     try:
         with tarfile.open(fileobj=reader, mode=mode, bufsize=BUFSIZE) as tar:
-            for member in tar:
+            while (member := tar.next()) is not None:
                 seen.append(member.name)
                 parts = PurePosixPath(member.name).parts
                 if parts and parts[0] == "cifar-100-python":
@@ -213,8 +232,8 @@ def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
                 base = parts[-1] if parts else ""
                 if not member.isfile() or base not in BATCHES + (META,):
                     continue
-                collector.add(f"{name}:{member.name}", load_dict(tar.extractfile(member),
-                                                                 f"{name}:{member.name}"))
+                body = yield from _pieces(tar.extractfile(member))
+                collector.add(f"{name}:{member.name}", load_dict(body, f"{name}:{member.name}"))
     except (tarfile.ReadError, EOFError, zlib.error, OSError) as exc:
         what = "ends early (a truncated download?)" if isinstance(exc, EOFError) or \
             "unexpected end" in str(exc) or "compressed file ended" in str(exc) \
@@ -236,7 +255,7 @@ def _read_tar(reader, name: str, mode: str, collector: _Collector) -> None:
                                f"{ARCHIVE}.")
 
 
-def _read_one(name: str, src, tracker: _Progress, collector: _Collector) -> None:
+def _iter_one(name: str, src, tracker: _Progress, collector: _Collector):
     raw = src if hasattr(src, "read") else open(src, "rb", buffering=0)
     try:
         reader = io.BufferedReader(_Tracked(raw, tracker), BUFSIZE)
@@ -244,14 +263,68 @@ def _read_one(name: str, src, tracker: _Progress, collector: _Collector) -> None
         if head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar":
             if not (collector.planned or collector.placed or collector.aside):
                 collector.planned = list(BATCHES)  # an archive holds all six
-            _read_tar(reader, name, "r|gz" if head[:2] == b"\x1f\x8b" else "r|", collector)
+            yield from _iter_tar(reader, name, "r|gz" if head[:2] == b"\x1f\x8b" else "r|",
+                                 collector)
         elif head[:1] == b"\x80":  # a pickle (protocol >= 2)
-            collector.add(name, load_dict(reader, name))
+            body = yield from _pieces(reader)
+            collector.add(name, load_dict(body, name))
         else:
             raise CifarFormatError(f"{_describe(head, name)}; expected {_EXPECTED}.")
     finally:
         if raw is not src:
             raw.close()
+
+
+class CifarReader:
+    """``read_cifar10`` a piece (``PIECE`` bytes of a batch) at a time, for a caller that must
+    answer between pieces (the web worker: ``api.cifar``). ``read(seconds)`` goes on until
+    done or ``seconds`` have passed and returns ``done``; ``result()`` is the ``CifarData``;
+    ``close()`` stops early (files closed). An error ends the reading (files closed)."""
+
+    def __init__(self, sources, progress=None):
+        items = _sources(sources)
+        self.tracker = _Progress(sum(_size(src) for _, src in items), progress)
+        bases = [PurePosixPath(str(name).replace("\\", "/")).name for name, _ in items]
+        # files named as the official ones: those (an archive plans its six when it is sniffed)
+        planned = bases if all(b in BATCHES or b == META for b in bases) else ()
+        self.collector = _Collector(planned)
+        self.done = False
+        self._steps = self._run(items)
+
+    def _run(self, items):
+        for name, src in items:
+            yield from _iter_one(name, src, self.tracker, self.collector)
+
+    @property
+    def bytes_read(self) -> int:
+        return self.tracker.done
+
+    @property
+    def total_bytes(self) -> int:
+        return self.tracker.total
+
+    def read(self, seconds: float | None = None) -> bool:
+        """Read on for about ``seconds`` (None: to the end); True once everything is read."""
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        while not self.done:
+            try:
+                next(self._steps)
+            except StopIteration:
+                self.done = True
+            except BaseException:
+                self.close()
+                raise
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+        return self.done
+
+    def result(self) -> CifarData:
+        if not self.done:
+            raise RuntimeError("CifarReader.result() before the reading is done.")
+        return self.collector.result()
+
+    def close(self) -> None:
+        self._steps.close()
 
 
 def read_cifar10(sources, progress=None) -> CifarData:
@@ -263,12 +336,6 @@ def read_cifar10(sources, progress=None) -> CifarData:
     file is and what was expected, ``UnsafePickleError`` for a pickle naming other globals,
     ``FileNotFoundError`` for a missing path.
     """
-    items = _sources(sources)
-    tracker = _Progress(sum(_size(src) for _, src in items), progress)
-    bases = [PurePosixPath(str(name).replace("\\", "/")).name for name, _ in items]
-    # files named as the official ones: those (an archive plans its six when it is sniffed)
-    planned = bases if all(b in BATCHES or b == META for b in bases) else ()
-    collector = _Collector(planned)
-    for name, src in items:
-        _read_one(name, src, tracker, collector)
-    return collector.result()
+    reader = CifarReader(sources, progress)
+    reader.read()
+    return reader.result()

@@ -9,7 +9,7 @@
 // gallery, decision map.
 
 import { el, percent, announce } from "../ui.js";
-import { presetFor, TRAINING_KEYS } from "../state.js";
+import { presetFor, TRAINING_KEYS, DATASETS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
 import { createRun } from "./train/run.js";
@@ -17,6 +17,7 @@ import { createClassesEditor } from "./train/classes.js";
 import { createHistoryCharts, createKnnChart } from "./train/charts.js";
 import { renderConfusion, renderMisclassified } from "./train/confusion.js";
 import { createDecisionMap } from "./train/map.js";
+import { createCifarPanel } from "./train/cifar.js";
 
 function addStylesheet(href) {
   const url = new URL(href, import.meta.url).href;
@@ -45,16 +46,21 @@ export async function init(ctx) {
 
   const settings = createSettings(ctx, { onPickDataset: pickDataset });
   const ui = buildLayout(document.getElementById("view-train"), settings);
+  const cifar = createCifarPanel(ctx, { onLoaded: () => ctx.state.dataset === "cifar10" && run.schedulePrepare() });
+  ui.classesCard.after(cifar.panel);
+  const accuracyBox = ui.accuracy.parentElement;
   const charts = createHistoryCharts(ui.lossHost, ui.accHost);
   const knnChart = createKnnChart(ui.knnHost);
   const map = createDecisionMap(ui.mapCanvas);
   const classes = createClassesEditor(ui.classesHost, ctx, { onChange: () => ctx.state.dataset === "mine" && run.schedulePrepare() });
   const run = createRun(ctx, ui, {
-    charts, knnChart, map, classes, onStatus, showLayout, showProgress, showAccuracy,
+    charts, knnChart, map, classes, cifar, onStatus, showLayout, showProgress, showAccuracy,
     showEvaluation: (result) => {
       renderConfusion(ui.confusionHost, result);
       renderMisclassified(ui.galleryHost, result);
+      cifar.showExpected(accuracyBox, "cifar-badge", result.expected);
     },
+    showKnnExpected: (expected) => cifar.showExpected(ui.knnNote, "cifar-knn-badge", expected),
   });
 
   // ---- what the view shows ------------------------------------------------------------------
@@ -75,8 +81,10 @@ export async function init(ctx) {
     // busy computing: marked, not disabled, so a keyboard user who pressed it keeps the focus
     ui.knnButton.disabled = !ready || running || !summary;
     ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
-    ui.useButton.disabled = !ready || running || !run.usable;
-    ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
+    const colour = DATASETS[ctx.state.dataset]?.input === "rgb32";
+    ui.useButton.disabled = !ready || running || !run.usable || colour;
+    ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes."
+      : colour ? "A CIFAR-10 model takes 32×32 colour photos; the Draw tab reads 28×28 drawings, so it keeps its digit models." : "";
     // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
     // follows, never lost to the body
     const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];
@@ -92,6 +100,7 @@ export async function init(ctx) {
     ui.mapCard.hidden = !points;
     ui.evalCard.hidden = points;
     ui.classesCard.hidden = ctx.state.dataset !== "mine";
+    cifar.show(ctx.state);
     charts.resize();
     knnChart.resize();
   }
@@ -180,6 +189,7 @@ export async function init(ctx) {
   settings.show(ctx.state);
   showLayout();
   ctx.subscribe((s, changed) => {
+    if (changed.some((k) => k === "cifar_train" || k === "cifar_test")) cifar.show(s);
     if (changed.some((k) => TRAINING_KEYS.includes(k))) {
       settings.show(s);
       showLayout();

@@ -83,6 +83,8 @@ export function createRun(ctx, ui, views) {
       delete ui.evalCard.dataset.epoch;
       views.showAccuracy(null);
       views.showProgress(null);
+      views.cifar.showExpected(null, "cifar-badge", null);
+      views.cifar.showExpected(null, "cifar-knn-badge", null);
       const missing = ctx.state.dataset === "mine" ? classes.missing() : "";
       if (missing) {
         // nothing to train on yet: say what to do, not what Python would refuse ("…Got 0.")
@@ -95,6 +97,15 @@ export function createRun(ctx, ui, views) {
         return false;
       }
       try {
+        if (ctx.state.dataset === "cifar10" && !(await views.cifar.ensureLoaded())) {
+          if (!player.isCurrent(gen)) return false;
+          views.showLayout();
+          ui.dataNote.textContent = "";
+          say("Open your CIFAR-10 download in the Data card to train on it.");
+          views.onStatus();
+          return false;
+        }
+        if (!player.isCurrent(gen)) return false;
         summary = await ctx.client.call("train_start", settingsOf(ctx.state));
       } catch (error) {
         if (!player.isCurrent(gen)) return false;
@@ -157,6 +168,8 @@ export function createRun(ctx, ui, views) {
       knnDone = true;
       const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";
       ui.knnNote.textContent = `Best: k = ${curve.best_k} with ${percent(curve.accuracy[curve.best_k - 1])} on the test set${curve.deskew ? " (deskewed images)" : ""}.${chosen} Took ${curve.seconds.toFixed(1)} s.`;
+      ui.knnNote.dataset.seconds = String(curve.seconds);
+      views.showKnnExpected?.(curve.expected);
     } catch (error) {
       if (player.isCurrent(gen)) {
         ui.knnNote.textContent = error.message;

@@ -115,7 +115,7 @@ export function createSettings(ctx, { onPickDataset }) {
     const out = document.getElementById("train-noise-value");
     if (out) out.textContent = Number(s.noise).toFixed(2);
     noise.hidden = !DATASETS[s.dataset]?.noise;
-    inputs.deskew.closest(".field").hidden = isPointSet(s.dataset);
+    inputs.deskew.closest(".field").hidden = isPointSet(s.dataset) || DATASETS[s.dataset]?.input === "rgb32";
   }
 
   return { picker, noise, modelFields, knnFields, show, inputs };

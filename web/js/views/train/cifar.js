@@ -1,0 +1,272 @@
+// CIFAR-10 in the Train view's Data card: open the student's download, show the subset in use,
+// keep it across reloads, and badge the accuracies against what public solutions report.
+//
+// The files are never read here: the worker mounts them read-only (`mount: [File]`, WORKERFS)
+// and Python streams them (api/cifar.py), a piece per `cifar_read` call, so the page shows
+// progress and Cancel is "stop asking" + `cifar_cancel`. The subset's bytes come back once and
+// are kept in IndexedDB (storage.js); `ensureLoaded()` gives them back to a fresh Python (a
+// reload, a restarted worker) before a run starts. Sizes and inputs are settings (schema, URL).
+// Hooks: #cifar-panel, #cifar-file, #cifar-folder, #cifar-drop, #cifar-progress, #cifar-cancel,
+// #cifar-status[data-train][data-test][data-source], #cifar-badge[data-badge],
+// #cifar-knn-badge[data-badge], #cifar-preset-<name>.
+
+import { el, percent } from "../../ui.js";
+import { SCHEMA, DATASETS, parseValue, rangeText } from "../../state.js";
+import { loadCifarSubset, saveCifarSubset } from "../../storage.js";
+
+const READ_MS = 200;  // work per cifar_read call
+const MB = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+
+function addStylesheet(href) {
+  const url = new URL(href, import.meta.url).href;
+  if (![...document.styleSheets].some((s) => s.href === url)) document.head.append(el("link", { rel: "stylesheet", href: url }));
+}
+
+/** Files of a drop, folders walked (a dropped cifar-10-batches-py folder). */
+async function droppedFiles(dataTransfer) {
+  const entries = [...dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
+  if (!entries.length) return [...dataTransfer.files];
+  const files = [];
+  const walk = async (entry) => {
+    if (entry.isFile) files.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
+    else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (let batch; (batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject))).length;) {
+        for (const child of batch) await walk(child);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry);
+  return files;
+}
+
+/** `onLoaded()`: a new subset is in Python (the run must be prepared again). */
+export function createCifarPanel(ctx, { onLoaded }) {
+  addStylesheet("../../../css/cifar.css");
+  const dataset = DATASETS.cifar10;
+  let reading = null;       // {cancelled} while files are being read
+  let loaded = null;        // Python's summary of the subset in use
+  let fullInMemory = false; // the whole set read in this worker (other sizes need no re-open)
+  let asked = null;         // the sizes the subset in use was made for (Python may give fewer)
+
+  // ---- elements ----
+  const fileInput = el("input", { type: "file", id: "cifar-file", multiple: true, class: "visually-hidden", accept: ".gz,.tgz,.tar,application/gzip,application/x-tar,*/*" });
+  const folderInput = el("input", { type: "file", id: "cifar-folder", multiple: true, webkitdirectory: true, class: "visually-hidden" });
+  const drop = el("div", { class: "cifar-drop", id: "cifar-drop" }, [
+    el("p", { class: "cifar-drop-text" }, ["Drop ", el("code", { text: "cifar-10-python.tar.gz" }), " (or its batch files or folder) here, or"]),
+    el("div", { class: "cifar-drop-buttons" }, [
+      el("label", { class: "button button-small", for: "cifar-file" }, ["Open the archive…", fileInput]),
+      el("label", { class: "button button-small", for: "cifar-folder" }, ["Open a folder…", folderInput]),
+    ]),
+    el("p", { class: "muted small", text: "It is read where it is on your computer: nothing is uploaded, and the archive is never copied whole into memory." }),
+  ]);
+  const progress = el("progress", { id: "cifar-progress", class: "cifar-progress", max: "1", value: "0", hidden: true });
+  const cancel = el("button", { id: "cifar-cancel", class: "button button-small", type: "button", hidden: true, text: "Cancel" });
+  const status = el("p", { id: "cifar-status", class: "cifar-status", "aria-live": "polite", text: "No CIFAR-10 images loaded yet." });
+  const error = el("p", { id: "cifar-error", class: "cifar-error", "aria-live": "polite", hidden: true });  // the page's one alert region (#alerts) says it too
+
+  const sizeFields = ["cifar_train", "cifar_test"].map((key) => sizeField(key));
+  const inputsSelect = el("select", { id: "train-cifar_inputs" }, SCHEMA.cifar_inputs.values.map((v) => el("option", { value: v, text: v === "raw" ? "raw 0…255 (the lab)" : "/255, standardised per channel" })));
+  inputsSelect.addEventListener("change", () => ctx.update({ cifar_inputs: inputsSelect.value }));
+  const presets = Object.entries(dataset.presets ?? {}).map(([name, p]) => el("button", {
+    id: `cifar-preset-${name}`, class: "button button-small", type: "button", title: p.description,
+    text: `Use ${p.label}`, onclick: () => ctx.update(p.settings),
+  }));
+
+  const panel = el("div", { class: "cifar-wrap", id: "cifar-panel", hidden: true }, [
+    el("h4", { class: "subhead", text: "CIFAR-10 from your download" }),
+    el("p", { class: "muted small" }, ["The lab's dataset: 60 000 colour photos of 32×32 pixels in 10 classes. Download ", el("a", { href: "https://www.cs.toronto.edu/~kriz/cifar.html", target: "_blank", rel: "noopener", text: "the python version" }), " once, then open it here."]),
+    drop,
+    el("div", { class: "cifar-reading" }, [progress, cancel]),
+    status,
+    error,
+    el("div", { class: "fields cifar-fields" }, [...sizeFields.map((f) => f.node),
+      el("div", { class: "field field-cifar_inputs" }, [el("label", { class: "field-label", for: "train-cifar_inputs", text: "What the network sees" }), inputsSelect])]),
+    el("div", { class: "cifar-presets" }, presets),
+  ]);
+
+  function sizeField(key) {
+    const spec = SCHEMA[key];
+    const id = `train-${key}`;
+    const input = el("input", { id, type: "number", inputmode: "numeric", step: "1", min: String(spec.min), max: String(spec.max), autocomplete: "off" });
+    const problem = el("span", { class: "field-error", id: `${id}-error`, "aria-live": "polite" });
+    input.addEventListener("change", () => {
+      const { value, error: bad } = parseValue(spec, input.value);
+      if (bad) {
+        problem.textContent = `Must be ${rangeText(spec).replace("..", "–")}. Got "${input.value}".`;
+        input.setAttribute("aria-invalid", "true");
+        return;
+      }
+      problem.textContent = "";
+      input.removeAttribute("aria-invalid");
+      ctx.update({ [key]: value });
+    });
+    const label = key === "cifar_train" ? "Training images" : "Test images";
+    return { key, input, node: el("div", { class: `field field-${key}` }, [el("label", { class: "field-label", for: id, text: label }), input, el("span", { class: "field-hint", text: `up to ${spec.max} (the lab's split)` }), problem]) };
+  }
+
+  // ---- showing ----
+  function showLoaded(summary) {
+    loaded = summary;
+    if (!summary) {
+      status.textContent = "No CIFAR-10 images loaded yet.";
+      delete status.dataset.train;
+      delete status.dataset.test;
+      return;
+    }
+    status.dataset.train = String(summary.n_train);
+    status.dataset.test = String(summary.n_test);
+    status.dataset.source = summary.source;
+    status.textContent = `In use: ${summary.n_train} training and ${summary.n_test} test images${summary.n_read ? ` of the ${summary.n_read} read` : ""}${summary.source === "saved" ? " (kept by this browser)" : ""}.`;
+  }
+
+  function showError(message) {
+    error.hidden = !message;
+    error.textContent = message || "";
+  }
+
+  function setReading(on) {
+    progress.hidden = cancel.hidden = !on;
+    cancel.disabled = false;
+    fileInput.disabled = folderInput.disabled = on;
+    panel.dataset.reading = on ? "true" : "false";
+  }
+
+  const sizes = () => ({ cifar_train: ctx.state.cifar_train, cifar_test: ctx.state.cifar_test });
+
+  async function keep(reply) {
+    const { arrays, ...summary } = reply;
+    showLoaded(summary);
+    try {
+      await saveCifarSubset({ ...arrays, class_names: summary.class_names, n_read: summary.n_read, asked });
+    } catch (e) {
+      ctx.alert(`The CIFAR-10 subset is loaded but could not be kept for the next visit: ${e.message}`, { level: "warning" });
+    }
+  }
+
+  // ---- opening ----
+  async function open(files) {
+    if (reading || !files.length) return;
+    const mine = reading = { cancelled: false };
+    showError("");
+    setReading(true);
+    progress.value = 0;
+    const started = performance.now();
+    const request = sizes();
+    status.textContent = `Opening ${files.length === 1 ? files[0].name : `${files.length} files`}…`;
+    try {
+      const opened = await ctx.client.call("cifar_open", { mount: files });
+      let reply;
+      do {
+        if (mine.cancelled) {
+          const r = await ctx.client.call("cifar_cancel");
+          showLoaded(r.loaded);
+          status.textContent = `Cancelled: ${r.loaded ? "the images loaded before are still in use." : "nothing was loaded."}`;
+          return;
+        }
+        reply = await ctx.client.call("cifar_read", { budget_ms: READ_MS, ...request });
+        progress.value = reply.progress;
+        status.textContent = `Reading ${opened.files.join(", ")}: ${MB(reply.bytes_read)} of ${MB(reply.total_bytes)}…`;
+      } while (!reply.done);
+      fullInMemory = true;
+      asked = request;
+      panel.dataset.readMs = String(Math.round(performance.now() - started));
+      await keep(reply);
+      onLoaded();
+    } catch (e) {
+      showError(`${e.message} ${loaded ? "The images loaded before are still in use." : ""}`.trim());
+      showLoaded(loaded);
+      ctx.alert(`CIFAR-10: ${e.message}`);
+    } finally {
+      reading = null;
+      setReading(false);
+      fileInput.value = folderInput.value = "";
+    }
+  }
+
+  fileInput.addEventListener("change", () => open([...fileInput.files]));
+  folderInput.addEventListener("change", () => open([...folderInput.files]));
+  cancel.addEventListener("click", () => {
+    if (!reading) return;
+    reading.cancelled = true;
+    cancel.disabled = true;
+    status.textContent = "Cancelling…";
+  });
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("is-over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("is-over"));
+  drop.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    drop.classList.remove("is-over");
+    open(await droppedFiles(event.dataTransfer));
+  });
+
+  /** New sizes: a new subset of the set read in this worker (else Python says to re-open). */
+  async function resize() {
+    const wanted = sizes();
+    const same = (a) => a && a.cifar_train === wanted.cifar_train && a.cifar_test === wanted.cifar_test;
+    if (reading || !loaded || same(asked) || same({ cifar_train: loaded.n_train, cifar_test: loaded.n_test })) return;
+    if (!fullInMemory) {
+      showError("Other sizes need the whole set: open your CIFAR-10 files again (the page was reloaded since).");
+      return;
+    }
+    try {
+      showError("");
+      asked = wanted;
+      await keep(await ctx.client.call("cifar_subset", wanted));
+      onLoaded();
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  return {
+    panel,
+    /** Show `s` (the state); a change of sizes makes a new subset. */
+    show(s) {
+      panel.hidden = s.dataset !== "cifar10";
+      for (const f of sizeFields) {
+        if (document.activeElement !== f.input) f.input.value = String(s[f.key]);
+      }
+      inputsSelect.value = s.cifar_inputs;
+      if (s.dataset === "cifar10") resize();
+    },
+    /** Python holds a subset (given back from IndexedDB if needed): true, else false. */
+    async ensureLoaded() {
+      const { loaded: now } = await ctx.client.call("cifar_status");
+      if (now) {
+        showLoaded(now);
+        return true;
+      }
+      fullInMemory = false;
+      const saved = await loadCifarSubset();
+      if (!saved) {
+        showLoaded(null);
+        return false;
+      }
+      const { X_train, y_train, X_test, y_test, class_names, n_read } = saved;
+      asked = saved.asked ?? null;
+      showLoaded(await ctx.client.call("cifar_restore", { X_train, y_train, X_test, y_test, class_names, n_read }));
+      return true;
+    },
+    /** The badge beside an accuracy (`expected`: Python's cifar.judge), or none. */
+    showExpected(host, id, expected) {
+      let badge = document.getElementById(id);
+      if (!expected) {
+        badge?.remove();
+        return;
+      }
+      if (!badge) {
+        badge = el("span", { id, class: "cifar-badge" });
+        host.append(badge);
+      }
+      const range = `${percent(expected.low).replace(".0", "")}–${percent(expected.high).replace(".0", "")}`;
+      badge.dataset.badge = expected.badge;
+      badge.textContent = { chance: "chance level: a bug?", below: `below ${range}`, expected: `typical ${range}`, above: `above ${range}` }[expected.badge];
+      badge.title = `${expected.message} (what public solutions of the lab report on CIFAR-10).`;
+      badge.setAttribute("aria-label", badge.title);
+    },
+  };
+}

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from backproplab.api.stepper_nets import class_interleaved
 from backproplab.api import Session, handle
 from backproplab.api.stepper import SMALL, encode_array
 
@@ -60,7 +61,8 @@ def test_lab_network_on_a_digit_walks_the_labs_steps_and_every_check_passes(sess
     assert result["net"]["layer_sizes"] == [784, 16, 10]
     assert result["net"]["loss"] == "mse" and result["net"]["activation"] == "sigmoid"
     assert [s["name"] for s in result["steps"]] == LAB_NAMES
-    assert result["sample"]["labels"] == [int(session.store["digits"]["y"][4])]
+    y = session.store["digits"]["y"]
+    assert result["sample"]["labels"] == [int(y[class_interleaved(y)[4]])]
     assert len(result["sample"]["images"]) == 784
     checks = [s["check"] for s in result["steps"] if s["check"]]
     assert len(checks) == 11 and all(c["passed"] for c in checks)
@@ -294,3 +296,12 @@ def test_a_drawings_target_on_the_lab_network_is_how_the_pages_models_read_it(se
     given = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes(), label=2))
     assert given["sample"]["labels"] == [2] and "page's models" not in \
         given["sample"]["description"]
+
+
+def test_a_batch_of_stepper_digits_mixes_the_classes(session):
+    """MNIST-10k is sorted by class: the stepper's digits take each class in turn, so its
+    default batches are not four zeros."""
+    labels = ok(call(session, net="lab", sample="batch:4"))["sample"]["labels"]
+    assert len(set(labels)) == 4
+    order = class_interleaved(session.store["digits"]["y"])
+    assert sorted(order.tolist()) == list(range(len(order)))  # every digit, once

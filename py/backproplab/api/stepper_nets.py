@@ -151,11 +151,26 @@ class Net:
         }
 
 
+def class_interleaved(y) -> np.ndarray:
+    """Indices of ``y`` (N,) taking the k-th sample of each class in turn (0, 1, …, 9, 0, 1, …):
+    MNIST-10k is sorted by class, so consecutive stepper digits then mix the classes."""
+    y = np.asarray(y)
+    rank = np.empty(len(y), dtype=np.int64)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        rank[members] = np.arange(len(members))
+    return np.lexsort((y, rank))
+
+
 def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> Source:
     X, y = digits(session)
+    order = session.store.get("stepper_digit_order")
+    if order is None or len(order) != len(y):
+        order = session.store["stepper_digit_order"] = class_interleaved(y)
 
     def take(idx):
-        return X[idx], y[idx], {"images": X[idx].tobytes()}
+        rows = order[idx]
+        return X[rows], y[rows], {"images": X[rows].tobytes()}
 
     def describe(start, ys):
         if len(ys) == 1:

@@ -130,7 +130,7 @@ function showTip(tip, host, text, x, y) {
 
 function renderTable(m, opts, tip) {
   const gray = false;
-  const header = el("tr", {}, [el("td", { class: "corner" }), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
+  const header = el("tr", {}, [el("th", { class: "corner", scope: "col" }, [el("span", { class: "visually-hidden", text: "row \\ column" })]), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
   const rows = [];
   for (let i = 0; i < m.rows; i++) {
     const cells = [el("th", { scope: "row", text: String(i) })];

@@ -155,7 +155,8 @@ await py.loadPackage(join(opts.site, "py", ours[0]), quiet);
 await py.loadPackage(wheels, quiet);
 // loadPackage reports a failure through errorCallback and goes on: stop here instead
 const loaded = new Set(Object.keys(py.loadedPackages).map(normalize));
-const wanted = [...packages.map((p) => p.name), ours[0], ...wheels].map((n) => n.split("/").pop().split("-")[0]);
+const wheelName = (file) => file.split("/").pop().split("-")[0];  // "pytest-9.2.0-py3-none-any.whl"
+const wanted = [...packages.map((p) => p.name), ...[ours[0], ...wheels].map(wheelName)];
 const missing = wanted.filter((n) => !loaded.has(normalize(n)));
 if (missing.length) fail(`could not load ${missing.join(", ")} (above)`);
 note(`loaded ${packages.map((p) => p.name).join(", ")}, ${ours[0]}, ` +

@@ -40,9 +40,14 @@ def _lab_name(path: Path) -> str:
 
 
 FILES = sorted(CORPUS.glob("*.py"))
+# float32 a² + b² − 2ab of identical images rounds below 0 with BLAS (CPython); NumPy's own loop
+# in Pyodide rounds differently, so this input gives no NaN there: the case is CPython's
+CPYTHON_ONLY = {"knn_nan"}
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.cpython_only) if p.stem in CPYTHON_ONLY
+                                  else p for p in FILES], ids=[p.stem for p in FILES])
 def test_corpus_file_gets_exactly_its_diagnosis_and_failing_partials(path):
     expect = _expect(path)
     report = check_files({_lab_name(path): path.read_text()}, functions=list(expect))

@@ -74,6 +74,7 @@ def test_a_cifar_model_is_refused_on_digits_and_a_digits_model_on_cifar(capsys, 
     assert code == 2 and "takes 3072 inputs, not 784" in err
 
 
+@pytest.mark.cpython_only("draws a PNG with matplotlib, which the Pyodide run does not load")
 def test_plot_knn_k_reproduces_the_labs_figure(capsys, data, tmp_path):
     png = tmp_path / "knn.png"
     code, out, err = run(capsys, "plot", "knn-k", "--data", data, "--out", str(png))

@@ -26,6 +26,18 @@ def _pixels(rng, n, d):
     return rng.integers(0, 256, (n, d)).astype(np.float32)
 
 
+def _float32_rounding_only(got, A, B, expected) -> bool:
+    """Whether ``got`` differs from ``expected`` only by the rounding of a² + b² − 2ab in float32:
+    |got² − d²| <= 1e-4 (‖a‖² + ‖b‖²) per entry. Without BLAS (NumPy in Pyodide) float32 products
+    of 3072 pixels accumulate errors of that order; a wrong formula is off by far more."""
+    if not (isinstance(got, np.ndarray) and got.shape == expected.shape
+            and np.isfinite(got).all() and np.asarray(A).dtype == np.float32):
+        return False
+    a2 = np.sum(np.asarray(A, dtype=np.float64) ** 2, axis=1)[:, None]
+    b2 = np.sum(np.asarray(B, dtype=np.float64) ** 2, axis=1)[None, :]
+    return bool(np.all(np.abs(got.astype(np.float64) ** 2 - expected ** 2) <= 1e-4 * (a2 + b2)))
+
+
 @register("distance_matrix", "(A, B) -> dists (n_A, n_B)", None, DIST_TEX)
 def check_distance_matrix(ctx, func) -> dict:
     rng = ctx.rng(100)
@@ -39,12 +51,14 @@ def check_distance_matrix(ctx, func) -> dict:
         expected = lab.distance_matrix(A, B)
         got = ctx.call(func, A, B)
         if isinstance(got, np.ndarray) and got.shape == expected.shape[::-1] \
-                and close(got.T, expected):
+                and (close(got.T, expected) or _float32_rounding_only(got.T, A, B, expected)):
             if not diags:
                 diags.append(diagnosis("distance-orientation", informational=True,
                                        got=list(got.shape), expected=list(expected.shape)))
             got = got.T
         r = check_array(got, expected, f"distances case {i + 1}")
+        if r["verdict"] == "fail" and _float32_rounding_only(got, A, B, expected):
+            r = {**r, "verdict": "pass", "message_key": "float32-rounding"}
         if r["verdict"] == "fail" and isinstance(got, np.ndarray) \
                 and got.shape == expected.shape:
             finite = np.isfinite(got)
@@ -60,7 +74,7 @@ def check_distance_matrix(ctx, func) -> dict:
 
 def _vote_cases(rng):
     """(dists (n_test, n_train), labels_train, k) with distinct distances and some ties."""
-    labels = np.array([0, 1, 2, 3, 0, 1, 2, 3, 1], dtype=np.int64)
+    labels = np.array([0, 1, 2, 3, 0, 1, 2, 3, 1], dtype=np.intp)  # intp: np.bincount in Pyodide
     out = []
     for k in (1, 3, 2, 4):
         dists = rng.permutation(np.arange(6 * 9, dtype=np.float64)).reshape(6, 9) / 7 + 0.5
@@ -138,8 +152,8 @@ def check_knn_predict(ctx, func) -> dict:
 def check_evaluate_knn(ctx, func) -> dict:
     rng = ctx.rng(120)
     X_train, X_test = rng.normal(0, 1, (12, 4)), rng.normal(0, 1, (7, 4))
-    y_train = (X_train[:, 0] > 0).astype(np.int64)        # two classes, odd k: no tie
-    y_test = (X_test[:, 0] + 0.8 * X_test[:, 1] > 0).astype(np.int64)
+    y_train = (X_train[:, 0] > 0).astype(np.intp)         # two classes, odd k: no tie
+    y_test = (X_test[:, 0] + 0.8 * X_test[:, 1] > 0).astype(np.intp)
     diags, partials = [], []
     for k in (1, 3):
         expected = lab.evaluate_knn(X_train, y_train, X_test, y_test, k)

@@ -35,6 +35,8 @@ MESSAGES = {
     "split-fail": "The split is wrong: {failing_list}.",
     "not-tuple": "Returns {got_type}{got_len_text}; expected {expected}.",
     "missing": "Not defined in the given files.",
+    "float32-rounding": "Matches within the rounding of a² + b² − 2ab in float32 (relative error "
+                        "{rel_error:.1e}).",
     "not-written": "Not written yet: its body still raises NotImplementedError.",
     "not-callable": "{name} is defined but is a {got_type}, not a function.",
     "wrong-arity": "Cannot be called as {name}{expected}: its signature is {got}.",

@@ -145,6 +145,8 @@ _FAILURE_KEYS = ((CheckTimeout, "timeout"), (StudentExit, "os-exit"), (SystemExi
 
 
 def _failure_key(exc: BaseException, at_import: bool) -> str:
+    if isinstance(exc, ValueError) and "array is too big" in str(exc):
+        return "memory-error"  # NumPy on 32-bit WebAssembly (Pyodide): beyond the address space
     for kind, key in _FAILURE_KEYS:
         if isinstance(exc, kind):
             return key

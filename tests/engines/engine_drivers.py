@@ -14,6 +14,7 @@ The tests use only: ``goto``, ``js``, ``wait_js``, ``click``, ``draw``, ``upload
 
 from __future__ import annotations
 
+import base64
 import glob
 import os
 import shutil
@@ -83,6 +84,36 @@ class Engine:
                           const r = e.getBoundingClientRect();
                           return {x: r.x, y: r.y, width: r.width, height: r.height}; }""", selector)
 
+    def download(self, selector: str, timeout: float = 60) -> tuple[str, bytes]:
+        """Click ``selector`` and return the file the page hands the browser (name, bytes).
+
+        Read in the page, not from disk: neither harness saves downloads here (Playwright's
+        download event does not fire over Firefox's BiDi; WebKitWebDriver has no download
+        support). The page's blobs are noted as it makes their URLs; a capturing listener takes
+        the ``<a download>`` the page clicks, cancels the save and reads that blob: the page's
+        file is checked, the browser's saving of it is not."""
+        self.js("""() => { window.__downloads = []; const blobs = new Map();
+            const make = URL.createObjectURL;
+            URL.createObjectURL = (obj) => { const url = make(obj); blobs.set(url, obj); return url; };
+            document.addEventListener("click", (e) => {
+              const a = e.target.closest?.("a[download]");
+              if (!a) return;
+              e.preventDefault();
+              const blob = blobs.get(a.href);
+              const entry = { name: a.download, data: null };
+              window.__downloads.push(entry);
+              const reader = new FileReader();
+              reader.onload = () => { entry.data = reader.result; };
+              reader.onerror = () => { entry.data = "error: " + reader.error; };
+              if (blob) reader.readAsDataURL(blob); else entry.data = "error: not a blob URL of this page";
+            }, true); }""")
+        self.click(selector)
+        got = self.wait_js("() => window.__downloads.find((d) => d.data) || null", timeout=timeout,
+                           what="a download")
+        b64 = got["data"]
+        assert b64.startswith("data:"), b64
+        return got["name"], base64.b64decode(b64.split(",", 1)[1])
+
 
 class FirefoxEngine(Engine):
     name = "firefox"
@@ -123,11 +154,6 @@ class FirefoxEngine(Engine):
 
     def upload(self, selector: str, path: str) -> None:
         self.page.set_input_files(selector, path)
-
-    def download(self, selector: str) -> tuple[str, bytes]:
-        with self.page.expect_download(timeout=60_000) as info:
-            self.page.click(selector)
-        return info.value.suggested_filename, Path(info.value.path()).read_bytes()
 
     def close(self) -> None:
         for step in (self.context.close, self.browser.close, self._pw.stop):
@@ -192,9 +218,6 @@ class WebKitEngine(Engine):
 
     def upload(self, selector: str, path: str) -> None:
         self._element(selector).send_keys(path)
-
-    def download(self, selector: str) -> tuple[str, bytes]:
-        raise NotImplementedError("WebKitWebDriver has no download support")
 
     def close(self) -> None:
         try:

@@ -8,6 +8,7 @@ browser fails loudly (never skips): ``./build.sh test`` installs them.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -48,6 +49,20 @@ def base_url(site_dir: Path) -> str:
     yield url
     server.shutdown()
     server.server_close()
+
+
+TEST_TIMEOUT_S = 240  # a hung driver call fails its test instead of the whole run
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    def timeout(signum, frame):
+        raise TimeoutError(f"the test took over {TEST_TIMEOUT_S} s (a hung browser or driver call?)")
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(TEST_TIMEOUT_S)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 #
 #   ./build.sh               build dist/site/ and dist/backprop-lab-offline.zip
 #   ./build.sh serve [PORT]  build, then serve dist/site/ on http://localhost:PORT/ (default 8000)
-#   ./build.sh test          build, then run every test (unit + browser, and unit inside Pyodide)
+#   ./build.sh test          build, then run every test (unit + browser in Chromium, a smoke set
+#                            in Firefox and WebKit, and unit inside Pyodide)
 #   ./build.sh bench         build, then print the benchmarks
 #
 # Installs what it needs: .venv (pip install -e .[test,bench,plot]), node_modules (npm ci), Debian
-# chromium for the browser tests. Downloads are cached in .cache/; a second run does no network work.
+# chromium for the browser tests; firefox-esr, webkit2gtk-driver and xvfb for the engine tests.
+# Downloads are cached in .cache/; a second run does no network work.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,6 +70,27 @@ ensure_chromium() {
   else
     die "/usr/bin/chromium is missing. Run: sudo apt-get update && sudo apt-get install -y chromium"
   fi
+}
+
+ensure_engines() {
+  # Firefox and WebKit (Safari's engine) for tests/engines: firefox-esr (driven by Playwright),
+  # webkit2gtk-driver (WebKitWebDriver + MiniBrowser, driven by Selenium) under xvfb-run.
+  [[ -x /usr/bin/firefox-esr && -x /usr/bin/WebKitWebDriver && -x /usr/bin/xvfb-run ]] && return 0
+  if [[ "$(id -u)" == 0 ]]; then
+    log "installing Debian firefox-esr, webkit2gtk-driver and xvfb for the engine tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb >/dev/null
+  else
+    die "firefox-esr, WebKitWebDriver or xvfb-run is missing. Run: sudo apt-get update && sudo apt-get install -y firefox-esr webkit2gtk-driver xvfb"
+  fi
+}
+
+run_engine_tests() {
+  # tests/engines once per engine (one browser at a time); WebKit has no headless mode
+  local status=0
+  "$PY" -m pytest tests/engines --engine firefox 2>&1 | tee .cache/test-firefox.log || status=1
+  xvfb-run -a "$PY" -m pytest tests/engines --engine webkit 2>&1 | tee .cache/test-webkit.log || status=1
+  return "$status"
 }
 
 build_wheel() {
@@ -210,20 +233,27 @@ case "$cmd" in
     status=0
     "$PY" -m pytest tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
     run_pyodide_unit_tests 2>&1 | tee .cache/test-pyodide.log || status=1
+    ensure_engines
+    rm -f .cache/test-firefox.log .cache/test-webkit.log
+    run_engine_tests || status=1
     printf '\nCPython, tests/unit + tests/browser: %s\nPyodide, tests/unit: %s\n' \
       "$(pytest_summary .cache/test-cpython.log)" "$(pytest_summary .cache/test-pyodide.log)"
+    printf 'Firefox, tests/engines: %s\nWebKit, tests/engines: %s\n' \
+      "$(pytest_summary .cache/test-firefox.log)" "$(pytest_summary .cache/test-webkit.log)"
     exit "$status"
     ;;
   bench)
     build_site
     ensure_chromium
     "$PY" tests/bench/bench_page.py
+    ensure_engines
+    xvfb-run -a "$PY" tests/bench/bench_engines.py  # ready time per engine
     "$PY" tests/bench/bench_training.py
     # ours beside scikit-learn (MLP training, k-NN prediction), one thread each, CPU time
     BACKPROPLAB_DATA_DIR="$ROOT/.cache" exec "$PY" -m backproplab bench --threads 1 --clock cpu --repeat 3
     ;;
   -h|--help|help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     die "unknown command '$cmd'. Use: ./build.sh [build|serve [PORT]|test|bench]"

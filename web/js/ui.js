@@ -158,3 +158,28 @@ export function formatBytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
+
+/** Link the stylesheet `url` (absolute, e.g. `new URL("../css/x.css", import.meta.url)`) once. */
+export function addStylesheet(url) {
+  const href = String(url);
+  if ([...document.querySelectorAll("link[rel=stylesheet]")].some((l) => l.href === href)) return;
+  document.head.append(el("link", { rel: "stylesheet", href }));
+}
+
+/** Save `data` (bytes or text) as the file `filename` through the browser's download. */
+export function downloadFile(data, filename, type = "application/octet-stream") {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** A duration for people: "–", "< 1 s", "42 s", "3 min 5 s". */
+export function formatSeconds(s) {
+  if (s == null || !Number.isFinite(s)) return "–";
+  if (s < 1) return "< 1 s";
+  if (s < 60) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}

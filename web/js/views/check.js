@@ -10,7 +10,7 @@
 // Hooks: #check-file, #check-run, #check-stop, #check-editor[data-marks], #check-results
 // (./check/results.js), #view-check[data-checker] (loading | ready | checking | error).
 
-import { el } from "../ui.js";
+import { el, addStylesheet } from "../ui.js";
 import { createClient } from "../client.js";
 import { createEditor } from "./check/editor.js";
 import { createFiles } from "./check/files.js";
@@ -20,14 +20,9 @@ import { loadKatex, typeset } from "./stepper/tex.js";
 const SOFT_LIMIT_S = 5;          // per import and per call, inside Python
 const HARD_LIMIT_MS = 60_000;    // the whole check, from the page
 
-function addStylesheet(href) {
-  const url = new URL(href, import.meta.url).href;
-  if ([...document.styleSheets].some((s) => s.href === url)) return;
-  document.head.append(el("link", { rel: "stylesheet", href: url }));
-}
 
 export async function init(ctx) {
-  addStylesheet("../../css/check.css");
+  addStylesheet(new URL("../../css/check.css", import.meta.url));
   const section = document.getElementById("view-check");
   const fileInput = el("input", { id: "check-file", type: "file", accept: ".py,text/x-python", multiple: true, class: "visually-hidden" });
   const openLabel = el("label", { for: "check-file", class: "button button-small", text: "Open .py files…" });

@@ -11,7 +11,7 @@
 // back into Python. The page settings (the URL hash) are kept too, and come back when the lab
 // is opened without any. A full disk refuses the new write; what was saved before stays.
 
-import { el, cut } from "../ui.js";
+import { el, cut, downloadFile } from "../ui.js";
 import { loadModel, saveModel, deleteModel, loadDataset, listDatasets, loadSettings, saveSettings as keepSettings, onBlocked, blocked } from "../storage.js";
 import { startOffline, storageSummary, requestPersistence } from "../offline.js";
 import { openingHash } from "../state.js";
@@ -45,14 +45,6 @@ function isQuotaError(error) {
   return error?.name === "QuotaExceededError" || /quota/i.test(String(error?.message));
 }
 
-function download(bytes, filename) {
-  const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-  const a = el("a", { href: url, download: filename, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 /** Show or hide a button (its display style wins over the [hidden] attribute). */
 function show(node, visible) {
@@ -154,7 +146,7 @@ export function init(ctx) {
   async function exportKind(kind) {
     try {
       const file = await ctx.client.call("model_export", { kind });
-      download(file.bytes, file.filename);
+      downloadFile(file.bytes, file.filename);
       card.note.textContent = `Downloaded ${file.filename} (${megabytes(file.bytes.byteLength)}).`;
     } catch (error) {
       ctx.alert(`The model could not be downloaded: ${error.message}`);

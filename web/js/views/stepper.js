@@ -10,7 +10,7 @@
 // Hooks: #stepper[data-state] (idle|loading|ready|error) and [data-loads] (replies shown so
 // far), #stepper-step[data-step-name][data-check][data-shape]; the parts list theirs.
 
-import { el, debounce } from "../ui.js";
+import { el, debounce, addStylesheet } from "../ui.js";
 import { loadKatex } from "./stepper/tex.js";
 import { renderCard } from "./stepper/card.js";
 import { createFlow } from "./stepper/flow.js";
@@ -18,14 +18,9 @@ import { createControls } from "./stepper/controls.js";
 import { createSample } from "./stepper/sample.js";
 import { createTimeline } from "./stepper/timeline.js";
 
-function linkCss() {
-  const href = new URL("../../css/stepper.css", import.meta.url).href;
-  if ([...document.querySelectorAll("link[rel=stylesheet]")].some((l) => l.href === href)) return;
-  document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
-}
 
 export async function init(ctx) {
-  linkCss();
+  addStylesheet(new URL("../../css/stepper.css", import.meta.url));
   const section = document.getElementById("view-stepper");
   const katexReady = loadKatex();
 

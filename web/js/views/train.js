@@ -8,7 +8,7 @@
 // layout (the cards), settings form, run, my-classes editor, charts, confusion matrix and
 // gallery, decision map.
 
-import { el, percent, announce } from "../ui.js";
+import { el, percent, announce, addStylesheet, formatSeconds } from "../ui.js";
 import { presetFor, TRAINING_KEYS, DATASETS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
@@ -19,28 +19,15 @@ import { renderConfusion, renderMisclassified } from "./train/confusion.js";
 import { createDecisionMap } from "./train/map.js";
 import { createCifarPanel } from "./train/cifar.js";
 
-function addStylesheet(href) {
-  const url = new URL(href, import.meta.url).href;
-  if ([...document.styleSheets].some((s) => s.href === url)) return;
-  document.head.append(el("link", { rel: "stylesheet", href: url }));
-}
 
 function formatRate(n) {
   return n >= 1000 ? `${(n / 1000).toFixed(n >= 10000 ? 0 : 1)}k` : String(Math.round(n));
 }
 
-function formatLeft(p) {
-  const s = p.eta_s;
-  if (p.done) return "done";
-  if (s == null || !Number.isFinite(s)) return "–";
-  if (s < 1) return "< 1 s";
-  if (s < 60) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
 
 export async function init(ctx) {
-  addStylesheet("../../vendor/uplot/uPlot.min.css");
-  addStylesheet("../../css/train.css");
+  addStylesheet(new URL("../../vendor/uplot/uPlot.min.css", import.meta.url));
+  addStylesheet(new URL("../../css/train.css", import.meta.url));
   const body = document.body;
   body.dataset.training = "idle";
 
@@ -125,7 +112,7 @@ export async function init(ctx) {
     ui.statEpoch.textContent = `${p.epoch} / ${p.epochs}`;
     ui.statRate.textContent = p.samples_per_s ? formatRate(p.samples_per_s) : "–";
     ui.statRate.dataset.value = String(p.samples_per_s || 0);
-    ui.statLeft.textContent = formatLeft(p);
+    ui.statLeft.textContent = p.done ? "done" : formatSeconds(p.eta_s);
     ui.statLoss.textContent = p.loss == null ? "–" : Number(p.loss).toPrecision(3);
   }
 

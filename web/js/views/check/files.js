@@ -3,21 +3,13 @@
 // a reload loses nothing; opened from disk (#check-file, several at once, or dropped on the
 // editor) and downloaded back as .py files.
 
-import { el, formatBytes } from "../../ui.js";
+import { el, formatBytes, downloadFile } from "../../ui.js";
 import { loadCode, saveCode } from "../../storage.js";
 
 const MAX_FILE_BYTES = 200_000;   // the checker's limit per file (api/check.py MAX_CHARS)
 const MAX_FILES = 10;
 const SAVE_AFTER_MS = 400;
 
-function download(text, name) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/x-python" }));
-  const a = el("a", { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** `tabsHost`: where the file tabs go; `editor`: ./editor.js; `say(text, level)`: a status line. */
 export function createFiles(tabsHost, { editor, alert, say }) {
@@ -112,7 +104,7 @@ export function createFiles(tabsHost, { editor, alert, say }) {
     show,
     open,
     downloadCurrent() {
-      if (current) download(editor.text, current);
+      if (current) downloadFile(editor.text, current, "text/x-python");
     },
     /** Put the starter back in the current file (the student's text is downloaded first). */
     resetCurrent() {

@@ -10,17 +10,13 @@
 // #cifar-status[data-train][data-test][data-source], #cifar-badge[data-badge],
 // #cifar-knn-badge[data-badge], #cifar-preset-<name>.
 
-import { el, percent } from "../../ui.js";
+import { el, percent, addStylesheet } from "../../ui.js";
 import { SCHEMA, DATASETS, parseValue, rangeText } from "../../state.js";
 import { loadCifarSubset, saveCifarSubset } from "../../storage.js";
 
 const READ_MS = 200;  // work per cifar_read call
 const MB = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
 
-function addStylesheet(href) {
-  const url = new URL(href, import.meta.url).href;
-  if (![...document.styleSheets].some((s) => s.href === url)) document.head.append(el("link", { rel: "stylesheet", href: url }));
-}
 
 /** Files of a drop, folders walked (a dropped cifar-10-batches-py folder). */
 async function droppedFiles(dataTransfer) {
@@ -42,7 +38,7 @@ async function droppedFiles(dataTransfer) {
 
 /** `onLoaded()`: a new subset is in Python (the run must be prepared again). */
 export function createCifarPanel(ctx, { onLoaded }) {
-  addStylesheet("../../../css/cifar.css");
+  addStylesheet(new URL("../../../css/cifar.css", import.meta.url));
   const dataset = DATASETS.cifar10;
   let reading = null;       // {cancelled} while files are being read
   let loaded = null;        // Python's summary of the subset in use

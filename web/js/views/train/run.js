@@ -4,7 +4,7 @@
 // (knn_curve) when it finishes. Worker calls go one at a time (`exclusive`), and every reply is
 // checked against the Player's generation: a reply to an older run is dropped.
 
-import { percent, plural } from "../../ui.js";
+import { percent, plural, formatSeconds } from "../../ui.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
 
@@ -13,12 +13,6 @@ const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while runnin
 const MAP_SIZE = 64;
 const FEW_TEST = 10;          // fewer test images than this: an accuracy that means little
 
-function formatTime(s) {
-  if (s == null || !Number.isFinite(s)) return "–";
-  if (s < 1) return "< 1 s";
-  if (s < 60) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
 
 /** `ui`: layout.js's elements; `views`: {charts, knnChart, map, classes, showProgress, onStatus}. */
 export function createRun(ctx, ui, views) {
@@ -191,7 +185,7 @@ export function createRun(ctx, ui, views) {
     const acc = p.test_accuracy;
     const what = isPoints() ? "points" : "images";
     const few = fewTest() ? ` With only ${plural(summary.n_test, "test image").replace("images", what)}, that accuracy means little: add more.` : "";
-    say(`Finished ${plural(p.epochs, "epoch")} in ${formatTime(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${what} right` : ""}.${few}`, "success");
+    say(`Finished ${plural(p.epochs, "epoch")} in ${formatSeconds(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${what} right` : ""}.${few}`, "success");
     exclusive(() => evaluate(gen)).then(() => {
       if (!knnDone && player.isCurrent(gen)) return runKnn(gen);
     }).catch(() => {});

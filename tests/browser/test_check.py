@@ -128,3 +128,15 @@ def test_the_students_code_survives_a_reload(page: Page, base_url):
     page.wait_for_selector("#view-check[data-checker=ready]", state="attached", timeout=READY_TIMEOUT_MS)
     expect(page.locator('.check-file-tab[data-file="knn.py"]')).to_have_attribute("aria-selected", "true")
     expect(page.locator("#check-editor .cm-content")).to_contain_text("# my own note, kept")
+
+
+def test_the_file_tabs_work_with_the_keyboard(page: Page, base_url):
+    open_check(page, base_url)
+    page.focus('.check-file-tab[aria-selected="true"]')
+    first = page.evaluate("document.activeElement.dataset.file")
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate("document.activeElement.dataset.file")
+    assert second != first
+    expect(page.locator(f'.check-file-tab[data-file="{second}"]')).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Home")
+    assert page.evaluate("document.activeElement.dataset.file") == first

@@ -23,8 +23,19 @@ export function createFiles(tabsHost, { editor, alert, say }) {
     tabsHost.replaceChildren(...Object.keys(files).map((name) => el("button", {
       type: "button", class: "check-file-tab", role: "tab", dataset: { file: name },
       "aria-selected": String(name === current), tabindex: name === current ? "0" : "-1",
-      text: name, onclick: () => show(name),
+      text: name, onclick: () => show(name), onkeydown: (event) => moveTab(event, name),
     })));
+  }
+
+  /** Arrow keys, Home and End move between the file tabs (the tablist pattern). */
+  function moveTab(event, name) {
+    const names = Object.keys(files);
+    const i = names.indexOf(name);
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: names.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    show(names[(to + names.length) % names.length]);
+    tabsHost.querySelector('[aria-selected="true"]')?.focus();
   }
 
   function show(name) {

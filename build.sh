@@ -178,6 +178,8 @@ build_site() {
   "$PY" tools/build_site.py digits --out "$STAGE/data/mnist-10k.npz"
   "$PY" tools/build_site.py models --data "$STAGE/data/mnist-10k.npz" --out "$STAGE/models"
   "$PY" tools/build_site.py settings --out "$STAGE/settings.json"
+  "$PY" tools/build_site.py i18n --source web/i18n --out "$STAGE/i18n" \
+    --page "$STAGE/index.html"
   "$PY" tools/build_site.py manifest --site "$STAGE"
   node tools/build_sw.mjs "$STAGE"  # service worker: precache manifest of every file above
   # swap the finished site in (a server or test run on dist/site never sees a half-built one)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -291,9 +293,62 @@ def cmd_settings(args: argparse.Namespace) -> None:
     print(f"build: settings -> {args.out}")
 
 
+# ---------------------------------------------------------------- words
+
+def cmd_i18n(args: argparse.Namespace) -> None:
+    """``i18n/``: each language's catalogue; English gets the package's messages as ``py.*``.
+
+    ``index.json`` lists the languages ({code: name}), so adding a language is adding a file.
+    """
+    from backproplab.messages import catalogue
+
+    source, out = Path(args.source), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    languages = {}
+    for path in sorted(source.glob("*.json")):
+        words = json.loads(path.read_text())
+        if path.stem == "en":
+            clash = [k for k in words if k.startswith("py.")]
+            if clash:
+                fail(f"{path}: py.* keys come from backproplab.messages, not here: {clash[:3]}")
+            words.update({f"py.{k}": v for k, v in catalogue().items()})
+            words = dict(sorted(words.items()))
+        languages[path.stem] = words["_language"]["name"]
+        (out / path.name).write_text(json.dumps(words, indent=1, ensure_ascii=False) + "\n")
+    (out / "index.json").write_text(json.dumps(languages, ensure_ascii=False) + "\n")
+    english = json.loads((out / "en.json").read_text())
+    for page in args.page or []:
+        Path(page).write_text(fill_page(Path(page).read_text(), english))
+    print(f"build: i18n -> {out} ({', '.join(languages)})")
+
+
+def fill_page(page: str, words: dict) -> str:
+    """The page with its marked elements and attributes in English (first paint, no script).
+
+    ``<h3 data-i18n="k"></h3>`` gets the text of ``k``, ``data-i18n-html`` its markup and
+    ``data-i18n-title="k"`` a ``title``; js/i18n.js does the same at run time in any language.
+    """
+    def text(key: str, markup: bool = False) -> str:
+        if key not in words:
+            fail(f"index.html names {key!r}, which web/i18n/en.json does not have")
+        value = words[key]
+        return value if markup else html.escape(value, quote=False)
+
+    def element(m: re.Match) -> str:
+        markup = m["kind"] == "-html"
+        return f"{m['open']}{text(m['key'], markup)}</{m['tag']}>"
+
+    page = re.sub(r'(?P<open><(?P<tag>\w+)[^>]*\bdata-i18n(?P<kind>-html)?="(?P<key>[^"]+)"[^>]*>)'
+                  r'</(?P=tag)>', element, page)
+    return re.sub(r'\bdata-i18n-(?P<attr>aria-label|aria-description|title|alt|placeholder|content)'
+                  r'="(?P<key>[^"]+)"',
+                  lambda m: f'{m[0]} {m["attr"]}="{html.escape(text(m["key"]))}"', page)
+
+
 #: The steps that take only required path options: command -> (function, its options).
 PATH_STEPS = {"digits": (cmd_digits, ("--out",)), "models": (cmd_models, ("--data", "--out")),
-              "settings": (cmd_settings, ("--out",)), "manifest": (cmd_manifest, ("--site",))}
+              "settings": (cmd_settings, ("--out",)), "i18n": (cmd_i18n, ("--source", "--out")),
+              "manifest": (cmd_manifest, ("--site",))}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -309,6 +364,8 @@ def main(argv: list[str] | None = None) -> None:
         for option in options:
             p.add_argument(option, required=True)
         p.set_defaults(fn=fn)
+        if command == "i18n":
+            p.add_argument("--page", action="append", help="an HTML page to fill in English")
     args = parser.parse_args(argv)
     args.fn(args)
 

@@ -3,6 +3,7 @@
 // Every unexpected error becomes a visible alert: the page never fails silently.
 
 import "./locale.js"; // first: a valid navigator.language before any library reads it
+import { translateDom, initLanguagePicker } from "./i18n.js";
 import { createClient } from "./client.js";
 import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
 import { alert, withoutTraceback } from "./ui.js";
@@ -20,6 +21,9 @@ const STAGES = [
   { key: "package", label: "backproplab", match: /package|wheel|backproplab/i },
   { key: "models", label: "Models", match: /model|init|data/i },
 ];
+
+translateDom(document);
+initLanguagePicker(document.getElementById("lang-select"));
 
 // ---- unexpected errors ------------------------------------------------------------------
 

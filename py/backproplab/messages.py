@@ -13,10 +13,12 @@ from __future__ import annotations
 def catalogue() -> dict[str, str]:
     """``{message_key: English text}`` for every key a reply or a schema label can carry."""
     from .check import messages as check
+    from .lesson import MESSAGES as LESSON
     from .settings import DATASETS
 
     texts = dict(check.MESSAGES)
     texts.update({f"explain.{k}": v for k, v in check.EXPLANATIONS.items()})
+    texts.update({f"lesson.{k}": v for k, v in LESSON.items()})
     for name, entry in DATASETS.items():
         texts[f"dataset.{name}.label"] = entry["label"]
         texts[f"dataset.{name}.detail"] = entry["detail"]

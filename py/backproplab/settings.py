@@ -35,6 +35,18 @@ MAX_HIDDEN_SIZE = 1024
 MAX_BATCH = 60_000  # a batch as large as the training set: the lab's full-batch descent
 CIFAR_MAX = lab_sizes(60_000)  # the lab's 0.9 split of all of CIFAR-10: 54000 / 6000
 MAX_QUOTE = 80  # characters of a refused value quoted back in a message
+# What a lesson link can hide or lock (web/js/lesson/link.js): the settings the page shows as a
+# control (its element says data-setting="<name>") and the page's named parts (data-part).
+CONTROL_SETTINGS = ("tab", "dataset", "hidden", "activation", "loss", "optimizer", "lr", "batch",
+                    "epochs", "seed", "k", "deskew", "noise", "cifar_train", "cifar_test",
+                    "cifar_inputs", "net", "notation", "sample", "step")
+PARTS = ("tab-draw", "tab-train", "tab-stepper", "tab-check", "upload", "model-card", "classes",
+         "train-use", "check-files", "language", "copy-link", "lesson")
+CONTROLS = CONTROL_SETTINGS + PARTS
+MODES = ("normal", "projector", "embed")
+MAX_BANNER = 280
+#: A lesson's view of the page: from the link (or a lesson file) only, never kept in the browser.
+VIEW = ("hide", "lock", "banner", "mode")
 
 
 def quote(value) -> str:
@@ -45,7 +57,8 @@ def quote(value) -> str:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: ``kind`` is enum | int | number | bool | sizes | string."""
+    """One setting: ``kind`` is enum | int | number | bool | sizes | string | names (a
+    comma-separated list of ``choices``, kept as that text)."""
 
     name: str
     kind: str
@@ -75,6 +88,8 @@ class Setting:
             return value
         if self.kind == "sizes":
             return parse_sizes(value)
+        if self.kind == "names":
+            return parse_names(self, value)
         if self.kind == "string":
             if not isinstance(value, str) or len(value) > self.max_length:
                 raise ValueError(f"{bad}as text of at most {self.max_length} characters. "
@@ -125,6 +140,21 @@ def parse_sizes(value) -> list[int]:
     return sizes
 
 
+def parse_names(spec: Setting, value) -> str:
+    """``"lr, epochs"`` or ``["lr", "epochs"]`` -> ``"lr,epochs"`` (each one of ``spec.choices``,
+    repeats dropped, order kept; ``""``: none)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(n, str) for n in items):
+        raise ValueError(f"Expected {spec.name} as comma-separated names like 'lr,epochs'. "
+                         f"Got {quote(value)}.")
+    names = [n.strip() for n in items if n.strip()]
+    unknown = [n for n in names if n not in spec.choices]
+    if unknown:
+        raise ValueError(f"Unknown {spec.name} {quote(','.join(unknown))}. "
+                         f"Known: {', '.join(spec.choices)}.")
+    return ",".join(dict.fromkeys(names))
+
+
 def _settings(*items: Setting) -> dict[str, Setting]:
     return {s.name: s for s in items}
 
@@ -168,6 +198,15 @@ SETTINGS: dict[str, Setting] = _settings(
             max_length=200),
     Setting("step", "string", "", "the stepper's step shown, by name (empty: the first)",
             max_length=60),
+    # a lesson (web/js/lesson/): what the teacher's link shows students
+    Setting("hide", "names", "", "controls hidden (settings and parts of the page); a view "
+            "setting, not a security barrier", choices=CONTROLS),
+    Setting("lock", "names", "", "controls shown but disabled, marked as set by the teacher",
+            choices=CONTROLS),
+    Setting("banner", "string", "", "the teacher's instruction shown at the top of the page",
+            max_length=MAX_BANNER),
+    Setting("mode", "enum", "normal", "the page's layout: normal, projector (large type, the "
+            "whole width) or embed (no header, for an iframe)", choices=MODES),
 )
 
 #: The training settings, in the order ``train_start`` reads them.
@@ -228,6 +267,8 @@ def defaults_for(dataset: str) -> dict:
 
 def schema() -> dict:
     """What the page is told (``settings.json``): every setting and every dataset."""
+    from .lesson import limits  # the lesson file reads settings: imported here, not above
+
     return {"settings": {name: s.to_json() for name, s in SETTINGS.items()},
-            "training": list(TRAINING),
+            "training": list(TRAINING), "view": list(VIEW), "lesson": limits(),
             "datasets": {name: dict(d) for name, d in DATASETS.items()}}

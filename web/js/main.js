@@ -11,6 +11,7 @@ import { createInUse } from "./in-use.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
 import * as models from "./views/models.js";
+import { startLessons } from "./lesson/index.js";
 
 const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading continues)
 
@@ -191,14 +192,17 @@ function showTab(name) {
   body.dataset.tab = name;
 }
 
-for (const [i, t] of TABS.entries()) {
+for (const t of TABS) {
   const button = tabButtons[t];
   button.addEventListener("click", () => update({ tab: t }));
   button.addEventListener("keydown", (event) => {
-    const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 };
+    // the tabs a lesson link leaves usable (lesson/link.js hides or locks the others)
+    const open = TABS.filter((name) => name === t || (tabButtons[name].checkVisibility() && !tabButtons[name].disabled));
+    const at = open.indexOf(t);
+    const moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: open.length - 1 };
     if (!(event.key in moves)) return;
     event.preventDefault();
-    const next = TABS[(moves[event.key] + TABS.length) % TABS.length];
+    const next = open[(moves[event.key] + open.length) % open.length];
     update({ tab: next });
     tabButtons[next].focus();
   });
@@ -234,6 +238,7 @@ function start() {
   loadHash();
   for (const n of hashNotices.splice(0)) notice(n);
   showTab(state.tab);
+  startLessons(ctx);
   draw.init(ctx);
   upload.init(ctx);
   models.init(ctx);

@@ -26,6 +26,10 @@ export const SCHEMA = schemaFile.settings;
 export const DATASETS = schemaFile.datasets;
 /** The settings a training run is made of, in the order Python reads them. */
 export const TRAINING_KEYS = schemaFile.training;
+/** A lesson's view of the page (hide, lock, banner, mode): from the link only, never kept. */
+export const VIEW_KEYS = schemaFile.view;
+/** What a lesson file must be: {kind, version, maxBytes} (backproplab.lesson). */
+export const LESSON = schemaFile.lesson;
 
 /** The settings `dataset` brings along when picked (its preset). */
 export function presetFor(dataset) {
@@ -68,6 +72,12 @@ export function parseValue(spec, raw) {
         }
       }
       return { value: parts.map(Number).join(",") };
+    }
+    case "names": {
+      const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+      const unknown = names.filter((n) => !spec.values.includes(n));
+      if (unknown.length) return { error: `unknown names ${unknown.join(", ")}` };
+      return { value: [...new Set(names)].join(",") };
     }
     case "string":
       return text.length <= spec.maxLength
@@ -215,13 +225,17 @@ export function subscribe(fn) {
   return () => listeners.delete(fn);
 }
 
+let hashLoaded = false; // until loadHash has read the link, nothing may rewrite it (i18n.js declares early)
+
 function writeHash() {
+  if (!hashLoaded) return;
   const url = location.pathname + location.search + toHash(state);
   history.replaceState(history.state, "", url);
 }
 
 /** Load the hash into the state (at boot and when the user edits the URL). */
 export function loadHash() {
+  hashLoaded = true;
   pending.clear();
   const { patch, notices } = parseHash(location.hash);
   for (const n of notices) notify(n);

@@ -21,12 +21,8 @@ MAX_FILES = 10
 MAX_CHARS = 200_000
 
 
-@handler("check")
-def check(session, request: dict) -> dict:
-    from ..check import check_files
-    from ..check.base import HELPERS, LAB_FUNCTIONS
-
-    files = request.get("files")
+def source_files(files) -> dict:
+    """``files`` checked: {name.py: source}, 1 to ``MAX_FILES`` of at most ``MAX_CHARS``."""
     if not isinstance(files, dict) or not 1 <= len(files) <= MAX_FILES:
         raise ProtocolError(f"Expected files: an object of 1 to {MAX_FILES} file names and "
                             f"sources. Got {type(files).__name__}"
@@ -36,6 +32,15 @@ def check(session, request: dict) -> dict:
             raise ProtocolError(f"Expected file names like mlp.py. Got {name!r}.")
         if not isinstance(source, str) or len(source) > MAX_CHARS:
             raise ProtocolError(f"Expected {name} as text of at most {MAX_CHARS} characters.")
+    return files
+
+
+@handler("check")
+def check(session, request: dict) -> dict:
+    from ..check import check_files
+    from ..check.base import HELPERS, LAB_FUNCTIONS
+
+    files = source_files(request.get("files"))
     functions = request.get("functions")
     known = LAB_FUNCTIONS + HELPERS
     if functions is not None and (not isinstance(functions, list)

@@ -53,19 +53,21 @@ def _class_name(entry, i: int, names: list[str]) -> str:
     return name
 
 
-def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``[{name, images: [784 bytes]}]`` -> (X uint8 (N, 784), y uint8 (N,), names)."""
+def parse_classes(classes, allow_empty: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``[{name, images: [784 bytes]}]`` -> (X uint8 (N, 784), y uint8 (N,), names).
+    ``allow_empty``: classes still to be filled (a lesson's) pass, and one class is enough."""
     if not isinstance(classes, list):
         raise ProtocolError(f"Expected classes as a list of {{name, images}}. "
                             f"Got {type(classes).__name__}.")
-    if not 2 <= len(classes) <= MAX_CLASSES:
-        raise ProtocolError(f"Expected 2 to {MAX_CLASSES} classes to train on. "
+    fewest = 1 if allow_empty else 2
+    if not fewest <= len(classes) <= MAX_CLASSES:
+        raise ProtocolError(f"Expected {fewest} to {MAX_CLASSES} classes to train on. "
                             f"Got {len(classes)}.")
     names, rows, labels = [], [], []
     for i, entry in enumerate(classes):
         name = _class_name(entry, i, names)
         images = entry.get("images")
-        if not isinstance(images, list) or not images:
+        if not isinstance(images, list) or not (images or allow_empty):
             count = len(images) if isinstance(images, list) else images
             raise ProtocolError(f"Class {name!r} has no images: draw or upload at least one. "
                                 f"Got {quote(count)}.")
@@ -80,7 +82,8 @@ def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
             rows.append(np.frombuffer(pixels, dtype=np.uint8))
             labels.append(i)
         names.append(name)
-    return np.stack(rows), np.array(labels, dtype=np.uint8), names
+    X = np.stack(rows) if rows else np.zeros((0, PIXELS), dtype=np.uint8)
+    return X, np.array(labels, dtype=np.uint8), names
 
 
 class Data:

@@ -40,7 +40,7 @@ export async function init(ctx) {
     el("article", { class: "card check-editor-card" }, [
       el("header", { class: "card-header check-editor-head" }, [
         el("h3", { class: "card-title", text: "Your code" }),
-        el("div", { class: "check-actions" }, [openLabel, fileInput, downloadButton, resetButton]),
+        el("div", { class: "check-actions", dataset: { part: "check-files" } }, [openLabel, fileInput, downloadButton, resetButton]),
       ]),
       el("div", { class: "check-run-row" }, [runButton, stopButton, status]),
       tabs,
@@ -55,6 +55,7 @@ export async function init(ctx) {
   };
   const editor = createEditor(editorHost, { label: "Python code editor", onChange: (text) => files.edited(text) });
   const files = createFiles(tabs, { editor, alert: ctx.alert, say });
+  ctx.lessonParts.code = { get: () => files.snapshot(), set: (code) => files.adopt(code) };  // lesson files
   section.querySelector(".check-run-row").append(files.savedNote);
   let checker = null;
   let lastReport = null;

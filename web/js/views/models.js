@@ -14,7 +14,7 @@
 import { el, cut, downloadFile } from "../ui.js";
 import { loadModel, saveModel, deleteModel, loadDataset, listDatasets, loadSettings, saveSettings as keepSettings, onBlocked, blocked } from "../storage.js";
 import { startOffline, storageSummary, requestPersistence } from "../offline.js";
-import { openingHash } from "../state.js";
+import { openingHash, VIEW_KEYS } from "../state.js";
 
 const CURRENT = "current";
 const MAX_FILE_BYTES = 256 * 1024 * 1024;  // modelio's limits: any model file,
@@ -266,13 +266,16 @@ export function init(ctx) {
   }
 
   function saveSettings() {
-    keepSettings(location.hash.slice(1)).catch(() => {});
+    const params = new URLSearchParams(location.hash.slice(1));
+    for (const key of VIEW_KEYS) params.delete(key);  // a lesson's view comes from its link only
+    keepSettings(params.toString().replace(/%2C/g, ",")).catch(() => {});
   }
 
   // ---- storage blocked by the browser: say it once, then carry on without saving -----------
 
   onBlocked((reason) => {
-    ctx.alert(`This browser blocks storage for this page (${cut(reason, 80)}), so your models, classes and ` +
+    // embedded, the frame's top line says so already (modes.js)
+    if (ctx.state.mode !== "embed") ctx.alert(`This browser blocks storage for this page (${cut(reason, 80)}), so your models, classes and ` +
       "settings cannot be saved this time. Everything else works: download a model to keep it.", { level: "warning", timeout: 0 });
     card.root.dataset.storage = "blocked";
     refreshStorage();
@@ -306,7 +309,7 @@ function buildCard() {
   const offline = el("p", { id: "offline-status", class: "card-sub", dataset: { state: "unsupported" } });
   const saved = el("p", { id: "saved-list", class: "card-sub" });
   const storage = el("p", { id: "storage-use", class: "card-sub" });
-  const root = el("article", { id: "model-card", class: "card model-card", "aria-labelledby": "model-title" }, [
+  const root = el("article", { id: "model-card", class: "card model-card", "aria-labelledby": "model-title", dataset: { part: "model-card" } }, [
     el("header", { class: "card-header" }, [
       el("h3", { id: "model-title", class: "card-title", text: "Your model, saved and offline" }),
       el("p", { class: "card-sub", text: "Download the model the Draw tab uses, or load a model file (.npz or .json; for your own classes, select the network and its k-NN together)." }),

@@ -40,6 +40,7 @@ export async function init(ctx) {
   const knnChart = createKnnChart(ui.knnHost);
   const map = createDecisionMap(ui.mapCanvas);
   const classes = createClassesEditor(ui.classesHost, ctx, { onChange: () => ctx.state.dataset === "mine" && run.schedulePrepare() });
+  ctx.lessonParts.classes = { get: () => classes.payload(), set: (list) => classes.replace(list) };  // lesson files
   const run = createRun(ctx, ui, {
     charts, knnChart, map, classes, cifar, onStatus, showLayout, showProgress, showAccuracy,
     showEvaluation: (result) => {

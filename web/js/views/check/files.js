@@ -16,6 +16,8 @@ export function createFiles(tabsHost, { editor, alert, say }) {
   let files = {};          // name -> source
   let current = null;
   let starters = {};       // name -> starter source (from Python)
+  let adopted = {};        // name -> a lesson's starter source (they win over Python's)
+  let restored = false;
   let saveTimer = null;
   const savedNote = el("span", { id: "check-saved", class: "muted small", "aria-live": "polite" });
 
@@ -125,17 +127,38 @@ export function createFiles(tabsHost, { editor, alert, say }) {
       scheduleSave();
     },
     hasStarter: () => Boolean(current && current in starters),
+    /** The files as they are (the kept ones before the tab was first shown), or null. */
+    async snapshot() {
+      if (restored) return this.all();
+      try {
+        return (await loadCode())?.files ?? null;
+      } catch {
+        return null;
+      }
+    },
+    /** A lesson's starter code ({name: source}): it becomes the files, and their starters. */
+    async adopt(code) {
+      adopted = { ...code };
+      starters = { ...starters, ...adopted };
+      files = { ...adopted };
+      current = null;
+      if (restored) show(Object.keys(files)[0]);
+      else current = Object.keys(files)[0];  // the editor shows them when the tab first opens
+      await save();
+    },
     /** The kept code, else the starters; `starterFiles`: {name: source} from Python. */
     async restore(starterFiles) {
-      starters = starterFiles;
+      starters = { ...starterFiles, ...adopted };
       let kept = null;
       try {
         kept = await loadCode();
       } catch {
         // storage unavailable: the starters it is (storage.js reports why when saving)
       }
-      files = kept?.files && Object.keys(kept.files).length ? { ...kept.files } : { ...starterFiles };
+      const lesson = Object.keys(adopted).length ? adopted : null;  // storage refused it: kept here
+      files = kept?.files && Object.keys(kept.files).length ? { ...kept.files } : { ...(lesson ?? starterFiles) };
       current = null;
+      restored = true;
       show(kept?.current in files ? kept.current : Object.keys(files)[0]);
       savedNote.textContent = kept ? "Your code from last time." : "";
     },

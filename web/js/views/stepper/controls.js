@@ -62,10 +62,10 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
   const batchField = field("Batch size", batch, "stepper-batch-field");
   const labelField = field("Target (what you drew)", label, "stepper-label-field");
   const note = el("p", { class: "stepper-net-note", id: "stepper-net-note" });
-  const row = (title, content, extra = "") => el("div", { class: `stepper-control-row ${extra}` }, [el("span", { class: "stepper-control-title", text: title }), content]);
-  const sampleRow = row("Sample", el("div", { class: "stepper-fields" }, [field("From", source), indexField, batchField, labelField, field("Learning rate η", rate)]), "stepper-sample-row");
+  const row = (title, content, extra, setting) => el("div", { class: `stepper-control-row ${extra}`, dataset: { setting } }, [el("span", { class: "stepper-control-title", text: title }), content]);
+  const sampleRow = row("Sample", el("div", { class: "stepper-fields" }, [field("From", source), indexField, batchField, labelField, field("Learning rate η", rate)]), "stepper-sample-row", "sample");
   sampleRow.hidden = true; // until Python has said what the networks take
-  const rows = [row("Network", netGroup), row("Notation", notationGroup), sampleRow];
+  const rows = [row("Network", netGroup, "", "net"), row("Notation", notationGroup, "", "notation"), sampleRow];
 
   source.addEventListener("change", () => onSample());
   index.addEventListener("change", () => onSample());

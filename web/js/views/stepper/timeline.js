@@ -14,11 +14,11 @@ const PHASE_TITLE = { forward: "Forward", backward: "Backward", update: "Update"
 
 /** onShow(index): show step `index`; isActive(): whether the arrow keys are ours (tab shown). */
 export function createTimeline({ onShow, isActive }) {
-  const list = el("ol", { id: "stepper-timeline", class: "stepper-timeline", "aria-label": "Steps" });
+  const list = el("ol", { id: "stepper-timeline", class: "stepper-timeline", "aria-label": "Steps", dataset: { setting: "step" } });
   const prev = el("button", { id: "stepper-prev", class: "button", type: "button", "aria-label": "Previous step", "aria-keyshortcuts": "ArrowLeft" }, ["‹ ", el("span", { class: "stepper-nav-text", text: "Previous" })]);
   const play = el("button", { id: "stepper-play", class: "button", type: "button", "aria-pressed": "false", text: "▶ Play" });
   const next = el("button", { id: "stepper-next", class: "button button-primary", type: "button", "aria-label": "Next step", "aria-keyshortcuts": "ArrowRight" }, [el("span", { class: "stepper-nav-text", text: "Next" }), " ›"]);
-  const nav = el("div", { class: "stepper-nav" }, [prev, play, next, el("span", { class: "stepper-keys", text: "or ← →" })]);
+  const nav = el("div", { class: "stepper-nav", dataset: { setting: "step" } }, [prev, play, next, el("span", { class: "stepper-keys", text: "or ← →" })]);
   const progress = el("div", { class: "stepper-progress", "aria-hidden": "true" }, [el("span", { class: "stepper-progress-fill" })]);
 
   let steps = [];

@@ -3,6 +3,7 @@
 // and the page's light/dark colours.
 
 import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+import { projector, onModeChange } from "../../modes.js";
 
 const TRAIN = "#f59e0b";
 const TEST = "#4f46e5";
@@ -15,7 +16,9 @@ function cssVar(name, fallback) {
 function axis(label, values) {
   const text = cssVar("--muted", "#5b6478");
   const grid = cssVar("--border", "#e2e6ee");
-  return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: 18, font: "12px system-ui", labelFont: "600 12px system-ui" };
+  const px = projector() ? 18 : 12;  // projector mode: readable from the back of the room
+  const big = projector() ? { size: 64 } : {};
+  return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: px + 6, font: `${px}px system-ui`, labelFont: `600 ${px}px system-ui`, ...big };
 }
 
 /** Percent tick labels with as many decimals as the tick spacing needs (97.5%, 98%). */
@@ -38,10 +41,10 @@ function accuracyRange(u, min, max) {
 
 /** A chart in `host` (an element); `series` [{label, color, dash?}]; returns {set(x, ys), clear()}. */
 function lineChart(host, { xLabel, yLabel, series, percent = false, points = false, xRange = null }) {
-  const height = 220;
-  const opts = {
+  const height = () => (projector() ? 250 : 220);
+  const opts = () => ({
     width: Math.max(240, host.clientWidth),
-    height,
+    height: height(),
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
     scales: { x: xRange ? { time: false, range: () => xRange } : { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
@@ -51,22 +54,28 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
       ...series.map((s) => ({
         label: s.label,
         stroke: s.color,
-        width: 2,
+        width: projector() ? 4 : 2,
         dash: s.dash,
-        points: { show: points, size: 5, fill: s.color },
+        points: { show: points, size: projector() ? 9 : 5, fill: s.color },
         value: (u, v) => (v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)),
       })),
     ],
-  };
+  });
   let data = [[], ...series.map(() => [])];
-  const plot = new uPlot(opts, data, host);
+  let plot = new uPlot(opts(), data, host);
   const resize = () => {
     const w = Math.max(240, host.clientWidth);
-    if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height });
+    if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height: height() });
   };
   new ResizeObserver(resize).observe(host);
+  onModeChange(() => {  // line widths and fonts are set when a chart is made: make it again
+    plot.destroy();
+    plot = new uPlot(opts(), data, host);
+  });
   return {
-    plot,
+    get plot() {
+      return plot;
+    },
     set(x, ys) {
       data = [x, ...ys];
       plot.setData(data);

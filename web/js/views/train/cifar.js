@@ -77,7 +77,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     status,
     error,
     el("div", { class: "fields cifar-fields" }, [...sizeFields.map((f) => f.node),
-      el("div", { class: "field field-cifar_inputs" }, [el("label", { class: "field-label", for: "train-cifar_inputs", text: "What the network sees" }), inputsSelect])]),
+      el("div", { class: "field field-cifar_inputs", dataset: { setting: "cifar_inputs" } }, [el("label", { class: "field-label", for: "train-cifar_inputs", text: "What the network sees" }), inputsSelect])]),
     el("div", { class: "cifar-presets" }, presets),
   ]);
 
@@ -98,7 +98,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
       ctx.update({ [key]: value });
     });
     const label = key === "cifar_train" ? "Training images" : "Test images";
-    return { key, input, node: el("div", { class: `field field-${key}` }, [el("label", { class: "field-label", for: id, text: label }), input, el("span", { class: "field-hint", text: `up to ${spec.max} (the lab's split)` }), problem]) };
+    return { key, input, node: el("div", { class: `field field-${key}`, dataset: { setting: key } }, [el("label", { class: "field-label", for: id, text: label }), input, el("span", { class: "field-hint", text: `up to ${spec.max} (the lab's split)` }), problem]) };
   }
 
   // ---- showing ----

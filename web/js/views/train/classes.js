@@ -284,6 +284,11 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     },
     /** Classes for train_start: [{name, images: Uint8Array[]}]. */
     payload: () => classes.map((c) => ({ name: c.name, images: c.images })),
+    /** Put a lesson's classes ([{name, images: bytes[]}], checked by Python) in place of these. */
+    replace(list) {
+      classes = list.map((c, i) => ({ name: c.name, images: c.images.map((b) => new Uint8Array(b)), version: (classes[i]?.version ?? 0) + 1 }));
+      changed();
+    },
     setReady() {
       ready = true;
       for (const card of list.children) card.setReady?.();

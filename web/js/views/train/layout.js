@@ -20,7 +20,7 @@ function icon(name) {
 export function buildLayout(section, settings) {
   const dataNote = el("p", { class: "data-note", id: "train-data-note", "aria-live": "polite", text: "Loading the data…" });
   const classesHost = el("div", { class: "classes", id: "classes-editor" });
-  const classesCard = el("div", { class: "classes-wrap" }, [
+  const classesCard = el("div", { class: "classes-wrap", dataset: { part: "classes" } }, [
     el("h4", { class: "subhead", text: "My classes" }),
     el("p", { class: "muted small", text: "Name a class, draw examples on its pad and press Add drawing (or upload pictures). Two classes with five or more images each are enough to start." }),
     classesHost,
@@ -82,7 +82,7 @@ export function buildLayout(section, settings) {
       el("div", {}, [el("dt", { text: "Batch loss" }), el("dd", {}, [statLoss])]),
     ]),
     message,
-    el("div", { class: "run-use" }, [useButton, defaultButton, inUse]),
+    el("div", { class: "run-use", dataset: { part: "train-use" } }, [useButton, defaultButton, inUse]),
   ]);
   const mapCard = el("article", { class: "card train-map", id: "train-map-card", hidden: true }, [
     el("header", { class: "card-header" }, [el("h3", { class: "card-title", text: "Decision map" }), el("p", { class: "card-sub", text: "Colour: the class the network gives each point of the plane (pale where it is unsure). Dots: training points; rings: test points." })]),

@@ -49,7 +49,7 @@ export function createSettings(ctx, { onPickDataset }) {
       el("span", { class: "chip-detail", text: d.detail }),
     ]);
   });
-  const picker = el("fieldset", { class: "dataset-picker", id: "train-dataset" }, [el("legend", { class: "visually-hidden", text: "Dataset" }), ...chips]);
+  const picker = el("fieldset", { class: "dataset-picker", id: "train-dataset", dataset: { setting: "dataset" } }, [el("legend", { class: "visually-hidden", text: "Dataset" }), ...chips]);
 
   // ---- fields ----
   function field(key) {
@@ -85,9 +85,9 @@ export function createSettings(ctx, { onPickDataset }) {
     };
     input.addEventListener(f.type === "range" ? "input" : "change", apply);
     if (f.type === "checkbox") {
-      return el("label", { class: `field field-check field-${key}`, for: id }, [input, el("span", { class: "field-label", text: f.label }), error]);
+      return el("label", { class: `field field-check field-${key}`, for: id, dataset: { setting: key } }, [input, el("span", { class: "field-label", text: f.label }), error]);
     }
-    return el("div", { class: `field field-${key}` }, [
+    return el("div", { class: `field field-${key}`, dataset: { setting: key } }, [
       el("label", { class: "field-label", for: id }, [f.label, value]),
       input,
       f.hint ? el("span", { class: "field-hint", text: f.hint }) : null,

@@ -98,6 +98,13 @@ def test_a_lesson_of_settings_only_leaves_the_models_alone(data_dir):
     assert opened["contains"] == ["settings"]
 
 
+def test_a_lesson_naming_a_few_settings_gets_the_defaults_of_its_dataset_for_the_rest(data_dir):
+    text = json.dumps({"kind": "backproplab-lesson", "version": 1,
+                       "settings": {"dataset": "spiral", "lock": "noise"}})
+    opened = ok(call(booted(data_dir), "lesson_open", text=text))
+    assert opened["settings"] == {**defaults_for("spiral"), "lock": "noise"}
+
+
 def test_classes_still_to_fill_are_a_lesson_but_not_a_training_set(data_dir):
     session = booted(data_dir)
     empty = [{"name": "cat", "images": []}, {"name": "dog", "images": []}]

@@ -7,7 +7,8 @@ Request types (fields -> result):
     code?: {name.py: source} (starter code), models?: bool (the models in use that are not
     the defaults)} -> {text, filename, size, contains: ["settings", "classes"?, "model"?,
     "code"?]}: the lesson file, every part checked as the page will check it on opening.
-``lesson_open`` {text, name?} -> {settings, classes: [{name, images: [bytes]}] | null,
+``lesson_open`` {text, name?} -> {settings (every setting: the file's, and the defaults of its
+    dataset for the others), classes: [{name, images: [bytes]}] | null,
     code: {name.py: source} | null, in_use | null, contains}, or {refused: {message_key,
     params, message}}. The whole file is checked before anything changes: its container and
     settings (``lesson.loads``), its classes as training takes them (``data.parse_classes``,
@@ -25,6 +26,7 @@ from .data import parse_classes
 from .in_use import models_in_use
 from .models import KINDS, model_export, model_import
 from .. import lesson
+from ..settings import SETTINGS, defaults_for
 
 FILENAME = "backproplab-lesson.json"
 
@@ -93,5 +95,7 @@ def lesson_open(session: Session, request: dict) -> dict:
         return {"refused": refused.to_json()}
     contains = ["settings"] + [part for part, key in (("classes", "classes"), ("model", "models"),
                                                       ("code", "code")) if parts[key]]
-    return {"settings": parts["settings"], "classes": parts["classes"], "code": parts["code"],
+    given = parts["settings"]  # the rest are the defaults of the lesson's dataset: a whole state
+    settings = {**defaults_for(given.get("dataset", SETTINGS["dataset"].default)), **given}
+    return {"settings": settings, "classes": parts["classes"], "code": parts["code"],
             "in_use": in_use, "contains": contains}

@@ -63,6 +63,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
   });
   let data = [[], ...series.map(() => [])];
   let plot = new uPlot(opts(), data, host);
+  host.dataset.lineWidth = String(plot.series[1].width);  // tests read how thick the lines are
   const resize = () => {
     const w = Math.max(240, host.clientWidth);
     if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height: height() });
@@ -71,6 +72,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
   onModeChange(() => {  // line widths and fonts are set when a chart is made: make it again
     plot.destroy();
     plot = new uPlot(opts(), data, host);
+    host.dataset.lineWidth = String(plot.series[1].width);
   });
   return {
     get plot() {

@@ -48,6 +48,7 @@ export function createDecisionMap(canvas) {
     const sx = (x) => ((x - xmin) / (xmax - xmin)) * px;
     const sy = (y) => ((ymax - y) / (ymax - ymin)) * px;
     const r = Math.max(2.5, px / 110) * (projector() ? 1.6 : 1);
+    canvas.dataset.dotRadius = (r / (window.devicePixelRatio || 1)).toFixed(1);  // CSS pixels, for tests
     // axes through 0 when inside the view
     g.strokeStyle = "rgb(0 0 0 / 10%)";
     g.lineWidth = 1;

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from backproplab.settings import CONTROLS
 from conftest import wait_ready
+from test_accessibility import axe_violations
 
 TRAIN_TIMEOUT_MS = 120_000
 LOCKED = "Set by your teacher"
@@ -117,6 +118,34 @@ def test_the_stepper_link_reopens_at_its_step(page: Page, base_url, context):
     wait_ready(again)
     expect(again.locator("#stepper-step")).to_have_attribute("data-step-name", name, timeout=30_000)
     again.close()
+
+
+def test_copy_link_copies_the_page_and_offers_the_link_to_copy_by_hand_when_refused(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page = context.new_page()
+    try:
+        open_page(page, base_url, "tab=train&dataset=moons&lr=0.05")
+        page.click("#copy-link")
+        expect(page.locator("#copy-link")).to_have_attribute("data-copied", "true")
+        expect(page.locator("#copy-link")).to_have_text("Link copied ✓")
+        assert page.evaluate("() => navigator.clipboard.readText()") == page.url
+        expect(page.locator("#announcer")).to_have_text("The link to this page is copied.")
+        expect(page.locator("#copy-link")).to_have_text("Copy link", timeout=5_000)  # back after a moment
+        # a browser that refuses the clipboard: the link, selected, in a field to copy by hand
+        page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('no', 'NotAllowedError')) }")
+        page.click("#copy-link")
+        field = page.locator("#copy-link-field")
+        expect(field).to_be_visible()
+        expect(field).to_be_focused()
+        expect(field).to_have_value(page.url)
+        assert page.evaluate("() => { const f = document.getElementById('copy-link-field'); return [f.selectionStart, f.selectionEnd] }") == [0, len(page.url)]
+        expect(page.locator("#copy-link-fallback")).to_contain_text("Ctrl+C")
+        page.keyboard.press("Escape")
+        expect(field).to_be_hidden()
+        expect(page.locator("#copy-link")).to_be_focused()
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------- lesson files
@@ -266,3 +295,25 @@ def test_a_lesson_file_dropped_on_the_page_is_opened_and_a_foreign_one_refused(p
     expect(page.locator("body")).to_have_attribute("data-tab", "stepper")
     expect(page.locator("#stepper-net-lab")).to_be_disabled(timeout=30_000)
     assert urlsplit(page.url).fragment.startswith("tab=stepper")
+
+
+@pytest.mark.parametrize("viewport, scheme", [({"width": 1280, "height": 800}, "light"),
+                                              ({"width": 390, "height": 844}, "dark")])
+def test_axe_finds_no_violation_in_a_lesson_view_and_the_teacher_panel(browser, base_url, viewport, scheme):
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        open_page(page, base_url, "tab=train&dataset=circle&lock=lr,dataset,tab,copy-link&hide=seed,upload"
+                                  "&banner=Changez+seulement+le+bruit.")
+        expect(page.locator("#lesson-banner")).to_be_visible()
+        view = axe_violations(page)
+        page.click("#lesson-open")
+        expect(page.locator("#lesson-panel")).to_be_visible()
+        page.check("#lesson-mode-embed")
+        expect(page.locator("#lesson-embed-code")).to_be_visible()
+        panel = axe_violations(page)
+    finally:
+        context.close()
+    found = [f"lesson view: {v}" for v in view] + [f"panel: {v}" for v in panel]
+    assert not found, "axe-core found:\n" + "\n".join(found)

@@ -19,14 +19,15 @@ export async function copyLink(url, { button, fallback }) {
     return false;
   }
   const label = button.querySelector(".copy-label") ?? button;
-  const before = label.dataset.i18n ? t(label.dataset.i18n) : label.textContent;
+  if (!button.dataset.copied) label.dataset.before = label.textContent;
   button.dataset.copied = "true";
   label.textContent = t("lesson.copy.done");
   announce(t("lesson.copy.said"));
-  setTimeout(() => {
+  clearTimeout(Number(button.dataset.timer));
+  button.dataset.timer = String(setTimeout(() => {
     delete button.dataset.copied;
-    label.textContent = before;
-  }, SHOWN_MS);
+    label.textContent = label.dataset.before;
+  }, SHOWN_MS));
   return true;
 }
 
@@ -40,13 +41,17 @@ export function selectForCopy(input) {
 export function startCopyButton(button) {
   if (!button) return;
   const field = el("input", { id: "copy-link-field", class: "copy-field", type: "text", readonly: true, "aria-describedby": "copy-link-help" });
-  const box = el("div", { id: "copy-link-fallback", class: "copy-fallback", hidden: true }, [
+  const close = () => {
+    box.hidden = true;
+    button.focus();
+  };
+  const box = el("div", { id: "copy-link-fallback", class: "copy-fallback", hidden: true, onkeydown: (event) => event.key === "Escape" && close() }, [
     el("label", { class: "copy-fallback-label", for: "copy-link-field", text: t("lesson.copy.manualLabel") }),
     field,
     el("p", { id: "copy-link-help", class: "copy-fallback-help", text: t("lesson.copy.manual") }),
-    el("button", { class: "button button-small", type: "button", text: t("lesson.copy.close"), onclick: () => { box.hidden = true; button.focus(); } }),
+    el("button", { class: "button button-small", type: "button", text: t("lesson.copy.close"), onclick: close }),
   ]);
-  button.after(box);
+  button.parentElement.append(box);  // under the header's tools (css/lesson.css), moving nothing
   button.addEventListener("click", () => copyLink(location.href, {
     button,
     fallback: (url) => {

@@ -79,17 +79,6 @@ export function withoutTraceback(message) {
   return `${message.slice(0, at)}${last}`.replace(/\s+/g, " ").replace(/ \./g, ".").trim();
 }
 
-/** "a 7", "an 8", "an 11", "an owl": the indefinite article that goes with a class name. */
-export function withArticle(name) {
-  const text = String(name);
-  return `${/^(8|1[18](?!\d)|[aeio])/i.test(text) ? "an" : "a"} ${text}`;
-}
-
-/** "1 epoch", "40 epochs". */
-export function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
 let announcer = null;
 /** Say `text` to screen readers, politely (after what they are reading): a result, not an alarm.
  *  One visually hidden status region for the page, inside <main>. */

@@ -12,8 +12,6 @@
 //                                               [data-i18n-<attribute>] (aria-label, title, alt, …)
 // Adding a language is adding one file to web/i18n/ (the build lists it in i18n/index.json).
 
-import { declare } from "./state.js";
-
 const STORE_KEY = "backproplab.lang";
 const base = new URL("../i18n/", import.meta.url);
 
@@ -46,10 +44,6 @@ function fromBrowser() {
 /** The page's language code, e.g. "en" or "fr". */
 export const lang = [fromHash(), kept(), fromBrowser(), "en"].find((code) => code && code in LANGUAGES);
 
-// In the state (and so in links the page writes) only when it differs from what this browser
-// would choose: a link that says #lang=fr opens in French; the header's picker keeps a choice.
-declare({ lang: { type: "enum", values: Object.keys(LANGUAGES), default: lang } });
-
 const english = await loadJson(new URL("en.json", base));
 const words = lang === "en" ? english : await loadJson(new URL(`${lang}.json`, base));
 const plurals = new Intl.PluralRules(lang);
@@ -78,6 +72,11 @@ export function switchLanguage(code) {
 /** A number as prose in the page's language (decimal separator), e.g. 0.5 -> "0,5" in French. */
 export function formatNumber(value, options = {}) {
   return Number.isFinite(value) ? new Intl.NumberFormat(lang, options).format(value) : String(value);
+}
+
+/** Items as a list in the page's language: ["a", "b"] -> "a and b" ("a et b" in French). */
+export function formatList(items) {
+  return new Intl.ListFormat(lang, { type: "conjunction" }).format(items.map(String));
 }
 
 // "{name}" or "{name:.2f}", "{name:.1e}", "{name:.0%}", "{name:.3g}" (Python's format specs).

@@ -6,6 +6,7 @@
 // lists, or {shape, data: Uint8Array of float32, min, max}.
 
 import { el } from "../../ui.js";
+import { t } from "../../i18n.js";
 
 const TABLE_MAX_CELLS = 160;
 const TABLE_MAX_COLS = 16;
@@ -114,7 +115,7 @@ function tipText(m, i, j, opts) {
   let text = `[${i}, ${j}] = ${fmtFull(v)}`;
   const est = opts.estimate;
   if (est && est.rows === m.rows && est.cols === m.cols) {
-    text += `   finite difference ${fmtFull(est.data[i * est.cols + j])}`;
+    text += `   ${t("stepper.matrix.estimate", { value: fmtFull(est.data[i * est.cols + j]) })}`;
   }
   return text;
 }
@@ -130,7 +131,7 @@ function showTip(tip, host, text, x, y) {
 
 function renderTable(m, opts, tip) {
   const gray = false;
-  const header = el("tr", {}, [el("th", { class: "corner", scope: "col" }, [el("span", { class: "visually-hidden", text: "row \\ column" })]), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
+  const header = el("tr", {}, [el("th", { class: "corner", scope: "col" }, [el("span", { class: "visually-hidden", text: t("stepper.matrix.corner") })]), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
   const rows = [];
   for (let i = 0; i < m.rows; i++) {
     const cells = [el("th", { scope: "row", text: String(i) })];
@@ -144,12 +145,12 @@ function renderTable(m, opts, tip) {
     rows.push(el("tr", {}, cells));
   }
   const table = el("table", { class: "stepper-table" }, [el("thead", {}, [header]), el("tbody", {}, rows)]);
-  const wrap = el("div", { class: "stepper-table-wrap", tabindex: "0", "aria-label": `${m.rows} by ${m.cols} values` }, [table]);
+  const wrap = el("div", { class: "stepper-table-wrap", tabindex: "0", "aria-label": t("stepper.matrix.table", { rows: m.rows, cols: m.cols }) }, [table]);
   return wrap;
 }
 
 function renderHeat(m, opts, tip) {
-  const canvas = el("canvas", { class: "stepper-heat", role: "img", "aria-label": `Heat map of ${m.rows} by ${m.cols} values from ${fmt(m.min)} to ${fmt(m.max)}` });
+  const canvas = el("canvas", { class: "stepper-heat", role: "img", "aria-label": t("stepper.matrix.heat", { rows: m.rows, cols: m.cols, min: fmt(m.min), max: fmt(m.max) }) });
   canvas.width = m.cols;
   canvas.height = m.rows;
   const gfx = canvas.getContext("2d");
@@ -193,15 +194,15 @@ function renderTiles(m, opts, tip) {
   const gray = m.min >= 0;
   const isDark = dark();
   const tiles = [];
-  const caption = opts.tileCaption || ((t) => `${byColumn ? "column" : "row"} ${t}`);
+  const caption = opts.tileCaption || ((n) => t(byColumn ? "stepper.matrix.column" : "stepper.matrix.row", { n }));
   const shown = opts.allTiles ? count : Math.min(count, TILES_FIRST);
-  for (let t = 0; t < shown; t++) {
-    const canvas = el("canvas", { class: "stepper-tile", width: IMAGE_SIDE, height: IMAGE_SIDE, role: "img", "aria-label": `${byColumn ? "Column" : "Row"} ${t} as a 28 by 28 image` });
+  for (let tile = 0; tile < shown; tile++) {
+    const canvas = el("canvas", { class: "stepper-tile", width: IMAGE_SIDE, height: IMAGE_SIDE, role: "img", "aria-label": t(byColumn ? "stepper.matrix.columnImage" : "stepper.matrix.rowImage", { n: tile }) });
     const gfx = canvas.getContext("2d");
     const img = gfx.createImageData(IMAGE_SIDE, IMAGE_SIDE);
     const scale = gray ? Math.max(m.max, 1e-12) : m.maxAbs; // one scale for all tiles: magnitudes compare
     for (let p = 0; p < 784; p++) {
-      const v = byColumn ? m.data[p * m.cols + t] : m.data[t * m.cols + p];
+      const v = byColumn ? m.data[p * m.cols + tile] : m.data[tile * m.cols + p];
       const [r, g, b] = colourFor(v, scale, { gray, isDark });
       img.data[4 * p] = r;
       img.data[4 * p + 1] = g;
@@ -209,15 +210,15 @@ function renderTiles(m, opts, tip) {
       img.data[4 * p + 3] = 255;
     }
     gfx.putImageData(img, 0, 0);
-    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(t) })]);
+    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(tile) })]);
     const locate = (event) => {
       const box = canvas.getBoundingClientRect();
       const x = Math.floor(((event.clientX - box.left) / box.width) * IMAGE_SIDE);
       const y = Math.floor(((event.clientY - box.top) / box.height) * IMAGE_SIDE);
       if (x < 0 || y < 0 || x >= IMAGE_SIDE || y >= IMAGE_SIDE) return;
       const p = y * IMAGE_SIDE + x;
-      const [i, j] = byColumn ? [p, t] : [t, p];
-      showTip(tip, grid.parentElement || grid, `${tipText(m, i, j, opts)}  (pixel row ${y}, column ${x})`, event.clientX, event.clientY);
+      const [i, j] = byColumn ? [p, tile] : [tile, p];
+      showTip(tip, grid.parentElement || grid, `${tipText(m, i, j, opts)}  ${t("stepper.matrix.pixel", { y, x })}`, event.clientX, event.clientY);
     };
     canvas.addEventListener("pointermove", locate);
     canvas.addEventListener("pointerdown", locate);
@@ -226,7 +227,7 @@ function renderTiles(m, opts, tip) {
   }
   const grid = el("div", { class: `stepper-tiles${count === 1 ? " is-single" : ""}${count > 24 ? " is-many" : ""}` }, tiles);
   const more = shown < count && opts.onAllTiles
-    ? el("button", { type: "button", class: "button button-small stepper-more", text: `Show all ${count}`, onclick: opts.onAllTiles })
+    ? el("button", { type: "button", class: "button button-small stepper-more", text: t("stepper.matrix.showAll", { count }), onclick: opts.onAllTiles })
     : null;
   return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray)]);
 }
@@ -239,6 +240,6 @@ function legend(m, gray = false) {
     el("span", { text: fmt(lo) }),
     bar,
     el("span", { text: fmt(hi) }),
-    el("span", { class: "stepper-legend-range", text: `values ${fmt(m.min)} … ${fmt(m.max)}` }),
+    el("span", { class: "stepper-legend-range", text: t("stepper.matrix.range", { min: fmt(m.min), max: fmt(m.max) }) }),
   ]);
 }

@@ -3,6 +3,7 @@
 // and the page's light/dark colours.
 
 import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+import { t, formatNumber } from "../../i18n.js";
 import { projector, onModeChange } from "../../modes.js";
 
 const TRAIN = "#f59e0b";
@@ -25,7 +26,7 @@ function axis(label, values) {
 function pct(u, splits) {
   const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) * 100 : 1;
   const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
-  return splits.map((v) => `${(v * 100).toFixed(digits)}%`);
+  return splits.map((v) => formatNumber(v, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }));
 }
 
 /** y range for accuracies: the data with a margin, inside 0..1, at least 2 points tall. */
@@ -48,7 +49,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
     scales: { x: xRange ? { time: false, range: () => xRange } : { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
-    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : undefined)],
+    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : (u, splits) => splits.map((v) => formatNumber(v)))],
     series: [
       { label: xLabel },
       ...series.map((s) => ({
@@ -57,7 +58,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
         width: projector() ? 4 : 2,
         dash: s.dash,
         points: { show: points, size: projector() ? 9 : 5, fill: s.color },
-        value: (u, v) => (v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)),
+        value: (u, v) => (v == null ? "–" : formatNumber(v, percent ? { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 } : { minimumFractionDigits: 3, maximumFractionDigits: 3 })),
       })),
     ],
   });
@@ -93,13 +94,13 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
 
 export function createHistoryCharts(lossHost, accuracyHost) {
   const loss = lineChart(lossHost, {
-    xLabel: "epoch", yLabel: "loss",
-    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    xLabel: t("train.chart.epoch"), yLabel: t("train.chart.loss"),
+    series: [{ label: t("train.chart.train"), color: TRAIN }, { label: t("train.chart.test"), color: TEST }],
     points: true,
   });
   const accuracy = lineChart(accuracyHost, {
-    xLabel: "epoch", yLabel: "accuracy", percent: true,
-    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    xLabel: t("train.chart.epoch"), yLabel: t("train.chart.accuracy"), percent: true,
+    series: [{ label: t("train.chart.train"), color: TRAIN }, { label: t("train.chart.test"), color: TEST }],
     points: true,
   });
   return {
@@ -122,7 +123,7 @@ export function createHistoryCharts(lossHost, accuracyHost) {
 
 export function createKnnChart(host) {
   const chart = lineChart(host, {
-    xLabel: "k (neighbours)", yLabel: "test accuracy", percent: true,
+    xLabel: t("train.chart.k"), yLabel: t("train.chart.testAccuracy"), percent: true,
     series: [{ label: "k-NN", color: KNN }],
     points: true,
     xRange: [1, 20],  // k = 1…20 as the card says, even when a small training set stops it sooner

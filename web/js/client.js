@@ -5,9 +5,13 @@
 //   const info = await client.ready;            // resolves with what Python loaded (init reply)
 //   const result = await client.call("predict", { pixels }, [pixels.buffer]);
 //
-// A failed call throws an Error whose .name/.message come from Python's reply. Worker deaths
+// A failed call throws an Error whose .name comes from Python's reply and whose .message is the
+// reply's message in the page's language (i18n.js pyMessage); a refusal a person caused also
+// keeps Python's .messageKey and .params (numbers, names, lists, messages). Worker deaths
 // reject the pending calls (name "WorkerCrashed"), start a fresh worker and call onCrash(reason)
 // so the page can restore its state once `client.ready` resolves again.
+
+import { pyMessage } from "./i18n.js";
 
 const DEFAULTS = {
   bootTimeoutMs: 60000,  // one boot attempt; a timed-out boot is retried
@@ -18,9 +22,10 @@ const DEFAULTS = {
 
 const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
 
-function namedError(name, message) {
+function namedError(name, message, { message_key: messageKey, params } = {}) {
   const error = new Error(message);
   error.name = name;
+  if (messageKey) Object.assign(error, { messageKey, params: params ?? {} });
   return error;
 }
 
@@ -156,7 +161,7 @@ export function createClient({
     pending.delete(reply.id);
     clearTimeout(entry.timer);
     if (reply.ok) entry.resolve(reply.result);
-    else entry.reject(namedError(reply.error?.name || "Error", reply.error?.message || "Unknown error."));
+    else entry.reject(namedError(reply.error?.name || "Error", pyMessage(reply.error) || "Unknown error.", reply.error));
   }
 
   function call(type, fields = {}, transfer = [], { timeoutMs = callTimeoutMs } = {}) {

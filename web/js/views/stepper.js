@@ -17,6 +17,7 @@ import { createFlow } from "./stepper/flow.js";
 import { createControls } from "./stepper/controls.js";
 import { createSample } from "./stepper/sample.js";
 import { createTimeline } from "./stepper/timeline.js";
+import { pyMessage } from "../i18n.js";
 
 
 export async function init(ctx) {
@@ -102,7 +103,7 @@ export async function init(ctx) {
     chosen = told.sample;
     if (chosen) sourceChoice = chosen.source !== "drawn" ? chosen.source : sourceChoice === "drawtab" ? "drawtab" : "pad";
     if (told.notice) {
-      ctx.alert(told.notice, { level: "warning", timeout: 0 });
+      ctx.alert(pyMessage(told.notice), { level: "warning", timeout: 0 });
       adopt("");
     }
   }

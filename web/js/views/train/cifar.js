@@ -13,6 +13,7 @@
 import { el, percent, addStylesheet } from "../../ui.js";
 import { SCHEMA, DATASETS, parseValue, rangeText } from "../../state.js";
 import { loadCifarSubset, saveCifarSubset } from "../../storage.js";
+import { pyMessage } from "../../i18n.js";
 
 const READ_MS = 200;  // work per cifar_read call
 const MB = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
@@ -261,7 +262,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
       const range = `${percent(expected.low).replace(".0", "")}–${percent(expected.high).replace(".0", "")}`;
       badge.dataset.badge = expected.badge;
       badge.textContent = { chance: "chance level: a bug?", below: `below ${range}`, expected: `typical ${range}`, above: `above ${range}` }[expected.badge];
-      badge.title = `${expected.message} (what public solutions of the lab report on CIFAR-10).`;
+      badge.title = `${pyMessage(expected)} (what public solutions of the lab report on CIFAR-10).`;
       badge.setAttribute("aria-label", badge.title);
     },
   };

@@ -7,6 +7,7 @@
 import { percent, plural, formatSeconds } from "../../ui.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
+import { pyMessage } from "../../i18n.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
 const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
@@ -115,7 +116,7 @@ export function createRun(ctx, ui, views) {
       if (!player.isCurrent(gen)) return false;
       prepareError = null;
       say(`Ready: ${summary.layer_sizes.join("–")} network, ${summary.total_steps} mini-batch steps (${summary.steps_per_epoch} per epoch). Press Play.`);
-      ui.dataNote.textContent = summary.note;
+      ui.dataNote.textContent = pyMessage(summary.note);
       views.showLayout();
       if (isPoints()) map.setData(summary);
       views.showProgress({ epoch: 0, epochs: summary.epochs, step: 0, total_steps: summary.total_steps, samples_per_s: 0, eta_s: null, loss: null });
@@ -177,8 +178,8 @@ export function createRun(ctx, ui, views) {
 
   function finished(p, gen) {
     if (p.state === "diverged") {
-      say(p.error, "error");
-      ctx.alert(p.error);
+      say(pyMessage(p.error), "error");
+      ctx.alert(pyMessage(p.error));
       exclusive(() => evaluate(gen)).catch(() => {});
       return;
     }

@@ -25,14 +25,15 @@ import binascii
 import json
 
 from . import __version__
+from .messages import Texts, reason
 from .settings import SETTINGS, quote
 
 KIND = "backproplab-lesson"
 VERSION = 1
 MAX_BYTES = 32 << 20  # the whole file: 10 classes of 2000 images (21 MB in base64) and a model
 
-#: English text of every refusal, by message key; ``{file}`` is the file's name.
-MESSAGES = {
+#: English text of every refusal (``py.lesson.<key>``); ``{file}`` is the file's name.
+TEXTS = Texts("lesson", {
     "too_big": "{file} is {size}, larger than a lesson file can be ({limit}).",
     "not_json": "{file} is not a lesson file: it is not JSON text.",
     "not_lesson": "{file} is not a Backprop Lab lesson (a lesson file says \"kind\": "
@@ -49,19 +50,18 @@ MESSAGES = {
     "bad_classes": "The classes in {file} were refused: {detail}",
     "bad_model": "The model in {file} was refused: {detail}",
     "bad_code": "The starter code in {file} was refused: {detail}",
-}
+})
 
 
 class LessonRefused(ValueError):
-    """A lesson file that is refused whole; ``key`` is one of ``MESSAGES``."""
+    """A lesson file that is refused whole; ``key`` is one of ``TEXTS``."""
 
     def __init__(self, key: str, **params):
-        self.key, self.params = key, params
-        super().__init__(MESSAGES[key].format(**params))
+        super().__init__(TEXTS(key, **params))
 
     def to_json(self) -> dict:
         """The page's shape of a message: {message_key, params, message}."""
-        return {"message_key": f"lesson.{self.key}", "params": self.params, "message": str(self)}
+        return self.args[0].wire()
 
 
 def limits() -> dict:
@@ -155,7 +155,7 @@ def loads(text: str, file: str = "the file") -> dict:
     try:
         settings = settings_of(raw)
     except ValueError as exc:
-        raise LessonRefused("bad_setting", file=file, detail=str(exc)) from None
+        raise LessonRefused("bad_setting", file=file, detail=reason(exc)) from None
     classes = _typed(lesson, "classes", list, "a list of classes", file)
     if classes is not None:
         if not all(isinstance(c, dict) and isinstance(c.get("images"), list) for c in classes):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from . import datasets
 from .activations import HIDDEN_ACTIVATIONS
+from .messages import Texts
 from .losses import LOSSES
 from .cifar.subset import DEFAULT_SIZES as CIFAR_SIZES, lab_sizes
 from .optimizers import OPTIMIZERS
@@ -49,6 +50,21 @@ MAX_BANNER = 280
 VIEW = ("hide", "lock", "banner", "mode")
 
 
+#: Refusals of a setting's value (a link's, a form's, a request's).
+TEXTS = Texts("setting", {
+    "unknown": "Unknown {name} {value}. Known: {known}.",
+    "not-bool": "Expected {name} as true or false. Got {value}.",
+    "not-text": "Expected {name} as text of at most {max_length} characters. Got {value}.",
+    "not-int": "Expected {name} as a whole number. Got {value}.",
+    "not-number": "Expected {name} as a finite number. Got {value}.",
+    "out-of-range": "Expected {name} >= {min:g} and <= {max:g}. Got {value:g}.",
+    "out-of-range-open": "Expected {name} > {min:g} and <= {max:g}. Got {value:g}.",
+    "sizes": "Expected hidden as comma-separated layer sizes like '128' or '8,8'. Got {value}.",
+    "too-many-layers": "Expected at most {max} hidden layers. Got {count}.",
+    "layer-size": "Expected hidden layer sizes 1..{max}. Got {size}.",
+})
+
+
 def quote(value) -> str:
     """``repr(value)``, cut to ``MAX_QUOTE`` characters: refusals never echo a whole payload."""
     text = repr(value)
@@ -71,20 +87,17 @@ class Setting:
     max_length: int | None = None   # string
     extra: dict = field(default_factory=dict)
 
-    def range_text(self) -> str:
-        low = f"> {self.min:g}" if self.min_open else f">= {self.min:g}"
-        return f"{low} and <= {self.max:g}"
-
     def parse(self, value):
-        """``value`` as this setting's type, or ``ValueError`` naming the setting and the value."""
-        bad = f"Expected {self.name} "
+        """``value`` as this setting's type, or ``ValueError`` (a ``Message``) naming the
+        setting and the value."""
         if self.kind == "enum":
             if value not in self.choices:
-                raise ValueError(f"Unknown {self.name} {quote(value)}. Known: {', '.join(self.choices)}.")
+                raise ValueError(TEXTS("unknown", name=self.name, value=quote(value),
+                                       known=list(self.choices)))
             return value
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError(f"{bad}as true or false. Got {quote(value)}.")
+                raise ValueError(TEXTS("not-bool", name=self.name, value=quote(value)))
             return value
         if self.kind == "sizes":
             return parse_sizes(value)
@@ -92,18 +105,19 @@ class Setting:
             return parse_names(self, value)
         if self.kind == "string":
             if not isinstance(value, str) or len(value) > self.max_length:
-                raise ValueError(f"{bad}as text of at most {self.max_length} characters. "
-                                 f"Got {quote(value)}.")
+                raise ValueError(TEXTS("not-text", name=self.name, max_length=self.max_length,
+                                       value=quote(value)))
             return value
         if isinstance(value, float) and self.kind == "int" and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or (self.kind == "int" and not isinstance(value, int)) or not math.isfinite(value):
-            what = "a whole number" if self.kind == "int" else "a finite number"
-            raise ValueError(f"{bad}as {what}. Got {quote(value)}.")
+            raise ValueError(TEXTS("not-int" if self.kind == "int" else "not-number",
+                                   name=self.name, value=quote(value)))
         too_low = value <= self.min if self.min_open else value < self.min
         if too_low or value > self.max:
-            raise ValueError(f"{bad}{self.range_text()}. Got {value:g}.")
+            raise ValueError(TEXTS("out-of-range-open" if self.min_open else "out-of-range",
+                                   name=self.name, min=self.min, max=self.max, value=value))
         return value if self.kind == "int" else float(value)
 
     def to_json(self) -> dict:
@@ -121,22 +135,21 @@ class Setting:
 
 def parse_sizes(value) -> list[int]:
     """Hidden layer sizes from ``"128"``, ``"8,8"``, ``""`` (none) or ``[8, 8]``."""
-    hint = "Expected hidden as comma-separated layer sizes like '128' or '8,8'"
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",")] if value.strip() else []
         if not all(p.isdigit() for p in parts):
-            raise ValueError(f"{hint}. Got {quote(value)}.")
+            raise ValueError(TEXTS("sizes", value=quote(value)))
         sizes = [int(p) for p in parts]
     elif isinstance(value, (list, tuple)) and all(
             isinstance(n, int) and not isinstance(n, bool) for n in value):
         sizes = list(value)
     else:
-        raise ValueError(f"{hint}. Got {quote(value)}.")
+        raise ValueError(TEXTS("sizes", value=quote(value)))
     if len(sizes) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"Expected at most {MAX_HIDDEN_LAYERS} hidden layers. Got {len(sizes)}.")
+        raise ValueError(TEXTS("too-many-layers", max=MAX_HIDDEN_LAYERS, count=len(sizes)))
     for n in sizes:
         if not 1 <= n <= MAX_HIDDEN_SIZE:
-            raise ValueError(f"Expected hidden layer sizes 1..{MAX_HIDDEN_SIZE}. Got {n}.")
+            raise ValueError(TEXTS("layer-size", max=MAX_HIDDEN_SIZE, size=n))
     return sizes
 
 

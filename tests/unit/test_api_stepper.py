@@ -273,10 +273,12 @@ def test_every_stepper_reply_carries_the_rules_of_the_moment(session):
 def test_a_link_sample_the_network_does_not_take_falls_back_to_its_default(session):
     told = rules(session, net="seed", sample="digit:3")
     assert told["sample"] == {"source": "person", "index": 0, "batch": 10, "spec": "batch:10"}
-    assert "digit:3" in told["notice"] and "takes people" in told["notice"]
-    assert "batch:10" in told["notice"]
+    notice = told["notice"]["message"]  # a message the page says in its language
+    assert "digit:3" in notice and "takes people" in notice and "batch:10" in notice
+    assert told["notice"]["message_key"] == "stepper.ignored"
+    assert told["notice"]["params"]["reason"]["message_key"] == "stepper.takes"
     told = rules(session, net="lab", sample="digit:30")
-    assert "0..29" in told["notice"] and told["sample"]["spec"] == "digit:0"
+    assert "0..29" in told["notice"]["message"] and told["sample"]["spec"] == "digit:0"
     told = rules(session, net="lab", sample="batch:3@2")
     assert told["notice"] is None
     assert told["sample"] == {"source": "digit", "index": 2, "batch": 3, "spec": "batch:3@2"}

@@ -5,13 +5,17 @@
 //   const info = await client.ready;            // resolves with what Python loaded (init reply)
 //   const result = await client.call("predict", { pixels }, [pixels.buffer]);
 //
-// A failed call throws an Error whose .name/.message come from Python's reply. Worker deaths
+// A failed call throws an Error whose .name comes from Python's reply and whose .message is the
+// reply's message in the page's language (i18n.js pyMessage); a refusal a person caused also
+// keeps Python's .messageKey and .params (numbers, names, lists, messages). Worker deaths
 // reject the pending calls (name "WorkerCrashed"), start a fresh worker and call onCrash(reason)
 // so the page can restore its state once `client.ready` resolves again. Every message is in the
 // page's language: its own, and Python's ({message_key, params} looked up by pyMessage, which
 // falls back to Python's English); the error keeps message_key and params for the views.
 
 import { t, pyMessage } from "./i18n.js";
+
+import { pyMessage } from "./i18n.js";
 
 const DEFAULTS = {
   bootTimeoutMs: 60000,  // one boot attempt; a timed-out boot is retried
@@ -22,16 +26,16 @@ const DEFAULTS = {
 
 const seconds = (ms) => +(ms / 1000).toFixed(1);
 
-function namedError(name, message) {
+function namedError(name, message, { message_key: messageKey, params } = {}) {
   const error = new Error(message);
   error.name = name;
+  if (messageKey) Object.assign(error, { messageKey, params: params ?? {} });
   return error;
 }
 
 /** A Python reply's error ({name, message, message_key?, params?}) as an Error in the page's language. */
 function pythonError(fallbackName, error, fallbackMessage) {
-  const named = namedError(error?.name || fallbackName, pyMessage(error ?? {}) || fallbackMessage);
-  return Object.assign(named, { message_key: error?.message_key, params: error?.params });
+  return namedError(error?.name || fallbackName, pyMessage(error ?? {}) || fallbackMessage, error ?? {});
 }
 
 // A worker started before the page's own modules have loaded (js/early.js, a classic script

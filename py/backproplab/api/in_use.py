@@ -15,9 +15,20 @@ from __future__ import annotations
 from . import ProtocolError, Session, handler
 from .fields import choice
 from ..knn import KNN
+from ..messages import Texts
 from ..mlp import MLP
 
 SOURCES = ("default", "trained", "imported")
+
+#: Why a trained model cannot become the Draw tab's.
+TEXTS = Texts("in-use", {
+    "no-run": "No training run yet: start one with train_start.",
+    "not-images": "Only a model trained on images (digits or your classes) can classify "
+                  "drawings. This one was trained on {dataset}.",
+    "colour-images": "A model trained on {dataset} takes {count} inputs (32×32 colour images); "
+                     "the Draw tab reads 28×28 drawings, so it keeps its models.",
+    "untrained": "This model has not been trained yet: press Play or Step first.",
+})
 
 
 def _plural(n: int, word: str) -> str:
@@ -91,17 +102,15 @@ def use_trained(session: Session, request: dict) -> dict:
         return {"current": "default", "in_use": in_use(session)}
     run = session.store.get("train")
     if run is None:
-        raise ProtocolError("No training run yet: start one with train_start.")
+        raise ProtocolError(TEXTS("no-run"))
     data = run.data
     if data.kind != "images":
-        raise ProtocolError(f"Only a model trained on images (digits or your classes) can "
-                            f"classify drawings. This one was trained on {data.name!r}.")
+        raise ProtocolError(TEXTS("not-images", dataset=repr(data.name)))
     if data.X_train.shape[1] != 784:
-        raise ProtocolError(f"A model trained on {data.name} takes {data.X_train.shape[1]} "
-                            "inputs (32×32 colour images); the Draw tab reads 28×28 drawings, "
-                            "so it keeps its models.")
+        raise ProtocolError(TEXTS("colour-images", dataset=data.name,
+                                  count=data.X_train.shape[1]))
     if run.trainer.step == 0:
-        raise ProtocolError("This model has not been trained yet: press Play or Step first.")
+        raise ProtocolError(TEXTS("untrained"))
     mlp = run.model.copy()  # a snapshot: training on does not change the one in use
     knn = run.fit_knn()
     history = run.trainer.history

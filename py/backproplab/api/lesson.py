@@ -26,6 +26,7 @@ from .data import parse_classes
 from .in_use import models_in_use
 from .models import KINDS, model_export, model_import
 from .. import lesson
+from ..messages import reason
 from ..settings import SETTINGS, defaults_for
 
 FILENAME = "backproplab-lesson.json"
@@ -67,12 +68,12 @@ def _checked(parts: dict, file: str) -> None:
         if parts["classes"] is not None:
             parse_classes(parts["classes"], allow_empty=True)
     except ProtocolError as exc:
-        raise lesson.LessonRefused("bad_classes", file=file, detail=str(exc)) from None
+        raise lesson.LessonRefused("bad_classes", file=file, detail=reason(exc)) from None
     try:
         if parts["code"] is not None:
             source_files(parts["code"])
     except ProtocolError as exc:
-        raise lesson.LessonRefused("bad_code", file=file, detail=str(exc)) from None
+        raise lesson.LessonRefused("bad_code", file=file, detail=reason(exc)) from None
 
 
 @handler("lesson_open")
@@ -90,7 +91,7 @@ def lesson_open(session: Session, request: dict) -> dict:
             try:
                 in_use = model_import(session, {"files": parts["models"]})["in_use"]
             except ValueError as exc:  # ProtocolError, ModelFileError
-                raise lesson.LessonRefused("bad_model", file=file, detail=str(exc)) from None
+                raise lesson.LessonRefused("bad_model", file=file, detail=reason(exc)) from None
     except lesson.LessonRefused as refused:
         return {"refused": refused.to_json()}
     contains = ["settings"] + [part for part, key in (("classes", "classes"), ("model", "models"),

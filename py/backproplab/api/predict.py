@@ -50,7 +50,7 @@ from .in_use import describe, models_in_use, put_in_use
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
 from ..preprocess import deskew as preprocess_deskew
-from ..preprocess import to_mnist
+from ..preprocess import TEXTS, to_mnist
 
 
 
@@ -63,7 +63,7 @@ def image28_from_request(request: dict) -> np.ndarray:
                             f"field. Got fields {sorted(k for k in request if k not in ('id', 'type'))}.")
     pixels = rgba_image(request["image"])
     if not pixels[..., 3].any():
-        raise ValueError("The image is empty: draw a digit first.")
+        raise ValueError(TEXTS("empty"))
     # Transparent pixels are white paper: composite RGBA over white before preprocessing.
     alpha = pixels[..., 3:4].astype(np.float32) / 255
     rgb = pixels[..., :3].astype(np.float32) * alpha + 255 * (1 - alpha)

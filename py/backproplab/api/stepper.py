@@ -37,7 +37,8 @@ entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carr
 Request type ``stepper_rules`` {net?, sample?} -> ``stepper_nets.rules`` {nets, notations,
 max_batch, learning_rate}, plus ``sample`` ({source, index, batch, spec}: what the spec
 ``sample`` means for ``net``, its default when empty, null when the network is missing) and
-``notice`` (why a spec the network does not take was replaced by its default, else null).
+``notice`` (why a spec the network does not take was replaced by its default, as
+{message_key, params, message}; else null).
 
 Left out on purpose: keeping the updated weights (each request steps from the same network).
 """
@@ -51,7 +52,8 @@ import numpy as np
 from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES, integer, number, setting
 from .predict import image28_from_request, predict
-from .stepper_nets import DRAWN, MAX_BATCH, Net, build, parse_sample, rules, spec_of
+from .stepper_nets import DRAWN, MAX_BATCH, TEXTS, Net, build, parse_sample, rules, spec_of
+from ..messages import reason
 from ..mlp import MLP
 from ..settings import SETTINGS
 from ..trace import backprop_steps
@@ -206,8 +208,8 @@ def stepper_rules(session: Session, request: dict) -> dict:
     try:
         kind, start, n = net.check(*parse_sample(spec))
     except ProtocolError as exc:
-        out["notice"] = (f'Ignored link setting sample="{spec}": {exc} Showing the '
-                         f"{net.label.lower()}'s default sample ({net.default}) instead.")
+        out["notice"] = TEXTS("ignored", spec=spec, reason=reason(exc), default=net.default,
+                              net=TEXTS(f"net-{net.name}")).wire()
         kind, start, n = net.check(*parse_sample(net.default))
     out["sample"] = {"source": kind, "index": start, "batch": n,
                      "spec": spec_of(kind, start, n)}

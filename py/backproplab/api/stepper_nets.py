@@ -21,6 +21,7 @@ from . import ProtocolError, Session
 from .data import digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
+from ..messages import Texts
 from ..mlp import MLP
 from ..settings import SETTINGS, quote
 
@@ -28,6 +29,31 @@ LAB_SIZES = [784, 16, 10]
 SEED_SIZES = [2, 3, 3, 1]
 DEFAULT_RATE = 0.1
 MAX_BATCH = 16
+
+#: Refusals of a sample (a link's, or the form's), and the words they are made of.
+TEXTS = Texts("stepper", {
+    "sample": "Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', 'batch:<n>', "
+              "'batch:<n>@<i>' or 'drawn'. Got {value}.",
+    "batch": "Expected a batch of 1..{max} samples. Got {count}.",
+    "indices-digit": "Expected digit indices 0..{last}. Got {got}.",
+    "indices-person": "Expected person indices 0..{last}. Got {got}.",
+    "indices-train": "Expected training sample indices 0..{last}. Got {got}.",
+    "no-trained": "No trained network yet: train one in the Train tab, or pick the lab's or the "
+                  "seed's network.",
+    "points-not-drawings": "The trained network classifies points ({dataset}), not drawings: "
+                           "pick a training sample.",
+    "takes": "The {net} takes {what}: sample {choices} or {last}. Got {kind}.",
+    "takes-one": "The {net} takes {what}: sample {last}. Got {kind}.",
+    "net-lab": "lab network",
+    "net-seed": "seed network",
+    "net-trained": "trained network",
+    "what-digit": "digits",
+    "what-person": "people",
+    "what-train": "training samples",
+    "what-drawings": "drawings",
+    "ignored": "Ignored link setting sample=\"{spec}\": {reason} Showing the {net}'s default "
+               "sample ({default}) instead.",
+})
 DRAWN = "drawn"
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
 _LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
@@ -43,15 +69,14 @@ def parse_sample(spec) -> tuple[str, int, int]:
     """``"digit:3"`` -> ("digit", 3, 1); ``"batch:4@10"`` -> ("batch", 10, 4); ``"drawn"``."""
     match = _SAMPLE.match(spec) if isinstance(spec, str) else None
     if not match:
-        raise ProtocolError("Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', "
-                            f"'batch:<n>', 'batch:<n>@<i>' or 'drawn'. Got {quote(spec)}.")
+        raise ProtocolError(TEXTS("sample", value=quote(spec)))
     if spec == DRAWN:
         return DRAWN, 0, 1
     if match.group(1):
         return match.group(1), int(match.group(2)), 1
     n = int(match.group(3))
     if not 1 <= n <= MAX_BATCH:
-        raise ProtocolError(f"Expected a batch of 1..{MAX_BATCH} samples. Got {n}.")
+        raise ProtocolError(TEXTS("batch", max=MAX_BATCH, count=n))
     return "batch", int(match.group(4) or 0), n
 
 
@@ -94,8 +119,8 @@ class Net:
     drawing: bool = False     # takes a drawing (784 inputs, image classes)
     batches: tuple = (1, 2, 4, 8, 16)
     default: str = ""
-    refusal: str = ""         # why it refuses a kind of sample (when the generic text is wrong)
-    missing: str = ""         # why there is no network (``model`` is None)
+    refusal: object = None    # why it refuses a drawing (a Message; when the generic one is wrong)
+    missing: object = None    # why there is no network (``model`` is None): a Message
     untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
@@ -118,17 +143,18 @@ class Net:
             return DRAWN, 0, 1
         if src is not None and (kind == "batch" or kind == src.kind or kind in src.aliases):
             if start + n > src.count:
-                raise ProtocolError(f"Expected {src.noun} indices 0..{src.count - 1}. Got {start}"
-                                    + (f"..{start + n - 1}." if n > 1 else "."))
+                got = f"{start}..{start + n - 1}" if n > 1 else str(start)
+                raise ProtocolError(TEXTS(f"indices-{src.kind}", last=src.count - 1, got=got))
             return src.kind, start, n
         if self.refusal and kind == DRAWN:
             raise ProtocolError(self.refusal)
         takes = ([f"'{src.kind}:<i>'", "'batch:<n>'"] if src else []) + (
             [f"'{DRAWN}'"] if self.drawing else []) or ["none"]
-        what = ("people" if src.noun == "person" else f"{src.noun}s") if src else "drawings"
-        listed = ", ".join(takes[:-1]) + " or " + takes[-1] if len(takes) > 1 else takes[0]
-        raise ProtocolError(f"The {self.label.lower()} takes {what}: sample {listed}. "
-                            f"Got {kind!r}.")
+        what = TEXTS(f"what-{src.kind}" if src else "what-drawings")
+        said = {"net": TEXTS(f"net-{self.name}"), "what": what, "last": takes[-1],
+                "kind": repr(kind)}
+        raise ProtocolError(TEXTS("takes", choices=takes[:-1], **said) if len(takes) > 1
+                            else TEXTS("takes-one", **said))
 
     def rules(self) -> dict:
         """What the page is told about this network (see ``rules``)."""
@@ -139,7 +165,8 @@ class Net:
         src = self.source
         return {
             "name": self.name, "label": self.label, "description": self.summary,
-            "available": self.model is not None, "missing": self.missing or None,
+            "available": self.model is not None,
+            "missing": str(self.missing) if self.missing else None,
             "sources": [{"kind": src.kind, "label": src.label, "max_index": src.count - 1}]
             if src else [],
             "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
@@ -224,8 +251,7 @@ def _trained(session: Session, request: dict) -> Net:
         return _run_net(run)
     if not isinstance(current, MLP):
         return Net("trained", "Trained network", None, "", DEFAULT_RATE, [],
-                   missing="No trained network yet: train one in the Train tab, or pick the "
-                           "lab's or the seed's network.")
+                   missing=TEXTS("no-trained"))
     sizes = current.layer_sizes
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
@@ -262,8 +288,7 @@ def _run_net(run) -> Net:
                f"{s['activation']}, {s['loss']}, on {s['dataset']}.",
                float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
                default="train:0",
-               refusal="" if images else f"The trained network classifies points "
-                                         f"({s['dataset']}), not drawings: pick a training sample.")
+               refusal=None if images else TEXTS("points-not-drawings", dataset=s["dataset"]))
 
 
 NETS: dict[str, Callable[[Session, dict], Net]] = {"lab": _lab, "seed": _seed, "trained": _trained}

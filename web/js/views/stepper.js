@@ -103,7 +103,7 @@ export async function init(ctx) {
     chosen = told.sample;
     if (chosen) sourceChoice = chosen.source !== "drawn" ? chosen.source : sourceChoice === "drawtab" ? "drawtab" : "pad";
     if (told.notice) {
-      ctx.alert(told.notice, { level: "warning", timeout: 0 });
+      ctx.alert(pyMessage(told.notice), { level: "warning", timeout: 0 });
       adopt("");
     }
   }

@@ -8,7 +8,7 @@
 // [data-diagnosis], [data-file-error].
 
 import { el } from "../../ui.js";
-import { t, has } from "../../i18n.js";
+import { t, has, pyMessage } from "../../i18n.js";
 
 /** A verdict's words (check.verdict.<verdict>), or the verdict itself if the page has none. */
 const verdictText = (verdict) => (has(`check.verdict.${verdict}`) ? t(`check.verdict.${verdict}`) : verdict);
@@ -44,7 +44,7 @@ function partialView(p) {
   const node = el("li", { class: "check-partial", dataset: { partial: p.name, verdict: p.verdict } }, [
     el("span", { class: "check-partial-name", translate: "no", text: p.name }),
     el("span", { class: `check-badge check-badge-${p.verdict}`, text: p.verdict === "pass" ? "✓" : "✗", "aria-label": t(p.verdict === "pass" ? "check.partial.right" : "check.partial.wrong") }),
-    el("span", { class: "check-partial-message", text: p.message }),
+    el("span", { class: "check-partial-message", text: pyMessage(p) }),
   ]);
   if (p.verdict === "pass") return node;
   const details = el("div", { class: "check-partial-details" }, [
@@ -77,7 +77,7 @@ function errorView(error, onLine) {
     ? el("button", { type: "button", class: "button button-small check-goto", text: t("check.error.showLine", { line: error.line }), onclick: () => onLine(error.file, error.line) })
     : null;
   return el("div", { class: "check-error", dataset: { errorType: error.type } }, [
-    el("p", {}, [el("strong", { text: `${error.type}` }), where ? ` ${t("check.error.in", { where })} ` : t("check.error.colon"), error.message]),
+    el("p", {}, [el("strong", { text: `${error.type}` }), where ? ` ${t("check.error.in", { where })} ` : t("check.error.colon"), pyMessage(error)]),
     button,
   ]);
 }
@@ -91,10 +91,10 @@ function functionView(f, { onLine, onStep, renderTex }) {
       el("span", { class: `check-badge check-badge-${f.verdict}`, text: verdictText(f.verdict) }),
       f.file ? el("span", { class: "muted small", text: f.file }) : null,
     ]),
-    el("p", { class: "check-message", text: f.message }),
+    el("p", { class: "check-message", text: pyMessage(f) }),
     f.diagnoses?.length ? el("ul", { class: "check-diagnoses" }, f.diagnoses.map((d) => el("li", {
       class: d.informational ? "check-diagnosis is-note" : "check-diagnosis", dataset: { diagnosis: d.key },
-    }, [el("strong", { text: t(d.informational ? "check.note" : "check.diagnosis") }), " ", d.message]))) : null,
+    }, [el("strong", { text: t(d.informational ? "check.note" : "check.diagnosis") }), " ", pyMessage(d)]))) : null,
     f.partials?.length ? el("ul", { class: "check-partials" }, f.partials.map(partialView)) : null,
     formula ? el("div", { class: "check-how" }, [
       el("p", { class: "small", text: t("check.how") }),
@@ -110,9 +110,9 @@ function functionView(f, { onLine, onStep, renderTex }) {
 function missingView(missing) {
   if (!missing.length) return null;
   return el("article", { class: "card check-missing" }, [
-    el("p", { class: "small", text: missing[0].message }),
+    el("p", { class: "small", text: pyMessage(missing[0]) }),
     el("ul", { class: "check-missing-list" }, missing.map((f) => el("li", {
-      dataset: { function: f.name, verdict: f.verdict }, title: f.message,
+      dataset: { function: f.name, verdict: f.verdict }, title: pyMessage(f),
     }, [el("code", { text: f.name }), f.file ? el("span", { class: "muted small", text: ` ${f.file}` }) : null]))),
   ]);
 }
@@ -124,11 +124,11 @@ export function renderReport(host, report, handlers) {
   const fileProblems = (report.files ?? []).filter((f) => !f.loaded || f.import_calls?.length);
   host.dataset.verdict = report.verdict ?? (report.error ? "error" : "fail");
   host.replaceChildren(...[
-    el("p", { class: "check-summary", role: "status", text: report.error ? report.error.message
+    el("p", { class: "check-summary", role: "status", text: report.error ? pyMessage(report.error)
       : functions.length ? t("check.summary", { count: passed, total: functions.length })
         : t("check.noFunctionHelp") }),
     ...fileProblems.map((f) => el("div", { class: "card check-file-problem", dataset: { fileError: f.file } }, [
-      el("p", { text: f.message }),
+      el("p", { text: pyMessage(f) }),
       errorView(f.error, handlers.onLine),
       f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: t("check.printed") }), el("pre", { text: f.stdout })]) : null,
     ])),
@@ -144,6 +144,6 @@ export function renderReport(host, report, handlers) {
 export function marksFor(report, name) {
   const errors = [...(report.files ?? []).map((f) => f.error), ...(report.functions ?? []).map((f) => f.error)];
   const marks = new Map();  // one mark per line (a file's error is also each of its functions')
-  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${e.message}` });
+  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${pyMessage(e)}` });
   return [...marks.values()];
 }

@@ -116,7 +116,7 @@ export function createRun(ctx, ui, views) {
       if (!player.isCurrent(gen)) return false;
       prepareError = null;
       say(t("train.message.ready", { sizes: summary.layer_sizes.join("–"), count: summary.total_steps, perEpoch: summary.steps_per_epoch }));
-      ui.dataNote.textContent = summary.note;
+      ui.dataNote.textContent = pyMessage(summary.note);
       views.showLayout();
       if (isPoints()) map.setData(summary);
       views.showProgress({ epoch: 0, epochs: summary.epochs, step: 0, total_steps: summary.total_steps, samples_per_s: 0, eta_s: null, loss: null });
@@ -182,8 +182,8 @@ export function createRun(ctx, ui, views) {
 
   function finished(p, gen) {
     if (p.state === "diverged") {
-      say(p.error, "error");
-      ctx.alert(p.error);
+      say(pyMessage(p.error), "error");
+      ctx.alert(pyMessage(p.error));
       exclusive(() => evaluate(gen)).catch(() => {});
       return;
     }

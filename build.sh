@@ -214,13 +214,15 @@ build_site() {
     --page "$STAGE/index.html"
   "$PY" tools/build_site.py manifest --site "$STAGE"
   node tools/build_sw.mjs "$STAGE"  # service worker: precache manifest of every file above
+  "$PY" tools/precompress.py "$STAGE"  # <file>.gz beside what compresses, for tools/serve.py
   # swap the finished site in (a server or test run on dist/site never sees a half-built one)
   rm -rf dist/site.old
   if [[ -d "$SITE" ]]; then mv "$SITE" dist/site.old; fi
   mv "$STAGE" "$SITE"
   rm -rf dist/site.old
   rm -f dist/backprop-lab-offline.zip
-  "$PY" tools/reproducible_zip.py create dist/backprop-lab-offline.zip "$SITE"  # same files, same zip
+  # same files, same zip: site/ and the server for a classroom, serve.py
+  "$PY" tools/reproducible_zip.py create dist/backprop-lab-offline.zip "$SITE" --add tools/serve.py
   log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"
   flock -u 9
 }

@@ -8,8 +8,9 @@ time (``SOURCE_DATE_EPOCH``, else 1980-01-01) and fixed permissions, in a fixed 
     python tools/reproducible_zip.py normalize ARCHIVE... [--lock pyodide-lock.json]
         rewrite each archive in place (same entries, same order, same compression methods);
         with --lock, set the sha256 of every package of that lock whose file was rewritten
-    python tools/reproducible_zip.py create OUT.zip FOLDER
-        a zip of FOLDER (its entries named FOLDER's name/...), sorted, deflated
+    python tools/reproducible_zip.py create OUT.zip FOLDER [--add FILE]...
+        a zip of FOLDER (its entries named FOLDER's name/...), sorted, deflated, and of each
+        FILE at its top
 """
 
 from __future__ import annotations
@@ -40,23 +41,30 @@ def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
     return info
 
 
-def normalize(path: Path) -> None:
+def normalize(path: Path, drop: tuple[str, ...] = ()) -> None:
     """Rewrite the zip at ``path`` with fixed entry times and permissions, entries and their
-    compression methods unchanged (deflated ones at level ``LEVEL``)."""
+    compression methods unchanged (deflated ones at level ``LEVEL``), but without the files
+    whose names end with one of ``drop`` (and their lines in a wheel's RECORD)."""
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
         for info in zin.infolist():
-            zout.writestr(_entry(info.filename, info.compress_type), zin.read(info),
-                          compresslevel=LEVEL)
+            if drop and info.filename.endswith(drop):
+                continue
+            data = zin.read(info)
+            if drop and info.filename.endswith(".dist-info/RECORD"):
+                lines = data.decode().splitlines(keepends=True)
+                data = "".join(x for x in lines if not x.split(",")[0].endswith(drop)).encode()
+            zout.writestr(_entry(info.filename, info.compress_type), data, compresslevel=LEVEL)
     tmp.replace(path)
 
 
-def create(out: Path, folder: Path) -> None:
-    """A deflated zip of ``folder``'s files, sorted, named ``<folder name>/<path>``."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+def create(out: Path, folder: Path, extra: list[Path] = ()) -> None:
+    """A deflated zip of ``folder``'s files, sorted, named ``<folder name>/<path>``, and of
+    the ``extra`` files at its top."""
+    files = [(f"{folder.name}/{p.relative_to(folder).as_posix()}", p)
+             for p in sorted(folder.rglob("*")) if p.is_file()]
     with zipfile.ZipFile(out, "w") as zout:
-        for path in files:
-            name = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+        for name, path in files + [(p.name, p) for p in extra]:
             zout.writestr(_entry(name, zipfile.ZIP_DEFLATED), path.read_bytes(),
                           compresslevel=LEVEL)
 
@@ -85,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("create")
     p.add_argument("out", type=Path)
     p.add_argument("folder", type=Path)
+    p.add_argument("--add", type=Path, action="append", default=[], help="a file for the top")
     args = parser.parse_args(argv)
     if args.command == "create":
-        create(args.out, args.folder)
+        create(args.out, args.folder, args.add)
         return 0
     for path in args.archives:
         normalize(path)

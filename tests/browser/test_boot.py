@@ -113,7 +113,8 @@ def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(sit
                   archive.read("numpy-2.0.2.dist-info/RECORD").decode().splitlines()}
     assert {"numpy/__init__.pyc", "numpy/linalg/linalg.pyc"} <= names
     assert not any(n.endswith((".py", ".pyi", ".h")) for n in names)
-    assert record == names
+    # pyodide py-compile leaves RECORD naming each .py it turned into a .pyc
+    assert {n + "c" if n.endswith(".py") else n for n in record} == names
     ours = next((site_dir / "py").glob("backproplab-*.whl"))
     with zipfile.ZipFile(ours) as archive:
         names = set(archive.namelist())

@@ -194,6 +194,17 @@ vendor_libs() {
   node tools/vendor_esm.mjs "$v/codemirror" "${CODEMIRROR_PACKAGES[@]}" >/dev/null
 }
 
+check_no_dev_packages() {
+  # TensorFlow.js (the bench's peer) and axe-core (the accessibility test) are npm
+  # devDependencies that must never enter the site: no file named after them, no import of them
+  local found
+  found="$(find "$STAGE" \( -iname '*tfjs*' -o -iname '*tensorflow*' -o -iname 'axe*' \) -print -quit)"
+  [[ -z "$found" ]] || die "a dev-only package got into the site: $found"
+  found="$(grep -rlE --include='*.js' --include='*.mjs' --include='*.html' --include='*.json' \
+           '@tensorflow/|tfjs-backend|axe-core' "$STAGE" | head -1 || true)"
+  [[ -z "$found" ]] || die "the site refers to a dev-only package (TF.js or axe-core): $found"
+}
+
 build_site() {
   mkdir -p .cache
   exec 9>.cache/build.lock
@@ -215,6 +226,7 @@ build_site() {
   "$PY" tools/build_site.py manifest --site "$STAGE"
   node tools/build_sw.mjs "$STAGE"  # service worker: precache manifest of every file above
   "$PY" tools/precompress.py "$STAGE"  # <file>.gz beside what compresses, for tools/serve.py
+  check_no_dev_packages
   # swap the finished site in (a server or test run on dist/site never sees a half-built one)
   rm -rf dist/site.old
   if [[ -d "$SITE" ]]; then mv "$SITE" dist/site.old; fi

@@ -127,6 +127,9 @@ class SiteServer(http.server.ThreadingHTTPServer):
     nothing more (the tests stop it to cut the network)."""
 
     daemon_threads = True
+    # connections waiting to be accepted (the standard library's 5 drops a classroom's:
+    # 30 browsers open 6 connections each at once, and a dropped one retries 1 s, 3 s… later)
+    request_queue_size = 256
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

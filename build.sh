@@ -294,9 +294,11 @@ case "$cmd" in
     build_site
     ensure_chromium
     "$PY" tests/bench/bench_page.py
+    "$PY" tests/bench/bench_downloads.py  # a first visit's bytes on the wire
+    "$PY" tools/bench_classroom.py        # 30 students at once: tools/serve.py, python3 -m http.server
     ensure_engines
     xvfb-run -a "$PY" tests/bench/bench_engines.py  # ready time per engine
-    "$PY" tests/bench/bench_training.py
+    "$PY" tests/bench/bench_training.py  # the page's worker beside TF.js (same Chromium) and CPython
     # ours beside scikit-learn (MLP training, k-NN prediction), one thread each, CPU time
     BACKPROPLAB_DATA_DIR="$ROOT/.cache" exec "$PY" -m backproplab bench --threads 1 --clock cpu --repeat 3
     ;;

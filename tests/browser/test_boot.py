@@ -66,6 +66,28 @@ def test_boot_requests_only_the_sites_own_origin(watched_page, base_url):
     assert watch.problems() == []
 
 
+def test_openblas_is_downloaded_when_training_starts_not_at_boot(watched_page, base_url):
+    """A student who only draws never downloads OpenBLAS; the first training loads it, and
+    training uses it (cblas) once it is there."""
+    page, watch = watched_page
+    boot_bench_page(page, base_url)
+    predicted_label(page)
+    page.wait_for_timeout(1500)  # what a boot loads right after ready has started by now
+    assert not [u for u in watch.requests if "openblas" in u]
+    matmul = page.evaluate("""async () => {
+        const settings = { dataset: "xor", hidden: "8", epochs: 1 };
+        for (let i = 0; i < 60; i++) {
+            const { matmul } = await window.bench.client.call("train_start", settings);
+            if (matmul === "cblas") return matmul;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        return "einsum";
+    }""")
+    assert [u for u in watch.requests if "openblas" in u]
+    assert matmul == "cblas"
+    assert watch.problems() == []
+
+
 def test_a_python_error_during_boot_becomes_a_visible_alert(watched_page, base_url):
     page, watch = watched_page
     # A corrupt digits file: NumPy refuses it inside Python's init handler.

@@ -89,10 +89,11 @@ TEXTS = Texts("step", {
                    "partials multiply entry by entry.",
     "error.then": "{chain} {why}",
     "dw.title": "Weight gradient, layer {layer}",
-    "dw.rows": "$Z = A W + B$ is linear in W: ${link}$, so each weight's gradient is (its input) × (the error at its unit), "
-               "summed over the {samples}: ${a}$ times ${b}${q}.",
-    "dw.cols": "$Z = W A + b$ is linear in W: ${link}$, so each weight's gradient is (the error at its unit) × (its input), "
-               "summed over the {samples}: ${a}$ times ${b}${q}.",
+    "dw.rows": "$Z = A W + B$ is linear in W: ${link}$, so each weight's gradient is (its "
+               "input) × (the error at its unit), summed over the {samples}: ${a}$ times "
+               "${b}${q}.",
+    "dw.cols": "$Z = W A + b$ is linear in W: ${link}$, so each weight's gradient is (the error "
+               "at its unit) × (its input), summed over the {samples}: ${a}$ times ${b}${q}.",
     "db.title": "Bias gradient, layer {layer}",
     "db.why": "Each bias is added to every sample with slope 1, so its gradient is the error at "
               "its unit summed over the {samples}.",

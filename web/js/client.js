@@ -15,8 +15,6 @@
 
 import { t, pyMessage } from "./i18n.js";
 
-import { pyMessage } from "./i18n.js";
-
 const DEFAULTS = {
   bootTimeoutMs: 60000,  // one boot attempt; a timed-out boot is retried
   bootAttempts: 2,

@@ -26,8 +26,8 @@ MAX_CHECKED = 200
 
 #: How a check estimated the value (``method``).
 TEXTS = Texts("step.check", {
-    "cost": "centred finite differences of C in {at}, float64, h = {h:g}",
-    "slope": "centred finite differences of {act} at each entry of Z, float64, h = {h:g}",
+    "cost": "centred finite differences of C in {at}, float64, h = {h}",
+    "slope": "centred finite differences of {act} at each entry of Z, float64, h = {h}",
 })
 
 
@@ -72,7 +72,7 @@ def cost_check(nt: Notation, shown_value: np.ndarray, g64: np.ndarray,
     arrays, the result's arrays are in the shown notation.
     """
     flat = pick_entries(g64, max_checked)
-    method = TEXTS("cost", at=at, h=FD_STEP)
+    method = TEXTS("cost", at=at, h=f"{FD_STEP:g}")
     if flat is None:
         return _result(nt, method, shown_value, g64, g64, numerical_gradient(cost, x, FD_STEP))
     est = numerical_gradient(cost, x, FD_STEP, entries=flat)
@@ -86,5 +86,5 @@ def slope_check(nt: Notation, shown_value: np.ndarray, g64: np.ndarray, activati
     """dA/dZ = f'(Z) (float64, ``g64``) against (f(Z + h) - f(Z - h)) / 2h at every entry."""
     f = activation.forward
     est = (f(Z64 + FD_STEP) - f(Z64 - FD_STEP)) / (2 * FD_STEP)
-    return _result(nt, TEXTS("slope", act=activation.name, h=FD_STEP),
+    return _result(nt, TEXTS("slope", act=activation.name, h=f"{FD_STEP:g}"),
                    shown_value, g64, g64, est)

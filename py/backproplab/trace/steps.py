@@ -32,6 +32,7 @@ TEXTS = Texts("step", {
     "columns": "{count} columns",
     "columns-one": "{count} column",
     "one-term": "one sample (a sum of one term)",
+    "over-samples": "{count} samples",
     "lab-q": " (lab Q{n})",
     "output": " This is the network's output.",
     "input.title": "Input",
@@ -206,7 +207,8 @@ def _count(n: int, noun: str):
 
 
 def _samples(n: int):
-    return TEXTS("one-term") if n == 1 else TEXTS("samples", count=n)
+    """What a gradient is summed over: "one sample (a sum of one term)", "3 samples"."""
+    return TEXTS("one-term") if n == 1 else TEXTS("over-samples", count=n)
 
 
 def _q(nt: Notation, question: int):

@@ -23,9 +23,8 @@ Left out on purpose (English strings, not keyed): what only the CLI says (``cli/
 arguments (``mlp``, ``knn``, ``training``'s argument checks), protocol errors a person cannot
 cause (``api.handle``'s unknown request type, a malformed field our own page never sends:
 ``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``cifar_restore``'s arrays), and, not
-yet keyed, descriptions rather than messages: the stepper's network and sample descriptions
-(``api.stepper_nets``), a model's description (``api.in_use.describe``, also written into
-model files) and the toy sets' class names.
+yet keyed, descriptions rather than messages: a model's description (``api.in_use.describe``,
+also written into model files) and the toy sets' class names.
 """
 
 from __future__ import annotations

@@ -148,12 +148,31 @@ def test_the_stepper_speaks_french(french: Page, base_url, english):
     expect(page.locator("#stepper-check-badge")).to_contain_text("Vérification réussie")
     expect(page.locator("#stepper-step .stepper-count")).to_have_text(re.compile(r"^Étape \d+ sur \d+$"))
     assert_french(page, english, "#view-stepper", "the stepper at dC/dW1")
+    fr, en = catalogue("fr"), catalogue("en")
+    assert step_title(page) == fr["py.step.dw.title"].format(layer=1) == "Gradient des poids, couche 1"
+    explanation = page.inner_text("#stepper-step .stepper-explain")
+    assert "est linéaire en W" in explanation and "question Q8 du TP" in explanation, explanation
+    assert "is linear in W" not in explanation and "summed over" not in explanation
+    expect(page.locator(".stepper-check-method")).to_contain_text("différences finies centrées de C par rapport à W")
+    expect(page.locator("#stepper-net-lab .stepper-seg-label")).to_have_text(fr["py.stepper.label-lab"])
+    expect(page.locator("#stepper-net-note")).to_contain_text("Le réseau du TP : 784 → 16 → 10, sigmoïde")
     page.click(".stepper-mode[data-mode=heat]")
     assert_french(page, english, "#view-stepper", "the stepper's heat map")
     page.click("#stepper-net-seed")
     page.wait_for_selector(".stepper-people", state="attached", timeout=TIMEOUT_MS)
     page.click('.stepper-chip[data-step-name="C"]')
+    expect(page.locator("#stepper-step .stepper-step-title")).to_contain_text(fr["py.step.cost.title"])
+    assert step_title(page) == "Coût" != en["py.step.cost.title"]
+    explanation = page.inner_text("#stepper-step .stepper-explain")
+    assert explanation == "Entropie croisée binaire : la log-probabilité que le réseau donne à la vraie " \
+                          "classe, moyennée sur les 10 exemples et changée de signe.", explanation
+    expect(page.locator(".stepper-sample-desc")).to_contain_text("personnes n° 0 à 9")
     assert_french(page, english, "#view-stepper", "the seed network's cost")
+
+
+def step_title(page: Page) -> str:
+    """The shown step's title, without its name in code."""
+    return page.eval_on_selector("#stepper-step .stepper-step-title", "h => h.firstChild.textContent")
 
 
 def test_check_my_code_speaks_french(french: Page, base_url, english, tmp_path):

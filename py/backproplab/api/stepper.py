@@ -30,6 +30,9 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
    images? (bytes 784·n, the 28×28 uint8 inputs), points? [[feature values]],
    feature_names?}, steps: [{name, phase, layer, title, formula, explanation, shapes, value,
    image_axis, check}], rules (as ``stepper_rules``: the trained network changes)}
+The texts (net and sample ``description``, a step's ``title`` and ``explanation``, a check's
+``method``, and in the rules every ``label``, ``description`` and ``missing``) are
+{message_key, params, message} (``messages.Message.wire``).
 Arrays are encoded by ``encode_array``: nested lists when they have at most ``SMALL``
 entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carry
 ``estimate`` (and ``analytic`` on a subset, with ``indices``) in the same encoding.
@@ -87,11 +90,12 @@ def encode_array(a):
 
 
 def encode_step(step: dict) -> dict:
-    out = dict(step)
+    """A step as it travels: arrays encoded, title, explanation and check method as wires."""
+    out = dict(step, title=step["title"].wire(), explanation=step["explanation"].wire())
     out["value"] = encode_array(step["value"])
     check = step["check"]
     if check is not None:
-        check = dict(check)
+        check = dict(check, method=check["method"].wire())
         check["estimate"] = encode_array(check["estimate"])
         check["analytic"] = encode_array(check["analytic"])
         out["check"] = check
@@ -147,20 +151,20 @@ def _drawing(session: Session, request: dict, net: Net) -> tuple[np.ndarray, np.
     label = request.get("label")
     read = _page_reading(session, X[0]) if label is None and net.untrained else None
     if read is not None:
-        label, guess = read, " (how the page's models read it: pick the digit you drew)"
+        label, how = read, "drawing-read"
     elif label is None:
         proba = net.model.predict_proba(X)[0]
         label = int(proba[0] > 0.5) if proba.shape == (1,) else int(np.argmax(proba))
-        guess = " (the network's own guess: pick what you drew)"
+        how = "drawing-guess"
     else:
         if isinstance(label, float) and label.is_integer():
             label = int(label)
         if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(names):
             raise ProtocolError(f"Expected label an integer in 0..{len(names) - 1}. "
                                 f"Got {label!r}.")
-        guess = ""
-    return X, np.array([label]), {"description": f"your drawing, target {names[label]}{guess}",
-                                  "images": X.tobytes()}
+        how = "drawing"
+    said = TEXTS(how, target=names[label])
+    return X, np.array([label]), {"description": said.wire(), "images": X.tobytes()}
 
 
 def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: int):
@@ -169,7 +173,7 @@ def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: 
         return _drawing(session, request, net)
     idx = np.arange(start, start + n)
     X, y, shown = net.source.take(idx)
-    return X, y, {"description": net.source.describe(start, y), **shown}
+    return X, y, {"description": net.source.describe(start, y).wire(), **shown}
 
 
 @handler("stepper")
@@ -184,7 +188,7 @@ def stepper(session: Session, request: dict) -> dict:
     model = net.model
     steps = backprop_steps(model, X, _targets(model, y), notation=notation, learning_rate=rate)
     return {
-        "net": {"name": net.name, "description": net.sentence,
+        "net": {"name": net.name, "description": net.sentence.wire(),
                 "layer_sizes": list(model.layer_sizes), "activation": model.activation,
                 "loss": model.loss_name, "dtype": model.dtype.name},
         "notation": notation,

@@ -53,13 +53,44 @@ TEXTS = Texts("stepper", {
     "what-drawings": "drawings",
     "ignored": "Ignored link setting sample=\"{spec}\": {reason} Showing the {net}'s default "
                "sample ({default}) instead.",
+    "label-lab": "Lab network",
+    "label-seed": "Seed network",
+    "label-trained": "Trained network",
+    "source-digit": "MNIST digit",
+    "source-person": "Person",
+    "source-train": "Training sample",
+    "notation-rows": "Samples as rows",
+    "notation-cols": "Samples as columns",
+    "notation-rows-sub": "the lab: {formula}",
+    "notation-cols-sub": "the seed: {formula}",
+    "summary": "{sizes} · {activation} · {loss}",
+    "not-trained-yet": "not trained yet",
+    "sentence-lab": "The lab's network: {sizes}, sigmoid, mean squared error, freshly initialised "
+                    "(seed {seed}), as before the lab's first learn_once_mse step.",
+    "sentence-seed": "The second seed's network: {sizes}, sigmoid, binary cross-entropy, on its "
+                     "10 people (weight and height standardised).",
+    "sentence-current": "The page's current network: {sizes}, {activation}, {loss}.",
+    "sentence-run": "Your trained network: {sizes}, {activation}, {loss}, on {dataset}.",
+    "digit-one": "digit #{index} (a {label})",
+    "digit-many": "digits #{first}–#{last} ({labels})",
+    "person-one": "person #{index} (weight lb, height in; standardised)",
+    "person-many": "people #{first}–#{last} (weight lb, height in; standardised)",
+    "train-one": "training sample #{index} ({name})",
+    "train-many": "training samples #{first}–#{last}",
+    "drawing": "your drawing, target {target}",
+    "drawing-read": "your drawing, target {target} (how the page's models read it: pick the "
+                    "digit you drew)",
+    "drawing-guess": "your drawing, target {target} (the network's own guess: pick what you "
+                     "drew)",
 })
 DRAWN = "drawn"
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
 _LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
 NOTATIONS = [
-    {"name": "rows", "label": "Samples as rows", "description": "the lab: Z = A·W + B"},
-    {"name": "cols", "label": "Samples as columns", "description": "the seed: Z = W·A + b"},
+    {"name": "rows", "label": TEXTS("notation-rows").wire(),
+     "description": TEXTS("notation-rows-sub", formula="Z = A·W + B").wire()},
+    {"name": "cols", "label": TEXTS("notation-cols").wire(),
+     "description": TEXTS("notation-cols-sub", formula="Z = W·A + b").wire()},
 ]
 
 
@@ -97,11 +128,9 @@ class Source:
     reads, the labels, and what the page shows of them (images or points)."""
 
     kind: str                 # its name in a spec: digit | person | train
-    label: str                # what the page calls it
-    noun: str                 # one of them, in messages ("digit", "person", "training sample")
     count: int
     take: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
-    describe: Callable[[int, np.ndarray], str]  # (start, y) -> "digit #3 (a 5)"
+    describe: Callable[[int, np.ndarray], object]  # (start, y) -> Message "digit #3 (a 5)"
     aliases: tuple = ()       # other kinds read as this one (links written before)
 
 
@@ -110,9 +139,8 @@ class Net:
     """One network the stepper walks through, with the samples it takes."""
 
     name: str
-    label: str
     model: MLP | None
-    sentence: str             # what it is, in a sentence (the reply's net.description)
+    sentence: object          # what it is, a Message (the reply's net.description)
     learning_rate: float
     class_names: list
     source: Source | None = None
@@ -124,12 +152,13 @@ class Net:
     untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
-    def summary(self) -> str:
+    def summary(self):
+        """"784 → 16 → 10 · sigmoid · MSE" (a Message), or "not trained yet"."""
         if self.model is None:
-            return "not trained yet"
+            return TEXTS("not-trained-yet")
         m = self.model
-        return (f"{' → '.join(map(str, m.layer_sizes))} · {m.activation} · "
-                f"{_LOSS_SHORT.get(m.loss_name, m.loss_name)}")
+        return TEXTS("summary", sizes=arrows(m.layer_sizes), activation=m.activation,
+                     loss=_LOSS_SHORT.get(m.loss_name, m.loss_name))
 
     def max_batch(self) -> int:
         return min(MAX_BATCH, self.source.count) if self.source else 1
@@ -164,10 +193,12 @@ class Net:
             default = {"source": kind, "index": start, "batch": n, "spec": self.default}
         src = self.source
         return {
-            "name": self.name, "label": self.label, "description": self.summary,
+            "name": self.name, "label": TEXTS(f"label-{self.name}").wire(),
+            "description": self.summary.wire(),
             "available": self.model is not None,
-            "missing": str(self.missing) if self.missing else None,
-            "sources": [{"kind": src.kind, "label": src.label, "max_index": src.count - 1}]
+            "missing": self.missing.wire() if self.missing else None,
+            "sources": [{"kind": src.kind, "label": TEXTS(f"source-{src.kind}").wire(),
+                         "max_index": src.count - 1}]
             if src else [],
             "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
             "max_batch": self.max_batch(),
@@ -176,6 +207,11 @@ class Net:
             "class_names": list(self.class_names),
             "learning_rate": self.learning_rate,
         }
+
+
+def arrows(sizes) -> str:
+    """[784, 16, 10] -> "784 → 16 → 10"."""
+    return " → ".join(map(str, sizes))
 
 
 def class_interleaved(y) -> np.ndarray:
@@ -189,7 +225,7 @@ def class_interleaved(y) -> np.ndarray:
     return np.lexsort((y, rank))
 
 
-def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> Source:
+def _digit_source(session: Session, aliases=()) -> Source:
     X, y = digits(session)
     order = session.store.get("stepper_digit_order")
     if order is None or len(order) != len(y):
@@ -201,18 +237,17 @@ def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> S
 
     def describe(start, ys):
         if len(ys) == 1:
-            return f"digit #{start} (a {int(ys[0])})"
-        return f"digits #{start}–#{start + len(ys) - 1} ({', '.join(str(int(v)) for v in ys)})"
+            return TEXTS("digit-one", index=start, label=int(ys[0]))
+        return TEXTS("digit-many", first=start, last=start + len(ys) - 1,
+                     labels=[int(v) for v in ys])
 
-    return Source("digit", label, "digit", len(y), take, describe, aliases)
+    return Source("digit", len(y), take, describe, aliases)
 
 
 def _lab(session: Session, request: dict) -> Net:
     seed = setting(request, "seed")
     model = MLP(LAB_SIZES, activation="sigmoid", loss="mse", dtype="float64", seed=seed)
-    return Net("lab", "Lab network", model,
-               f"The lab's network: 784 → 16 → 10, sigmoid, mean squared error, freshly "
-               f"initialised (seed {seed}), as before the lab's first learn_once_mse step.",
+    return Net("lab", model, TEXTS("sentence-lab", sizes=arrows(LAB_SIZES), seed=seed),
                DEFAULT_RATE, DIGIT_NAMES, _digit_source(session), drawing=True,
                default="digit:0", untrained=True)
 
@@ -228,13 +263,12 @@ def _seed(session: Session, request: dict) -> Net:
                                  "feature_names": list(datasets.AT_RISK_FEATURES)}
 
     def describe(start, ys):
-        who = f"person #{start}" if len(ys) == 1 else f"people #{start}–#{start + len(ys) - 1}"
-        return who + " (weight lb, height in; standardised)"
+        if len(ys) == 1:
+            return TEXTS("person-one", index=start)
+        return TEXTS("person-many", first=start, last=start + len(ys) - 1)
 
-    people = Source("person", "Person", "person", len(y), take, describe)
-    return Net("seed", "Seed network", model,
-               "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, on its "
-               "10 people (weight and height standardised).",
+    people = Source("person", len(y), take, describe)
+    return Net("seed", model, TEXTS("sentence-seed", sizes=arrows(SEED_SIZES)),
                DEFAULT_RATE, ["not at risk", "at risk"], people, batches=(1, 2, 5, 10),
                default=f"batch:{len(y)}")
 
@@ -250,14 +284,14 @@ def _trained(session: Session, request: dict) -> Net:
     if run is not None:
         return _run_net(run)
     if not isinstance(current, MLP):
-        return Net("trained", "Trained network", None, "", DEFAULT_RATE, [],
+        return Net("trained", None, None, DEFAULT_RATE, [],
                    missing=TEXTS("no-trained"))
     sizes = current.layer_sizes
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
-    return Net("trained", "Trained network", current,
-               f"The page's current network: {' → '.join(map(str, sizes))}, "
-               f"{current.activation}, {current.loss_name}.",
+    return Net("trained", current,
+               TEXTS("sentence-current", sizes=arrows(sizes), activation=current.activation,
+                     loss=current.loss_name),
                DEFAULT_RATE, names,
                _digit_source(session, aliases=("train",)) if on_digits else None,
                drawing=sizes[0] == PIXELS, default="digit:0" if on_digits else "")
@@ -277,15 +311,15 @@ def _run_net(run) -> Net:
 
     def describe(start, ys):
         if len(ys) == 1:
-            return f"training sample #{start} ({classes[int(ys[0])]})"
-        return f"training samples #{start}–#{start + len(ys) - 1}"
+            return TEXTS("train-one", index=start, name=classes[int(ys[0])])
+        return TEXTS("train-many", first=start, last=start + len(ys) - 1)
 
-    train = Source("train", "Training sample", "training sample", len(data.y_train), take,
-                   describe, aliases=("person",) if at_risk else ())
+    train = Source("train", len(data.y_train), take, describe,
+                   aliases=("person",) if at_risk else ())
     images = data.kind == "images"
-    return Net("trained", "Trained network", model,
-               f"Your trained network: {' → '.join(map(str, model.layer_sizes))}, "
-               f"{s['activation']}, {s['loss']}, on {s['dataset']}.",
+    return Net("trained", model,
+               TEXTS("sentence-run", sizes=arrows(model.layer_sizes),
+                     activation=s["activation"], loss=s["loss"], dataset=s["dataset"]),
                float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
                default="train:0",
                refusal=None if images else TEXTS("points-not-drawings", dataset=s["dataset"]))

@@ -167,7 +167,7 @@ export async function init(ctx) {
     const nets = rules?.nets ?? [];
     const missing = nets.some((n) => n.name === ctx.state.net && !n.available);
     const lower = (label) => label.charAt(0).toLocaleLowerCase(lang) + label.slice(1);  // "Lab network" -> "lab network"
-    const buttons = missing ? nets.filter((n) => n.available).map((n) => el("button", { class: "button button-small", type: "button", text: t("stepper.useNet", { net: lower(n.label) }), onclick: () => pickNet(n.name) })) : [];
+    const buttons = missing ? nets.filter((n) => n.available).map((n) => el("button", { class: "button button-small", type: "button", text: t("stepper.useNet", { net: lower(pyMessage(n.label)) }), onclick: () => pickNet(n.name) })) : [];
     flowHost.replaceChildren();
     flow = null;
     card.replaceChildren(el("div", { class: "stepper-error" }, [el("p", { text: t("stepper.noSteps", { error: message }) }), el("div", { class: "stepper-error-actions" }, buttons)]));
@@ -184,7 +184,7 @@ export async function init(ctx) {
     const fallback = rules.nets.find((n) => n.name === reply.net.name)?.default?.spec;
     adopt(ctx.state.sample === "" && spec === fallback ? "" : spec); // a clean URL for the default
     renderControls();
-    controls.setNote(t("stepper.netNote", { description: reply.net.description, rate: formatNumber(reply.learning_rate, { maximumSignificantDigits: 6 }) }));
+    controls.setNote(t("stepper.netNote", { description: pyMessage(reply.net.description), rate: formatNumber(reply.learning_rate, { maximumSignificantDigits: 6 }) }));
     if (source === "drawn") controls.setLabel(reply.sample.labels[0]);
     sample.render(reply.sample);
     flow = createFlow(katex, reply);

@@ -3,7 +3,7 @@
 // the value-mode preferences passed in.
 
 import { el } from "../../ui.js";
-import { t } from "../../i18n.js";
+import { t, pyMessage } from "../../i18n.js";
 import { typeset, typesetText } from "./tex.js";
 import { decode, renderArray, fmt, fmtFull } from "./matrix.js";
 
@@ -50,14 +50,14 @@ export function renderCard(card, step, ctx) {
   const head = el("header", { class: "stepper-step-head" }, [
     el("span", { class: `stepper-phase is-${step.phase}`, text: t(`stepper.phase.${step.phase}`) }),
     el("span", { class: "stepper-count", text: t("stepper.card.count", { n: ctx.index + 1, total: ctx.total }) }),
-    el("h3", { class: "stepper-step-title" }, [step.title, el("code", { class: "stepper-step-name", text: step.name })]),
+    el("h3", { class: "stepper-step-title" }, [pyMessage(step.title), el("code", { class: "stepper-step-name", text: step.name })]),
   ]);
 
   const formula = el("div", { class: "stepper-formula", role: "math", "aria-label": t("stepper.card.formula", { formula: step.formula }) });
   typeset(katex, formula, chain(step.formula));
 
   const explain = el("p", { class: "stepper-explain" });
-  typesetText(katex, explain, step.explanation);
+  typesetText(katex, explain, pyMessage(step.explanation));
 
   const shapes = el("ul", { class: "stepper-shapes", "aria-label": t("stepper.card.shapes") },
     step.shapes.map((entry, i) => {
@@ -132,7 +132,7 @@ function renderCheck(step, ctx) {
   const scope = c.entries_checked === c.entries_total
     ? t("stepper.check.all", { count: c.entries_total })
     : t("stepper.check.some", { checked: c.entries_checked, count: c.entries_total, largest, random: c.entries_checked - largest });
-  const method = el("p", { class: "stepper-check-method", text: t("stepper.check.method", { scope, method: c.method }) });
+  const method = el("p", { class: "stepper-check-method", text: t("stepper.check.method", { scope, method: pyMessage(c.method) }) });
   const rows = comparisonRows(step);
   const table = el("table", { class: "stepper-compare" }, [
     el("thead", {}, [el("tr", {}, [el("th", { text: t("stepper.check.entry") }), el("th", { text: t("stepper.check.backprop") }), el("th", { text: t("stepper.check.estimate") })])]),

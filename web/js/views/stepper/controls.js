@@ -6,7 +6,7 @@
 // #stepper-batch, #stepper-label, #stepper-lr, #stepper-net-note.
 
 import { el } from "../../ui.js";
-import { t } from "../../i18n.js";
+import { t, pyMessage } from "../../i18n.js";
 
 /** The sources a network offers: its data, then (if it takes a drawing) the two pads. */
 const DRAWING_SOURCES = [
@@ -29,8 +29,8 @@ function segmented(name, onPick) {
     }
     options.forEach((o, i) => {
       const button = group.children[i];
-      button.querySelector(".stepper-seg-label").textContent = o.label;
-      button.querySelector(".stepper-seg-sub").textContent = o.description;
+      button.querySelector(".stepper-seg-label").textContent = pyMessage(o.label);
+      button.querySelector(".stepper-seg-sub").textContent = pyMessage(o.description);
     });
   };
   group.select = (value) => {
@@ -90,7 +90,7 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
       netGroup.select(name);
       notationGroup.set(rules.notations);
       notationGroup.select(notation);
-      const sources = [...(net?.sources ?? []).map((s) => ({ value: s.kind, label: s.label })), ...(net?.drawing ? DRAWING_SOURCES : [])];
+      const sources = [...(net?.sources ?? []).map((s) => ({ value: s.kind, label: pyMessage(s.label) })), ...(net?.drawing ? DRAWING_SOURCES : [])];
       fillSelect(source, sources, sourceChoice);
       const data = net?.sources.find((s) => s.kind === source.value);
       const sizes = [...new Set([...(net?.batches ?? []), chosen?.batch ?? 1])].sort((a, b) => a - b);

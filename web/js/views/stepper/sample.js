@@ -5,7 +5,7 @@
 // #stepper-draw-tab-image, #stepper-draw-tab-note, #stepper-sample.
 
 import { el, drawGray } from "../../ui.js";
-import { t } from "../../i18n.js";
+import { t, pyMessage } from "../../i18n.js";
 import { createPad } from "../../pad.js";
 import { drawTabDigit } from "../../draw-tab-digit.js";
 import { fmt } from "./matrix.js";
@@ -75,7 +75,7 @@ export function createSample({ onStroke }) {
           ]))),
         ]));
       }
-      preview.replaceChildren(el("p", { class: "stepper-sample-desc", text: t("stepper.sample.description", { description: sample.description }) }), el("div", { class: "stepper-sample-items" }, items));
+      preview.replaceChildren(el("p", { class: "stepper-sample-desc", text: t("stepper.sample.description", { description: pyMessage(sample.description) }) }), el("div", { class: "stepper-sample-items" }, items));
     },
   };
 }

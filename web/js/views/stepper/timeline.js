@@ -6,7 +6,7 @@
 // #stepper-play[aria-pressed], #stepper-next.
 
 import { el } from "../../ui.js";
-import { t } from "../../i18n.js";
+import { t, pyMessage } from "../../i18n.js";
 import { createPlayer } from "../../player.js";
 import { checkState, shortName } from "./card.js";
 
@@ -83,7 +83,7 @@ export function createTimeline({ onShow, isActive }) {
       if (!groups.length || groups.at(-1).phase !== step.phase) groups.push({ phase: step.phase, items: [] });
       groups.at(-1).items.push(el("li", {}, [el("button", {
         type: "button", class: "stepper-chip", dataset: { index: String(i), check: checkState(step), phase: step.phase, stepName: step.name },
-        title: step.title, onclick: () => go(i),
+        title: pyMessage(step.title), onclick: () => go(i),
       }, [el("span", { class: "stepper-chip-dot", "aria-hidden": "true" }), el("span", { class: "stepper-chip-name", translate: "no", text: shortName(step.name) })])]));
     });
     list.replaceChildren(...groups.map((g) => el("li", { class: `stepper-group is-${g.phase}` }, [

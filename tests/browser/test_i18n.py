@@ -42,6 +42,19 @@ def forms(value) -> list[str]:
     return list(value.values()) if isinstance(value, dict) else [value]
 
 
+#: Placeholders that always hold a number: they match digits, not any text.
+NUMERIC = {"n", "index", "count", "total", "number", "step", "epoch", "k"}
+
+
+def pattern_of(text: str) -> str:
+    """A regular expression for ``text``: literal parts escaped, placeholders as groups."""
+    out, at = [], 0
+    for m in FIELD.finditer(text):
+        out += [re.escape(text[at:m.start()]), r"([\d\s.,\u202f\u2212-]+?)" if m[1] in NUMERIC else "(.+?)"]
+        at = m.end()
+    return "".join(out + [re.escape(text[at:])])
+
+
 @functools.cache
 def english_only() -> list[tuple[str, re.Pattern]]:
     """(key, pattern) for every English text French does not share; placeholders match anything.
@@ -56,8 +69,10 @@ def english_only() -> list[tuple[str, re.Pattern]]:
             text = normalise(form)
             if text in french or not re.search(r"[A-Za-z]{2,}", FIELD.sub("", text)):
                 continue
-            parts = FIELD.split(text)[::2]  # the literal parts around the placeholders
-            found.append((key, re.compile("^" + "(.+?)".join(re.escape(p) for p in parts) + "$", re.S)))
+            words = set(re.findall(r"[A-Za-z]{2,}", FIELD.sub(" ", text)))
+            if any(words <= set(re.findall(r"\w{2,}", FIELD.sub(" ", f))) for f in french):
+                continue  # every English word is also in the French ("Image {index}: {reason}")
+            found.append((key, re.compile("^" + pattern_of(text) + "$", re.S)))
     return found
 
 

@@ -97,9 +97,10 @@ run_engine_tests() {
 }
 
 build_wheel() {
-  # Our package as a pure wheel, rebuilt only when its source changes.
+  # Our package as a pure wheel, rebuilt only when its source changes (README.md too: it is
+  # the wheel's long description, in its METADATA).
   local key dir
-  key="$(find py/backproplab -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml | sha256sum | cut -c1-16)"
+  key="$(find py/backproplab -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml README.md | sha256sum | cut -c1-16)"
   dir=".cache/wheel/$key"
   if ! compgen -G "$dir/*.whl" >/dev/null; then
     rm -rf .cache/wheel && mkdir -p "$dir"

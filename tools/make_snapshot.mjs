@@ -28,7 +28,8 @@
 // PYTHONHASHSEED=0, reseeds `random` with 0, and sees a fixed Date.now() while it is made
 // (restored in the page, Python reads the real clock). With a py-compiled standard library
 // (less memory churn) the 2.5 KB of os.urandom bytes that first seeded `random` also stayed
-// in freed memory, so crypto.getRandomValues gives fixed bytes too while it is made.
+// in freed memory, so crypto.getRandomValues gives fixed bytes too while it is made; and the
+// program name Emscripten reads from process.argv is the browser's, not this script's path.
 // tests/unit/test_reproducible_build.py checks it.
 
 import { readdirSync, writeFileSync } from "node:fs";
@@ -41,6 +42,10 @@ if (!siteArg || !outArg) {
   process.exit(2);
 }
 const site = resolve(siteArg);
+// Emscripten takes the program's name and arguments from process.argv, and Python keeps them
+// in its memory: with this script's path there, the snapshot would depend on where the
+// checkout is (and show it). A browser's Pyodide gets "./this.program" and no arguments.
+process.argv.splice(1, Infinity, "./this.program");
 const indexURL = join(site, "vendor", "pyodide") + "/";
 const wheel = readdirSync(join(site, "py")).find((name) => name.endsWith(".whl"));
 if (!wheel) {

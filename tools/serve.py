@@ -15,6 +15,7 @@ a classroom (it is also in the offline zip, beside ``site/``). Python 3 standard
 
     python tools/serve.py dist/site 8000                  # this computer only
     python3 serve.py --bind 0.0.0.0                       # in the unzipped offline copy: a LAN
+    python3 serve.py 8080                                 # another port
 """
 
 from __future__ import annotations
@@ -195,15 +196,21 @@ def default_directory() -> Path:
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description="Serve Backprop Lab's built site.")
-    parser.add_argument("directory", nargs="?", type=Path, default=default_directory())
-    parser.add_argument("port", nargs="?", type=int, default=8000)
+    parser = argparse.ArgumentParser(description="Serve Backprop Lab's built site.",
+                                     usage="%(prog)s [DIRECTORY] [PORT] [--bind ADDRESS]")
+    parser.add_argument("place", nargs="*", help="the site folder (default: site/ beside this "
+                        "file, else dist/site) and the port (default 8000), either or both")
     parser.add_argument("--bind", default="127.0.0.1",
                         help="address to listen on: 0.0.0.0 for the other computers of a LAN")
     args = parser.parse_args(argv)
-    if not (args.directory / "index.html").is_file():
-        parser.error(f"{args.directory} has no index.html: give the site folder.")
-    server = make_server(args.directory, args.port, quiet=False, bind=args.bind)
+    ports = [a for a in args.place if a.isdigit()]
+    folders = [Path(a) for a in args.place if not a.isdigit()]
+    if len(ports) > 1 or len(folders) > 1:
+        parser.error("give at most one folder and one port")
+    directory = folders[0] if folders else default_directory()
+    if not (directory / "index.html").is_file():
+        parser.error(f"{directory} has no index.html: give the site folder.")
+    server = make_server(directory, int(ports[0]) if ports else 8000, quiet=False, bind=args.bind)
     port = server.server_address[1]
     urls = f"http://localhost:{port}/"
     if args.bind not in ("127.0.0.1", "localhost"):

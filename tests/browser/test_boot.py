@@ -67,22 +67,27 @@ def test_boot_requests_only_the_sites_own_origin(watched_page, base_url):
 
 
 def test_openblas_is_downloaded_when_training_starts_not_at_boot(watched_page, base_url):
-    """A student who only draws never downloads OpenBLAS; the first training loads it, and
-    training uses it (cblas) once it is there."""
+    """A student who only draws never downloads OpenBLAS, even with the Train tab preparing a
+    run (train_start); the first training steps load it, and training uses it (cblas) once it
+    is there."""
     page, watch = watched_page
     boot_bench_page(page, base_url)
     predicted_label(page)
+    settings = {"dataset": "xor", "hidden": "8", "epochs": 1}
+    assert page.evaluate("(s) => window.bench.client.call('train_start', s)", settings)["matmul"] == "einsum"
     page.wait_for_timeout(1500)  # what a boot loads right after ready has started by now
     assert not [u for u in watch.requests if "openblas" in u]
-    matmul = page.evaluate("""async () => {
-        const settings = { dataset: "xor", hidden: "8", epochs: 1 };
+    matmul = page.evaluate("""async (settings) => {
+        const { client } = window.bench;
+        await client.call("train_start", settings);
+        await client.call("train_steps", { steps: 1 });
         for (let i = 0; i < 60; i++) {
-            const { matmul } = await window.bench.client.call("train_start", settings);
+            const { matmul } = await client.call("train_start", settings);
             if (matmul === "cblas") return matmul;
             await new Promise((resolve) => setTimeout(resolve, 500));
         }
         return "einsum";
-    }""")
+    }""", settings)
     assert [u for u in watch.requests if "openblas" in u]
     assert matmul == "cblas"
     assert watch.problems() == []

@@ -53,12 +53,12 @@ def run(argv: list, **kwargs) -> None:
     assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
 
 
-def build_wheel(out: Path, workdir: Path, mtime: int) -> Path:
-    """Our wheel as build.sh builds it (its SOURCE_DATE_EPOCH), from a copy of the source
-    whose files all have the time ``mtime`` (as a fresh checkout at another time has)."""
+def build_wheel(out: Path, src: Path, mtime: int) -> Path:
+    """Our wheel as build.sh builds it (its SOURCE_DATE_EPOCH), from a copy of the source in
+    ``src`` whose files all have the time ``mtime`` (as a fresh checkout elsewhere, at another
+    time, has)."""
     epoch = re.search(r"SOURCE_DATE_EPOCH=(\d+)", (REPO / "build.sh").read_text())
     assert epoch, "build.sh builds our wheel with SOURCE_DATE_EPOCH=<fixed time>"
-    src = workdir / "src"
     shutil.copytree(REPO / "py", src / "py",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
     for name in ("pyproject.toml", "README.md"):
@@ -98,12 +98,16 @@ def builds(tmp_path_factory):
     results = []
     for i, mtime in enumerate((1_700_000_000, 1_800_000_000)):
         root = tmp_path_factory.mktemp(f"build{i}")
-        wheel = build_wheel(root / "wheel", root, mtime)
+        wheel = build_wheel(root / "wheel", root / ("src" + "-elsewhere" * i), mtime)
         site = site_with(root / "site", wheel)
         run([PYODIDE_BUILD_PYTHON, REPO / "tools" / "py_compile_site.py", site])
         snapshot = root / "snapshot" / "python-snapshot.bin.gz"
         snapshot.parent.mkdir()
-        run(["node", REPO / "tools" / "make_snapshot.mjs", site, snapshot])
+        # from checkouts in other places (paths of other lengths), as two machines have
+        script = root / ("checkout" + "-elsewhere" * i) / "tools" / "make_snapshot.mjs"
+        script.parent.mkdir(parents=True)
+        shutil.copy(REPO / "tools" / "make_snapshot.mjs", script)
+        run(["node", script, site, snapshot])
         for path in site.rglob("*"):
             os.utime(path, (mtime, mtime))
         offline = root / "offline" / "backprop-lab-offline.zip"

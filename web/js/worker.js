@@ -92,10 +92,11 @@ async function boot() {
 }
 
 // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
-// backproplab/linalg.py). Loaded when training first starts, not at boot: a student who only
-// draws downloads 1.9 MB less (6 MB uncompressed), and the Draw tab's k-NN (one row against
-// 8000) is faster with einsum (9 ms against 24 ms in Node). Training never waits for it: until
-// it is there (or if it fails) matmul keeps the einsum path.
+// backproplab/linalg.py). Loaded when training first runs (the first train_steps; the Train
+// tab sends train_start as soon as Python is ready, to show the network), not at boot: a
+// student who only draws downloads 1.9 MB less (6 MB uncompressed), and the Draw tab's k-NN
+// (one row against 8000) is faster with einsum (9 ms against 24 ms in Node). Training never
+// waits for it: until it is there (or if it fails) matmul keeps the einsum path.
 let openblas = null;
 function loadOpenBLAS() {
   openblas ??= pyodide.loadPackage("openblas", QUIET)
@@ -235,7 +236,7 @@ self.onmessage = async (event) => {
     postMessage({ id, ok: false, error: { name: "WorkerCrashed", message: "Python stopped working." } });
     return;
   }
-  if (message.type === "train_start") loadOpenBLAS();
+  if (message.type === "train_steps") loadOpenBLAS();
   const transfer = [];
   const reply = request(message, transfer);
   reply.id = id;

@@ -280,7 +280,7 @@ case "$cmd" in
     build_site
     ensure_chromium
     status=0
-    "$PY" -m pytest tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
+    "$PY" -m pytest --durations=15 tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
     run_pyodide_unit_tests 2>&1 | tee .cache/test-pyodide.log || status=1
     ensure_engines
     rm -f .cache/test-firefox.log .cache/test-webkit.log

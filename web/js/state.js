@@ -148,6 +148,7 @@ export function toHash(values) {
 export const state = defaultsFor();
 const listeners = new Set();
 export const hashNotices = [];
+let hashLoaded = false; // before loadHash, the URL is the opening link: nothing may rewrite it
 
 /** Declare extra keys (used by views that own more settings). Existing keys are kept. */
 export function declare(specs) {
@@ -163,7 +164,7 @@ export function declare(specs) {
       else state[key] = value;
     }
   }
-  writeHash();
+  if (hashLoaded) writeHash();
 }
 
 let noticeSink = null;
@@ -222,6 +223,7 @@ function writeHash() {
 
 /** Load the hash into the state (at boot and when the user edits the URL). */
 export function loadHash() {
+  hashLoaded = true;
   pending.clear();
   const { patch, notices } = parseHash(location.hash);
   for (const n of notices) notify(n);

@@ -8,7 +8,9 @@
 //                  {event: "crash", message}  the runtime is unusable; the client restarts us
 // Role (the worker's name): "backproplab" loads the digits and models and answers every
 //                  request; "backproplab-checker" runs students' code (api "check") and loads no
-//                  data, so student code never shares a Python with the student's models.
+//                  data, so student code never shares a Python with the student's models;
+//                  "backproplab-knn" helps with k-NN curves (js/knn-pool.js): no data either,
+//                  and OpenBLAS before ready (it only multiplies).
 // Requests:        {id, type, ...fields}  typed arrays become Python bytes
 //                  {..., mount: [File]}: the files are mounted read-only (WORKERFS: read where
 //                  they are, never copied into memory) and Python gets `paths` instead; a
@@ -20,7 +22,7 @@ import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
-const ROLE = self.name === "backproplab-checker" ? "checker" : "page";
+const ROLE = { "backproplab-checker": "checker", "backproplab-knn": "knn" }[self.name] ?? "page";
 
 let pyodide = null;
 let api = null;      // backproplab.api (PyProxy)
@@ -51,7 +53,7 @@ async function boot() {
     if (!r.ok) throw new Error(`Could not load py/manifest.json: HTTP ${r.status}.`);
     return r.json();
   });
-  const files = manifest.then((m) => (ROLE === "checker" ? [] :
+  const files = manifest.then((m) => (ROLE !== "page" ? [] :
     Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)]))));
   files.catch(() => {});  // reported where it is awaited
 
@@ -73,7 +75,8 @@ async function boot() {
   pyBytes = pyodide.pyimport("operator").methodcaller("to_bytes");
   mark("import");
 
-  if (ROLE === "checker") {
+  if (ROLE !== "page") {
+    if (ROLE === "knn" && !(await enableOpenBlas(quiet))) console.warn("OpenBLAS not loaded: this k-NN helper uses einsum.");
     status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start } });
     return;
   }
@@ -92,13 +95,22 @@ async function boot() {
   // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
   // backproplab/linalg.py). Loaded after "ready" so start-up never waits for it; until it is
   // there (or if it fails) matmul keeps the einsum path.
-  pyodide.loadPackage("openblas", quiet)
-    .then(() => {
-      const linalg = pyodide.pyimport("backproplab.linalg");
-      linalg.enable_cblas();
-      linalg.destroy();
-    })
-    .catch((err) => console.warn(`OpenBLAS not loaded, training uses einsum: ${err?.message ?? err}`));
+  enableOpenBlas(quiet).then((on) => on || console.warn("OpenBLAS not loaded, training uses einsum."));
+}
+
+/** Pyodide's OpenBLAS for backproplab.linalg.matmul: true once in use, false if it failed. */
+async function enableOpenBlas(quiet) {
+  try {
+    await pyodide.loadPackage("openblas", quiet);
+    const linalg = pyodide.pyimport("backproplab.linalg");
+    const on = linalg.enable_cblas();
+    linalg.destroy();
+    if (on) performance.mark("boot:openblas");  // tests wait for it: every worker then multiplies alike
+    return on;
+  } catch (err) {
+    console.warn(`OpenBLAS: ${err?.message ?? err}`);
+    return false;
+  }
 }
 
 // Python from the build's memory snapshot (tools/make_snapshot.mjs: an interpreter already

@@ -73,4 +73,4 @@ def _ping(session: Session, request: dict) -> dict:
 
 
 # Each handler module registers its request types on import (after HANDLERS and @handler exist).
-from . import check, cifar, in_use, models, predict, stepper, train  # noqa: E402,F401
+from . import check, cifar, in_use, knn_curve, models, predict, stepper, train  # noqa: E402,F401

@@ -7,6 +7,8 @@
 import { percent, plural, formatSeconds } from "../../ui.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
+import { t } from "../../i18n.js";
+import { createKnnRun } from "./knn-run.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
 const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
@@ -30,6 +32,7 @@ export function createRun(ctx, ui, views) {
   let stepped = false;      // a single step was taken in this run (enables "use this model")
 
   const player = createPlayer({ chunk, onChange: () => views.onStatus(), onError: failed });
+  const knn = createKnnRun(ui, (type, fields) => exclusive(() => ctx.client.call(type, fields)));
   const isPoints = () => summary?.kind === "points";
   /** Too few test images for the test accuracy to mean much. */
   const fewTest = () => summary?.n_test != null && summary.n_test < FEW_TEST;
@@ -114,6 +117,7 @@ export function createRun(ctx, ui, views) {
       }
       if (!player.isCurrent(gen)) return false;
       prepareError = null;
+      if (ctx.state.dataset === "cifar10") knn.warm();  // its k-NN curve uses every core
       say(`Ready: ${summary.layer_sizes.join("–")} network, ${summary.total_steps} mini-batch steps (${summary.steps_per_epoch} per epoch). Press Play.`);
       ui.dataNote.textContent = summary.note;
       views.showLayout();
@@ -152,12 +156,14 @@ export function createRun(ctx, ui, views) {
     views.onStatus();
     ui.knnNote.textContent = "Computing the k-NN accuracy for k = 1…20…";
     try {
-      let curve;
-      do {
-        curve = await exclusive(() => ctx.client.call("knn_curve", { k_max: 20 }));
-        if (!player.isCurrent(gen)) return;
-        if (!curve.done) ui.knnNote.textContent = `Computing the k-NN accuracy for k = 1…20: ${Math.round(100 * curve.progress)} % of the test set…`;
-      } while (!curve.done);
+      const curve = await knn.compute({ onProgress: (done, total) => {
+        if (player.isCurrent(gen)) ui.knnNote.textContent = `Computing the k-NN accuracy for k = 1…20: ${Math.round(100 * done / total)} % of the test set…`;
+      } });
+      if (!player.isCurrent(gen)) return;
+      if (!curve) {
+        ui.knnNote.textContent = t("train.knnpool.cancelled");
+        return;
+      }
       knnChart.show(curve);
       knnDone = true;
       const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";

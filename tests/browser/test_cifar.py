@@ -64,8 +64,6 @@ def test_open_train_knn_colour_gallery_and_reload(page: Page, base_url: str, arc
     accuracy = float(page.get_attribute("#test-accuracy", "data-value"))
     assert accuracy > 0.5, f"MLP test accuracy {accuracy} on a learnable set"
     expect(page.locator("#cifar-badge")).to_have_attribute("data-badge", re.compile("above|expected"))
-    expect(page.locator("#train-use")).to_be_disabled()
-    assert "32×32 colour" in page.get_attribute("#train-use", "title")
 
     # the confusion matrix names CIFAR's classes; the gallery draws colour images
     expect(page.locator("#confusion-matrix thead")).to_contain_text("airplane")
@@ -81,6 +79,15 @@ def test_open_train_knn_colour_gallery_and_reload(page: Page, base_url: str, arc
     best = float(re.search(r"with ([\d.]+)%", page.inner_text("#knn-note")).group(1)) / 100
     assert best > 0.4, f"k-NN best accuracy {best}"
     expect(page.locator("#cifar-knn-badge")).to_have_attribute("data-badge", re.compile("."))
+
+    # the trained model can be the Draw tab's: it then takes photos, 32×32 colour
+    page.click("#train-use")
+    expect(page.locator("body")).to_have_attribute("data-input", "rgb32", timeout=30_000)
+    expect(page.locator("#train-in-use")).to_contain_text("CIFAR-10")
+    page.click("#tab-draw")
+    expect(page.locator("#draw-photo-note")).to_contain_text("32×32 colour photos")
+    expect(page.locator("#draw-pad")).to_be_hidden()
+    page.click("#tab-train")
 
     # a reload: the subset comes back from IndexedDB, the run is ready without the archive
     page.reload()

@@ -232,12 +232,3 @@ def test_knn_curve_on_cifar10_is_chunked_raw_pixels_and_judged(loaded):
     assert curve["k"] == list(range(1, 21)) and curve["deskew"] is False
     assert max(curve["accuracy"]) > 0.5
     assert curve["expected"]["low"] == 0.34
-
-
-def test_a_cifar_model_is_not_used_for_drawing(loaded):
-    session, _ = loaded
-    session.store["models"] = {"mlp": "the Draw tab's model"}  # as if init ran
-    ok(call(session, "train_start", dataset="cifar10", epochs=1))
-    ok(call(session, "train_steps", steps=1))
-    assert "32×32 colour" in error_of(call(session, "use_trained"))
-    assert session.store["models"] == {"mlp": "the Draw tab's model"}

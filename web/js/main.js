@@ -10,6 +10,7 @@ import { alert, withoutTraceback } from "./ui.js";
 import { createInUse } from "./in-use.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
+import * as photoMode from "./views/photo-mode.js";
 import * as models from "./views/models.js";
 
 const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading continues)
@@ -236,6 +237,7 @@ function start() {
   showTab(state.tab);
   draw.init(ctx);
   upload.init(ctx);
+  photoMode.init(ctx);
   models.init(ctx);
   boot();
   loadOptionalView("train", "./views/train.js");

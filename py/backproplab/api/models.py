@@ -12,11 +12,13 @@ Request types (fields -> result):
 ``model_import`` {files: [{bytes, name}] (1 or 2: an MLP, a k-NN, or one of each)} or
     {bytes, name} (one file) -> {current: "imported", loaded: ["mlp"|"knn"], in_use}.
     Each file is validated by ``modelio`` (format, version, architecture, every array's shape
-    and dtype, finite values) and against its checksum; models must take 784 inputs (28×28
-    digit images). An MLP alone replaces the current MLP when its classes are those of the
-    current k-NN (or of the default digits k-NN, which then comes back); a model of other
-    classes needs its k-NN file too, so the two always agree on the classes. Refusals name
-    the file and what is wrong; the current model is unchanged by a refused import.
+    and dtype, finite values) and against its checksum; models must take images: 784 inputs
+    (28×28 digits, drawn) or 3072 (32×32 colour photos, CIFAR-10; the Draw tab then takes
+    photos). An MLP alone replaces the current MLP when its classes and inputs are those of
+    the current k-NN (or of the default digits k-NN, which then comes back); other models need
+    their k-NN file too, so the two always agree on the classes and on what they read.
+    Refusals name the file and what is wrong; the current model is unchanged by a refused
+    import.
 
 Left out on purpose: optimizer state and training runs (a loaded model predicts; training
 starts afresh), and storing files: the page keeps them in IndexedDB (``web/js/storage.js``).
@@ -30,9 +32,9 @@ import json
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import DIGIT_NAMES, PIXELS
-from .in_use import describe, models_in_use, put_in_use
-from .. import modelio
+from .fields import DIGIT_NAMES
+from .in_use import describe, input_of, models_in_use, put_in_use
+from .. import model_inputs, modelio
 from ..mlp import MLP
 from ..settings import MAX_QUOTE, quote
 
@@ -40,6 +42,7 @@ MAX_FILES = 2
 MAX_NAME = 200
 MAX_DESCRIPTION = 200  # characters of a file's own description that the page shows
 KINDS = ("mlp", "knn")
+IMAGE_INPUTS = {entry["size"] for entry in model_inputs.INPUTS.values()}  # 784, 3072
 
 
 # ---------------------------------------------------------------- checksum
@@ -167,26 +170,40 @@ def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
         raise modelio.ModelFileError(
             f"{name} was refused: its numbers do not match the checksum it was saved with, so "
             "it was changed or damaged after it was saved. Download the model again.")
-    n_in = model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1]
-    if n_in != PIXELS:
+    n_in = n_inputs(model)
+    if n_in not in IMAGE_INPUTS:
         what = "a 2-D toy set (2 inputs)" if n_in == 2 else f"{n_in} inputs"
         shape = f"{'-'.join(map(str, model.layer_sizes))} " if isinstance(model, MLP) else ""
         raise ProtocolError(f"{name} was refused: it is a {kind} {shape}for {what}, but the "
-                            f"Draw tab needs a model of {PIXELS} inputs (28×28 pixel digits).")
+                            "Draw tab needs a model of images: 784 inputs (28×28 digits) or "
+                            "3072 (32×32 colour photos, CIFAR-10).")
     return model, meta, _class_names(model, meta, name)
 
 
-def _companion(kind: str, classes: list[str], current: dict, default: dict, name: str):
-    """The model of the other kind that goes with an imported one of these classes:
-    (model, info) from the current models, else the default ones; refuses otherwise."""
+def n_inputs(model) -> int:
+    return int(model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1])
+
+
+def _reads(model) -> str:
+    """What a model reads, in words: "28×28 grayscale images (digits)"."""
+    return model_inputs.describe(n_inputs(model))["description"]
+
+
+def _companion(kind: str, classes: list[str], size: int, current: dict, default: dict,
+               name: str):
+    """The model of the other kind that goes with an imported one of these classes and input
+    size: (model, info) from the current models, else the default ones; refuses otherwise."""
     for models in (current, default):
-        if list(models["class_names"]) == classes and models[kind] is not None:
+        if list(models["class_names"]) == classes and models[kind] is not None \
+                and input_of(models)["size"] == size:
             return models[kind], {"source": "default", **(models["info"][kind] or {})}
     other = "k-NN" if kind == "knn" else "neural network (MLP)"
+    reads = model_inputs.describe(size)["description"]
     raise ProtocolError(
-        f"{name} classifies {_listed(classes)}, but the {other} in use knows "
-        f"{_listed(current['class_names'])}. Load it together with its {other} file "
-        "(select both files at once), so both models agree on the classes.")
+        f"{name} classifies {_listed(classes)} from {reads}, but the {other} in use knows "
+        f"{_listed(current['class_names'])} from {input_of(current)['description']}. Load it "
+        f"together with its {other} file (select both files at once), so both models agree "
+        "on the classes and on what they read.")
 
 
 @handler("model_import")
@@ -206,6 +223,10 @@ def model_import(session: Session, request: dict) -> dict:
         raise ProtocolError(f"{loaded['mlp'][1]} classifies {_listed(loaded['mlp'][3])} but "
                             f"{loaded['knn'][1]} classifies {_listed(loaded['knn'][3])}: "
                             "load a network with the k-NN made for the same classes.")
+    if len(loaded) == 2 and n_inputs(loaded["mlp"][0]) != n_inputs(loaded["knn"][0]):
+        raise ProtocolError(f"{loaded['mlp'][1]} reads {_reads(loaded['mlp'][0])} but "
+                            f"{loaded['knn'][1]} reads {_reads(loaded['knn'][0])}: load a "
+                            "network with the k-NN made for the same images.")
     default = session.store.setdefault("default_models", dict(current))
     classes = next(iter(loaded.values()))[3]
     new, info = {}, {}
@@ -217,7 +238,8 @@ def model_import(session: Session, request: dict) -> dict:
                 classes=classes, deskew=bool(meta.get("preprocessing", {}).get("deskew")),
                 **{key: meta.get(key) for key in ("dataset", "test_accuracy", "epochs")})
         else:
-            _, name, _, _ = next(iter(loaded.values()))
-            new[kind], info[kind] = _companion(kind, classes, current, default, name)
+            model, name, _, _ = next(iter(loaded.values()))
+            new[kind], info[kind] = _companion(kind, classes, n_inputs(model), current,
+                                               default, name)
     return {"current": "imported", "loaded": sorted(loaded),
             "in_use": put_in_use(session, new["mlp"], new["knn"], classes, info)}

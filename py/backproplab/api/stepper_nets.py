@@ -21,6 +21,7 @@ from . import ProtocolError, Session
 from .data import digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
+from ..cifar.unpickle import N_PIXELS
 from ..mlp import MLP
 from ..settings import SETTINGS, quote
 
@@ -95,7 +96,8 @@ class Net:
     batches: tuple = (1, 2, 4, 8, 16)
     default: str = ""
     refusal: str = ""         # why it refuses a kind of sample (when the generic text is wrong)
-    missing: str = ""         # why there is no network (``model`` is None)
+    missing: str = ""         # why there is no network (``model`` is None) or nothing to step
+                              # through (no source, no drawing)
     untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
@@ -106,12 +108,17 @@ class Net:
         return (f"{' → '.join(map(str, m.layer_sizes))} · {m.activation} · "
                 f"{_LOSS_SHORT.get(m.loss_name, m.loss_name)}")
 
+    @property
+    def usable(self) -> bool:
+        """A network with samples to step through (a source of them, or drawings)."""
+        return self.model is not None and (self.source is not None or self.drawing)
+
     def max_batch(self) -> int:
         return min(MAX_BATCH, self.source.count) if self.source else 1
 
     def check(self, kind: str, start: int, n: int) -> tuple[str, int, int]:
         """The parsed sample as (source kind, index, batch), or a refusal naming the bad part."""
-        if self.model is None:
+        if not self.usable:
             raise ProtocolError(self.missing)
         src = self.source
         if kind == DRAWN and self.drawing:
@@ -133,13 +140,13 @@ class Net:
     def rules(self) -> dict:
         """What the page is told about this network (see ``rules``)."""
         default = None
-        if self.model is not None and self.default:
+        if self.usable and self.default:
             kind, start, n = self.check(*parse_sample(self.default))
             default = {"source": kind, "index": start, "batch": n, "spec": self.default}
         src = self.source
         return {
             "name": self.name, "label": self.label, "description": self.summary,
-            "available": self.model is not None, "missing": self.missing or None,
+            "available": self.usable, "missing": self.missing or None,
             "sources": [{"kind": src.kind, "label": src.label, "max_index": src.count - 1}]
             if src else [],
             "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
@@ -214,7 +221,8 @@ def _seed(session: Session, request: dict) -> Net:
 
 def _trained(session: Session, request: dict) -> Net:
     """The current training run's network once it has taken a step, else the page's current
-    MLP, else the untrained run's network."""
+    MLP, else the untrained run's network. The page's current MLP steps through digits, or
+    (a CIFAR-10 model) through the training images of the CIFAR-10 subset loaded, if any."""
     run = session.store.get("train")
     models = session.store.get("models") or {}
     current = models.get("mlp")
@@ -229,12 +237,34 @@ def _trained(session: Session, request: dict) -> Net:
     sizes = current.layer_sizes
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
+    photos = _cifar_source(session) if sizes[0] == N_PIXELS else None
+    source = _digit_source(session, aliases=("train",)) if on_digits else photos
     return Net("trained", "Trained network", current,
                f"The page's current network: {' → '.join(map(str, sizes))}, "
                f"{current.activation}, {current.loss_name}.",
-               DEFAULT_RATE, names,
-               _digit_source(session, aliases=("train",)) if on_digits else None,
-               drawing=sizes[0] == PIXELS, default="digit:0" if on_digits else "")
+               DEFAULT_RATE, names, source, drawing=sizes[0] == PIXELS,
+               default="digit:0" if on_digits else "train:0" if photos else "",
+               missing="" if source or sizes[0] != N_PIXELS else
+               "This network reads 32×32 colour photos: open CIFAR-10 in the Train tab to step "
+               "through it with its images.")
+
+
+def _cifar_source(session: Session) -> Source | None:
+    """The training images of the CIFAR-10 subset loaded (``api.cifar``), as uint8 rows."""
+    subset = session.store.get("cifar", {}).get("subset")
+    if subset is None:
+        return None
+    X, y, names = subset["X_train"], subset["y_train"], subset["class_names"]
+
+    def take(idx):
+        return X[idx], y[idx], {"images": X[idx].tobytes()}
+
+    def describe(start, ys):
+        if len(ys) == 1:
+            return f"CIFAR-10 training image #{start} ({names[int(ys[0])]})"
+        return f"CIFAR-10 training images #{start}–#{start + len(ys) - 1}"
+
+    return Source("train", "Training image", "training image", len(y), take, describe)
 
 
 def _run_net(run) -> Net:
@@ -247,6 +277,9 @@ def _run_net(run) -> Net:
         shown = {"images": X.tobytes()} if data.kind == "images" else {
             "points": X.tolist(),
             "feature_names": list(datasets.AT_RISK_FEATURES) if at_risk else ["x", "y"]}
+        if data.input_transform is not None:  # CIFAR-10: what the network was trained on
+            scale, offset = data.input_transform
+            return np.multiply(X, scale, dtype=model.dtype) + offset, data.y_train[idx], shown
         return data.net_input(X), data.y_train[idx], shown
 
     def describe(start, ys):
@@ -260,7 +293,8 @@ def _run_net(run) -> Net:
     return Net("trained", "Trained network", model,
                f"Your trained network: {' → '.join(map(str, model.layer_sizes))}, "
                f"{s['activation']}, {s['loss']}, on {s['dataset']}.",
-               float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
+               float(s.get("lr", DEFAULT_RATE)), classes, train,
+               drawing=images and model.layer_sizes[0] == PIXELS,
                default="train:0",
                refusal="" if images else f"The trained network classifies points "
                                          f"({s['dataset']}), not drawings: pick a training sample.")

@@ -15,11 +15,16 @@ import numpy as np
 
 from ..gradcheck import cost_from
 from ..mlp import MLP, Forward, Gradients
+from ..model_inputs import INPUTS
 from .checks import cost_check, slope_check
 from .notation import (Notation, activation_slope_tex, activation_tex, cost_tex,
                        output_gradient_tex)
 
-IMAGE_SIZE = 784  # a 28×28 input: values along that axis can be shown as images
+# inputs that are images (28×28 gray, 32×32 colour): values along that axis can be shown as images
+IMAGE_SIZES = {entry["size"]: kind for kind, entry in INPUTS.items()}
+_PIXELS = {"gray28": ", pixels scaled to 0..1.",
+           "rgb32": ", 32×32 colour images (the R, G, B planes one after another) as the "
+                    "network reads them."}
 
 
 @dataclass
@@ -58,10 +63,10 @@ class Pass:
 
     @property
     def image_in(self) -> bool:
-        return self.model.layer_sizes[0] == IMAGE_SIZE
+        return self.model.layer_sizes[0] in IMAGE_SIZES
 
     def image_axis(self, rows_axis: int) -> int | None:
-        """The axis of a shown value that runs over the 784 pixels (given its rows axis)."""
+        """The axis of a shown value that runs over the input's pixels (given its rows axis)."""
         if not self.image_in:
             return None
         return rows_axis if self.nt.rows else 1 - rows_axis
@@ -118,7 +123,7 @@ def input_step(p: Pass) -> dict:
               "one sample per column (the second seed's layout)")
     return step("A0", "forward", 0, "Input", f"{nt.A(0)} = X",
                 f"The input: {_count(p.N, 'sample')} of {A0.shape[1]} features, {layout}"
-                + (", pixels scaled to 0..1." if p.image_in else "."),
+                + _PIXELS.get(IMAGE_SIZES.get(A0.shape[1]), "."),
                 [p.shape(nt.A(0), A0.shape)], nt.show(A0), image_axis=p.image_axis(1))
 
 

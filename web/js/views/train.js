@@ -9,7 +9,7 @@
 // gallery, decision map.
 
 import { el, percent, announce, addStylesheet, formatSeconds } from "../ui.js";
-import { presetFor, TRAINING_KEYS, DATASETS } from "../state.js";
+import { presetFor, TRAINING_KEYS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
 import { createRun } from "./train/run.js";
@@ -68,10 +68,8 @@ export async function init(ctx) {
     // busy computing: marked, not disabled, so a keyboard user who pressed it keeps the focus
     ui.knnButton.disabled = !ready || running || !summary;
     ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
-    const colour = DATASETS[ctx.state.dataset]?.input === "rgb32";
-    ui.useButton.disabled = !ready || running || !run.usable || colour;
-    ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes."
-      : colour ? "A CIFAR-10 model takes 32×32 colour photos; the Draw tab reads 28×28 drawings, so it keeps its digit models." : "";
+    ui.useButton.disabled = !ready || running || !run.usable;
+    ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
     // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
     // follows, never lost to the body
     const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];

@@ -4,7 +4,8 @@
 // (see image-decode.js); Python gets downscaled RGBA and runs the same preprocessing as for
 // the draw pad. Files are processed one at a time, in the order given.
 
-import { el, drawGray, percent } from "../ui.js";
+import { el, drawGray, drawRGB, percent } from "../ui.js";
+import { t } from "../i18n.js";
 import { decodeImageFile, ImageRefused } from "../image-decode.js";
 
 const THUMB = 64;
@@ -130,9 +131,12 @@ async function processFile(file, item) {
     fail(item, `No prediction: ${error?.message || error}`);
     return;
   }
-  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": "The 28 by 28 image the network sees" });
-  drawGray(seen, result.image28);
+  const colour = Boolean(result.image32);  // a CIFAR-10 model: the photo shrunk to 32×32 colour
+  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": colour ? t("upload.photo.seen") : "The 28 by 28 image the network sees" });
+  if (colour) drawRGB(seen, result.image32);
+  else drawGray(seen, result.image28);
   item.seen.replaceWith(seen);
+  item.node.dataset.input = result.input;
   const { mlp, knn } = result;
   const name = context.className;
   const top = mlp ?? knn; // without a network, the k-NN's answer is the prediction

@@ -12,12 +12,13 @@
 // Each is given the run's k-NN inputs once (knn_share -> knn_load) and keeps them until the
 // next run (share_id). A helper that fails (crash, time-out) gives its chunk back and drops
 // out of this curve; the page's own worker finishes the rows left. How many helpers: one per
-// core beyond the first, at most MAX_HELPERS (each holds its own copy of the training set).
+// core beyond the first, at most MAX_HELPERS: both cores of a laptop, and a phone with eight
+// does not start eight Pyodides.
 // Counts are integers: any split gives exactly the curve one worker gives.
 
 import { createClient } from "./client.js";
 
-const MAX_HELPERS = 2;
+const MAX_HELPERS = 1;  // each helper is a Pyodide (~60 MB) with its own copy of the training set
 const HELPER_NAME = "backproplab-knn";
 
 /** Helpers worth starting on a device with `cores` logical cores. */

@@ -31,7 +31,14 @@ from conftest import CHROMIUM, LAUNCH_ARGS, SITE  # noqa: E402
 from synthetic_cifar import write_archive  # noqa: E402
 
 TARGET_S = 10.0
-TIMEOUT_MS = 600_000
+# the k-NN card's progress bar, each value it takes (js/views/train/knn-run.js)
+PROGRESS_JS = """() => {
+    window.knnProgress = [];
+    const bar = document.getElementById("knn-progress");
+    new MutationObserver(() => window.knnProgress.push(Number(bar.value)))
+        .observe(bar, { attributes: true, attributeFilter: ["value"] });
+}"""
+TIMEOUT_MS = 3_600_000  # the lab's full split (54 000 / 6 000) takes minutes
 
 
 def archive(per_batch: int) -> Path:
@@ -65,12 +72,15 @@ def in_page(path: Path, n_train: int, n_test: int, cores: int | None = None) -> 
                                    timeout=TIMEOUT_MS)
             read_ms = float(page.get_attribute("#cifar-panel", "data-read-ms"))
             page.wait_for_selector("#knn-run:not([disabled])", timeout=TIMEOUT_MS)
+            workers = wait_python_workers(page)
+            page.evaluate(PROGRESS_JS)
             t0 = time.perf_counter()
             page.click("#knn-run")
             page.wait_for_selector("#knn-note[data-seconds]", state="attached", timeout=TIMEOUT_MS)
             wall = time.perf_counter() - t0
             note = page.locator("#knn-note")
-            result = {"read_s": read_ms / 1000, "knn_wall_s": wall,
+            progress = page.evaluate("window.knnProgress")
+            result = {"progress": progress,"read_s": read_ms / 1000, "knn_wall_s": wall, "booted": workers,
                       "knn_s": float(note.get_attribute("data-seconds")),
                       "workers": note.get_attribute("data-workers") or "1",
                       "note": note.inner_text()}
@@ -79,6 +89,24 @@ def in_page(path: Path, n_train: int, n_test: int, cores: int | None = None) -> 
         server.shutdown()
         server.server_close()
     return result
+
+
+def wait_python_workers(page, settle_s: float = 2.0) -> int:
+    """How many Python workers the page runs once each multiplies with OpenBLAS (worker.js
+    marks it): the page's own and the k-NN helper it boots when a CIFAR-10 set is opened, so
+    the curve is timed as after training, not while a helper boots. Returns their number."""
+    deadline = time.perf_counter() + 120
+    while True:
+        workers = [w for w in page.workers if w.url.split("?")[0].endswith("/js/worker.js")]
+        ready = [w for w in workers
+                 if w.evaluate("performance.getEntriesByName('boot:openblas').length")]
+        if workers and len(ready) == len(workers):
+            page.wait_for_timeout(settle_s * 1000)
+            if len(page.workers) == len(workers):
+                return len(workers)
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{len(ready)} of {len(workers)} Python workers ready after 120 s")
+        page.wait_for_timeout(250)
 
 
 def in_cpython(path: Path, n_train: int, n_test: int) -> dict:
@@ -129,10 +157,13 @@ def main(argv=None) -> int:
     for run, cores in ((r, c) for r in range(args.runs) for c in args.cores):
         page = in_page(path, args.train, args.test, cores)
         verdict = "meets" if page["knn_wall_s"] <= TARGET_S else "MISSES"
-        print(f"  page run {run + 1} (Pyodide, {page['workers']} worker(s) took part): read "
+        print(f"  page run {run + 1} (Pyodide, {page['booted']} worker(s), "
+              f"{page['workers']} took part): read "
               f"{page['read_s']:.1f} s   k-NN {page['knn_wall_s']:.1f} s from the click "
               f"({page['knn_s']:.1f} s reported)   target <= {TARGET_S:.0f} s: {verdict}")
-        print(f"    {page['note']}")
+        steps = page["progress"]
+        print(f"    progress bar: {len(steps)} updates, last {steps[-1] if steps else None}; "
+              f"{page['note']}")
     return 0
 
 

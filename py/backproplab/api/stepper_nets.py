@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from . import ProtocolError, Session
+from .cifar import loaded_subset
 from .data import digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
@@ -251,8 +252,9 @@ def _trained(session: Session, request: dict) -> Net:
 
 def _cifar_source(session: Session) -> Source | None:
     """The training images of the CIFAR-10 subset loaded (``api.cifar``), as uint8 rows."""
-    subset = session.store.get("cifar", {}).get("subset")
-    if subset is None:
+    try:
+        subset = loaded_subset(session)
+    except ProtocolError:  # none loaded (yet, or since a reload)
         return None
     X, y, names = subset["X_train"], subset["y_train"], subset["class_names"]
 

@@ -57,16 +57,22 @@ export function createKnnPool({ call, helpers = helperCount() }) {
       share?.catch(() => {});  // a failure is each helper's, below
       const rows = (lo, hi) => ({ share_id: plan.share_id, lo, hi, k_max: plan.k_max });
 
+      const pending = new Set();  // the calls of the chunks being computed
+
       /** Take chunks until none is left; a failed chunk goes back to the queue. */
       async function work(name, ask) {
         while (!mine.cancelled && !mine.failed && chunks.length) {
           const [lo, hi] = chunks.shift();
+          const asked = ask("knn_rows", rows(lo, hi));
+          pending.add(asked);
           let reply;
           try {
-            reply = await ask("knn_rows", rows(lo, hi));
+            reply = await asked;
           } catch (error) {
             chunks.unshift([lo, hi]);
             throw error;
+          } finally {
+            pending.delete(asked);
           }
           reply.correct.forEach((c, k) => { correct[k] += c; });
           done += hi - lo;
@@ -78,7 +84,8 @@ export function createKnnPool({ call, helpers = helperCount() }) {
         mine.failed = true;
         throw error;
       });
-      const helping = helpers.map(async (helper, i) => {
+      // helpers join when booted and loaded; the curve never waits for one that is not
+      helpers.forEach(async (helper, i) => {
         try {
           await helper.client.ready;
           if (helper.shareId !== plan.share_id) {
@@ -91,8 +98,12 @@ export function createKnnPool({ call, helpers = helperCount() }) {
           console.warn(`k-NN helper ${i + 1} stopped helping: ${error.message}`);
         }
       });
-      await Promise.all([own(), ...helping]);
-      while (chunks.length && !mine.cancelled) await own();  // rows a failing helper gave back
+      await own();
+      // until every chunk is counted: the ones helpers compute, the ones a failing one gave back
+      while (!mine.cancelled && (chunks.length || pending.size)) {
+        await Promise.allSettled([...pending]);
+        if (chunks.length) await own();
+      }
       if (mine.cancelled) return null;
       return await call("knn_result", { k_max: plan.k_max, correct, workers: workers.size,
                                         seconds: (performance.now() - started) / 1000 });

@@ -7,8 +7,9 @@
 #                            in Firefox and WebKit, and unit inside Pyodide)
 #   ./build.sh bench         build, then print the benchmarks
 #
-# Installs what it needs: .venv (pip install -e .[test,bench,plot]), node_modules (npm ci), Debian
-# chromium for the browser tests; firefox-esr, webkit2gtk-driver and xvfb for the engine tests.
+# Installs what it needs: .venv (pip install -e .[test,bench,plot]), .venv-pyodide-build (Python
+# 3.12 from PATH or pyenv, with pinned pyodide-build), node_modules (npm ci), Debian chromium
+# for the browser tests; firefox-esr, webkit2gtk-driver and xvfb for the engine tests.
 # Downloads are cached in .cache/; a second run does no network work.
 set -euo pipefail
 
@@ -18,6 +19,8 @@ SITE="$ROOT/dist/site"  # the finished site; built in $STAGE, then swapped in wh
 STAGE="$ROOT/dist/site.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
+PB_VENV="$ROOT/.venv-pyodide-build"  # Python 3.12 with pyodide-build, for py_compile_site
+PYODIDE_BUILD_PINS=(pyodide-build==0.27.3 wheel==0.45.1)  # 0.27: Pyodide 0.27's; wheel: its pack
 export PYTHONPATH="$ROOT/py${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's package, whatever the venv installed
 PYODIDE_PACKAGES=(numpy openblas)  # openblas: fast matmul for training in the page (linalg.enable_cblas)
 PYODIDE_TEST_PACKAGES=(pillow scikit-learn openblas)  # what tests/unit needs inside Pyodide besides NumPy
@@ -94,9 +97,10 @@ run_engine_tests() {
 }
 
 build_wheel() {
-  # Our package as a pure wheel, rebuilt only when its source changes.
+  # Our package as a pure wheel, rebuilt only when its source changes (README.md too: it is
+  # the wheel's long description, in its METADATA).
   local key dir
-  key="$(find py/backproplab -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml | sha256sum | cut -c1-16)"
+  key="$(find py/backproplab -name '*.py' -print0 | sort -z | xargs -0 cat pyproject.toml README.md | sha256sum | cut -c1-16)"
   dir=".cache/wheel/$key"
   if ! compgen -G "$dir/*.whl" >/dev/null; then
     rm -rf .cache/wheel && mkdir -p "$dir"
@@ -111,18 +115,47 @@ build_wheel() {
   cp "$dir"/*.whl "$STAGE/py/"
 }
 
-precompile_wheels() {
-  # NumPy's wheel and ours with compiled bytecode, for a faster import in the page
-  # (tools/precompile_wheels.mjs; also updates numpy's sha256 in our copy of pyodide-lock.json).
+find_python312() {
+  # pyodide-build needs Python 3.12 (the version Pyodide runs): on PATH, or one of pyenv's
+  local candidate root
+  root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  for candidate in python3.12 "$root"/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12; do
+    if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ensure_pyodide_build() {
+  # .venv-pyodide-build: Python 3.12 with pinned pyodide-build (py-compile) and wheel (pack)
+  local stamp="$PB_VENV/.backproplab-installed" want base
+  want="${PYODIDE_BUILD_PINS[*]}"
+  [[ -x "$PB_VENV/bin/python" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
+  base="$(find_python312)" || die "pyodide-build needs Python 3.12: install it (pyenv install 3.12, or apt-get install python3.12-venv)."
+  log "creating $PB_VENV with $base: ${PYODIDE_BUILD_PINS[*]}"
+  rm -rf "$PB_VENV"
+  "$base" -m venv "$PB_VENV"
+  "$PB_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PYODIDE_BUILD_PINS[@]}" \
+    || die "installing ${PYODIDE_BUILD_PINS[*]} failed (above)"
+  echo "$want" >"$stamp"
+}
+
+py_compile_site() {
+  # .pyc files for NumPy's wheel and python_stdlib.zip (pyodide py-compile, which also updates
+  # NumPy's sha256 in our copy of pyodide-lock.json) and beside our wheel's sources, made
+  # reproducible (tools/py_compile_site.py); cached by what they are made from.
   local p="$STAGE/vendor/pyodide" key dir
-  key="$(hash_of "$p"/{pyodide.asm.wasm,python_stdlib.zip,pyodide-lock.json,numpy-*.whl} \
-                 "$STAGE"/py/*.whl tools/precompile_wheels.mjs)"
-  dir=".cache/precompiled/$key"
+  key="$(hash_of "$p"/{python_stdlib.zip,pyodide-lock.json,numpy-*.whl} "$STAGE"/py/*.whl \
+                 tools/py_compile_site.py tools/reproducible_zip.py <(echo "${PYODIDE_BUILD_PINS[*]}"))"
+  dir=".cache/py-compiled/$key"
   if [[ ! -f "$dir/done" ]]; then
-    rm -rf .cache/precompiled && mkdir -p "$dir/vendor" "$dir/py"
-    log "precompiling NumPy's wheel and ours"
-    node tools/precompile_wheels.mjs "$STAGE" || die "precompiling the wheels failed (above)"
-    cp "$p"/pyodide-lock.json "$p"/numpy-*.whl "$dir/vendor/"
+    ensure_pyodide_build
+    rm -rf .cache/py-compiled && mkdir -p "$dir/vendor" "$dir/py"
+    log "compiling NumPy, the standard library and our wheel to bytecode"
+    "$PB_VENV/bin/python" tools/py_compile_site.py "$STAGE" || die "compiling to bytecode failed (above)"
+    cp "$p"/pyodide-lock.json "$p"/python_stdlib.zip "$p"/numpy-*.whl "$dir/vendor/"
     cp "$STAGE"/py/*.whl "$dir/py/"
     touch "$dir/done"
   else
@@ -162,6 +195,17 @@ vendor_libs() {
   node tools/vendor_esm.mjs "$v/codemirror" "${CODEMIRROR_PACKAGES[@]}" >/dev/null
 }
 
+check_no_dev_packages() {
+  # TensorFlow.js (the bench's peer) and axe-core (the accessibility test) are npm
+  # devDependencies that must never enter the site: no file named after them, no import of them
+  local found
+  found="$(find "$STAGE" \( -iname '*tfjs*' -o -iname '*tensorflow*' -o -iname 'axe*' \) -print -quit)"
+  [[ -z "$found" ]] || die "a dev-only package got into the site: $found"
+  found="$(grep -rlE --include='*.js' --include='*.mjs' --include='*.html' --include='*.json' \
+           '@tensorflow/|tfjs-backend|axe-core' "$STAGE" | head -1 || true)"
+  [[ -z "$found" ]] || die "the site refers to a dev-only package (TF.js or axe-core): $found"
+}
+
 build_site() {
   mkdir -p .cache
   exec 9>.cache/build.lock
@@ -173,7 +217,7 @@ build_site() {
   cp -r web/. "$STAGE/"
   vendor_libs
   build_wheel
-  precompile_wheels
+  py_compile_site
   build_snapshot
   "$PY" tools/build_site.py digits --out "$STAGE/data/mnist-10k.npz"
   "$PY" tools/build_site.py models --data "$STAGE/data/mnist-10k.npz" --out "$STAGE/models"
@@ -182,13 +226,16 @@ build_site() {
     --page "$STAGE/index.html"
   "$PY" tools/build_site.py manifest --site "$STAGE"
   node tools/build_sw.mjs "$STAGE"  # service worker: precache manifest of every file above
+  "$PY" tools/precompress.py "$STAGE"  # <file>.gz beside what compresses, for tools/serve.py
+  check_no_dev_packages
   # swap the finished site in (a server or test run on dist/site never sees a half-built one)
   rm -rf dist/site.old
   if [[ -d "$SITE" ]]; then mv "$SITE" dist/site.old; fi
   mv "$STAGE" "$SITE"
   rm -rf dist/site.old
   rm -f dist/backprop-lab-offline.zip
-  (cd dist && "$PY" -m zipfile -c backprop-lab-offline.zip site/)
+  # same files, same zip: site/ and the server for a classroom, serve.py
+  "$PY" tools/reproducible_zip.py create dist/backprop-lab-offline.zip "$SITE" --add tools/serve.py
   log "site ready: $SITE ($(du -sh "$SITE" | cut -f1)), offline zip: dist/backprop-lab-offline.zip"
   flock -u 9
 }
@@ -248,9 +295,11 @@ case "$cmd" in
     build_site
     ensure_chromium
     "$PY" tests/bench/bench_page.py
+    "$PY" tests/bench/bench_downloads.py  # a first visit's bytes on the wire
+    "$PY" tools/bench_classroom.py        # 30 students at once: tools/serve.py, python3 -m http.server
     ensure_engines
     xvfb-run -a "$PY" tests/bench/bench_engines.py  # ready time per engine
-    "$PY" tests/bench/bench_training.py
+    "$PY" tests/bench/bench_training.py  # the page's worker beside TF.js (same Chromium) and CPython
     # CIFAR-10: archive read and the k-NN curve (5000 / 500) in the page, beside CPython
     "$PY" tests/bench/bench_cifar.py
     # ours beside scikit-learn (MLP training, k-NN prediction), one thread each, CPU time

@@ -6,7 +6,8 @@
 // 1. Copies workbox-sw and the production builds of the modules it loads (core, routing,
 //    strategies, precaching) from node_modules into <site>/vendor/workbox/ (no CDN: the site
 //    makes no request to another origin).
-// 2. Lists every file of the site (except sw.js itself and source maps) with a revision: the
+// 2. Lists every file of the site (except sw.js itself, source maps and the gzip copies
+//    tools/precompress.py writes beside files for tools/serve.py) with a revision: the
 //    first 16 hex digits of its content's SHA-256, and injects that list in place of
 //    `self.__WB_MANIFEST` in <site>/sw.js (copied there from web/sw.js).
 //
@@ -74,7 +75,11 @@ function main() {
   }
   if (!sw.includes(PLACEHOLDER)) fail(`${swPath} has no ${PLACEHOLDER} placeholder (already injected?).`);
   vendorWorkbox(site);
-  const files = listFiles(site).filter((f) => !SKIP.some((re) => re.test(f)));
+  const all = listFiles(site);
+  const listed = new Set(all);
+  // gzip copies (tools/precompress.py) are another encoding of a listed file, not a file
+  const files = all.filter((f) => !SKIP.some((re) => re.test(f)) &&
+                                  !(f.endsWith(".gz") && listed.has(f.slice(0, -3))));
   const manifest = files.map((url) => ({ url, revision: revisionOf(join(site, url)) }));
   const bytes = files.reduce((sum, f) => sum + statSync(join(site, f)).size, 0);
   writeFileSync(swPath, sw.replace(PLACEHOLDER, JSON.stringify(manifest, null, 1)));

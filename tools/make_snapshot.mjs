@@ -26,8 +26,11 @@
 // hash seed (dict and set layouts), `random`'s state (seeded from os.urandom) and the clock
 // (file times, time.time() values kept in memory). So the snapshot's Python starts with
 // PYTHONHASHSEED=0, reseeds `random` with 0, and sees a fixed Date.now() while it is made
-// (restored in the page, Python reads the real clock). tests/unit/test_reproducible_build.py
-// checks it.
+// (restored in the page, Python reads the real clock). With a py-compiled standard library
+// (less memory churn) the 2.5 KB of os.urandom bytes that first seeded `random` also stayed
+// in freed memory, so crypto.getRandomValues gives fixed bytes too while it is made; and the
+// program name Emscripten reads from process.argv is the browser's, not this script's path.
+// tests/unit/test_reproducible_build.py checks it.
 
 import { readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -39,6 +42,10 @@ if (!siteArg || !outArg) {
   process.exit(2);
 }
 const site = resolve(siteArg);
+// Emscripten takes the program's name and arguments from process.argv, and Python keeps them
+// in its memory: with this script's path there, the snapshot would depend on where the
+// checkout is (and show it). A browser's Pyodide gets "./this.program" and no arguments.
+process.argv.splice(1, Infinity, "./this.program");
 const indexURL = join(site, "vendor", "pyodide") + "/";
 const wheel = readdirSync(join(site, "py")).find((name) => name.endsWith(".whl"));
 if (!wheel) {
@@ -64,13 +71,28 @@ await probe.loadPackage(join(site, "py", wheel), quiet);
 probe.runPython("import backproplab.api");
 const wanted = probe.runPython(STDLIB_MODULES).split(" ").filter((name) => !before.has(name));
 
+/** Fixed "random" bytes (xorshift32 from a fixed seed) in place of crypto.getRandomValues. */
+function fixedRandomValues() {
+  let x = 2463534242;
+  return (view) => {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    for (let i = 0; i < bytes.length; i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      bytes[i] = x & 0xff;
+    }
+    return view;
+  };
+}
+
 const realNow = Date.now;
 Date.now = () => 315532800000;  // 1980-01-01, as SOURCE_DATE_EPOCH in build.sh
+crypto.getRandomValues = fixedRandomValues();  // an own property over Crypto.prototype's
 const py = await loadPyodide({ indexURL, _makeSnapshot: true, env: { PYTHONHASHSEED: "0" } });
 py.runPython(`import importlib\nfor name in ${JSON.stringify(wanted)}:\n    importlib.import_module(name)\n` +
              `import random\nrandom.seed(0)`);
 const snapshot = py.makeMemorySnapshot();
 Date.now = realNow;
+delete crypto.getRandomValues;
 writeFileSync(outArg, gzipSync(snapshot, { level: 6 }));
 console.error(`make_snapshot: pre-imported ${wanted.length} standard-library modules (${wanted.slice(0, 4).join(", ")}, …)`);
 console.error(`make_snapshot: ` +

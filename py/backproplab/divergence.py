@@ -17,6 +17,8 @@ from typing import Optional
 
 import numpy as np
 
+from .messages import Message, Texts
+
 #: A batch loss above this many times the reference loss counts as divergence too: with a
 #: numerically stable loss (log-softmax, clipped logs) a far too large learning rate makes the
 #: loss explode without ever reaching NaN (softmax CE starts near ln 10 and lr 100 sends it
@@ -28,6 +30,18 @@ DIVERGENCE_FACTOR = 10.0
 #: Within one ``run`` call, the accepted weights are saved for a divergence restore every this
 #: many steps (and always at the call's first step).
 SNAPSHOT_EVERY = 16
+
+
+#: Why training stopped (``TrainingDiverged``'s message, with one of the reasons below).
+TEXTS = Texts("divergence", {
+    "diverged": "Training diverged: {what} at epoch {epoch}, step {step} — try a smaller "
+                "learning rate (now {lr:g}). The model keeps the last saved weights whose loss "
+                "was accepted.",
+    "loss-not-finite": "loss became {value}",
+    "loss-exploded": "the loss grew to {loss:.3g} (over {factor:g}× the first batch's "
+                     "{first:.3g} or the chance level)",
+    "weights-not-finite": "the weights became nan or inf",
+})
 
 
 class TrainingDiverged(RuntimeError):
@@ -58,16 +72,16 @@ class DivergenceGuard:
         """A new ``run`` call: save the weights at its first step."""
         self._snapshot_due = True
 
-    def problem(self, loss: float) -> Optional[str]:
+    def problem(self, loss: float) -> Optional[Message]:
         """What is wrong with this step's batch ``loss``, or None when it is accepted."""
         if not math.isfinite(loss):
-            return f"loss became {loss}"
+            return TEXTS("loss-not-finite", value=str(loss))
         if self.first_loss is None:
             self.first_loss = loss
             self._limit = DIVERGENCE_FACTOR * max(loss, self.chance)
         elif loss > self._limit:                                # exploding, e.g. lr 100
-            return (f"the loss grew to {loss:.3g} (over {DIVERGENCE_FACTOR:g}× the first "
-                    f"batch's {self.first_loss:.3g} or the chance level)")
+            return TEXTS("loss-exploded", loss=loss, factor=DIVERGENCE_FACTOR,
+                         first=self.first_loss)
         return None
 
     def accepted(self, params: list) -> None:

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .activations import log_softmax
+from .messages import Texts
 
 Array = np.ndarray
 
@@ -105,6 +106,10 @@ LOSSES: dict[str, Loss] = {
         "just the error (A - Y)/N: computed directly, fused.",
     ),
 }
+
+
+#: Each loss's ``why``, as a message the page says in its language (``trace``'s error step).
+WHY = Texts("loss.why", {name: loss.why for name, loss in LOSSES.items()})
 
 
 def get_loss(name: str) -> Loss:

@@ -16,6 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 from .linalg import matmul as _matmul
+from .messages import Texts
+
+#: The refusal a person meets: a picture with nothing to read (the other checks are of
+#: arguments, which the page always gets right).
+TEXTS = Texts("image", {
+    "no-ink": "The image has no ink: it is blank or has too little contrast (the strongest "
+              "stroke stands {peak:.2f} above the background on a 0..1 scale).",
+    "empty": "The image is empty: draw a digit first.",
+})
 
 SIDE = 28  # MNIST field
 BOX = 20  # the digit is fitted into BOX×BOX inside the field
@@ -140,9 +149,7 @@ def to_mnist(image, threshold: float = 0.25, invert: str | bool = "auto") -> np.
     ink = ink - background_plane(ink)
     peak = float(ink.max())
     if peak < 0.05:
-        raise ValueError("The image has no ink: it is blank or has too little contrast "
-                         f"(the strongest stroke stands {peak:.2f} above the background on a "
-                         "0..1 scale).")
+        raise ValueError(TEXTS("no-ink", peak=peak))
     ink = np.clip(ink / peak, 0, 1)
     rows = np.flatnonzero((ink > threshold).any(axis=1))
     cols = np.flatnonzero((ink > threshold).any(axis=0))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from . import datasets
 from .activations import HIDDEN_ACTIVATIONS
+from .messages import Texts
 from .losses import LOSSES
 from .cifar.subset import DEFAULT_SIZES as CIFAR_SIZES, lab_sizes
 from .optimizers import OPTIMIZERS
@@ -35,6 +36,33 @@ MAX_HIDDEN_SIZE = 1024
 MAX_BATCH = 60_000  # a batch as large as the training set: the lab's full-batch descent
 CIFAR_MAX = lab_sizes(60_000)  # the lab's 0.9 split of all of CIFAR-10: 54000 / 6000
 MAX_QUOTE = 80  # characters of a refused value quoted back in a message
+# What a lesson link can hide or lock (web/js/lesson/link.js): the settings the page shows as a
+# control (its element says data-setting="<name>") and the page's named parts (data-part).
+CONTROL_SETTINGS = ("tab", "dataset", "hidden", "activation", "loss", "optimizer", "lr", "batch",
+                    "epochs", "seed", "k", "deskew", "noise", "cifar_train", "cifar_test",
+                    "cifar_inputs", "net", "notation", "sample", "step")
+PARTS = ("tab-draw", "tab-train", "tab-stepper", "tab-check", "upload", "model-card", "classes",
+         "train-use", "check-files", "language", "copy-link", "lesson")
+CONTROLS = CONTROL_SETTINGS + PARTS
+MODES = ("normal", "projector", "embed")
+MAX_BANNER = 280
+#: A lesson's view of the page: from the link (or a lesson file) only, never kept in the browser.
+VIEW = ("hide", "lock", "banner", "mode")
+
+
+#: Refusals of a setting's value (a link's, a form's, a request's).
+TEXTS = Texts("setting", {
+    "unknown": "Unknown {name} {value}. Known: {known}.",
+    "not-bool": "Expected {name} as true or false. Got {value}.",
+    "not-text": "Expected {name} as text of at most {max_length} characters. Got {value}.",
+    "not-int": "Expected {name} as a whole number. Got {value}.",
+    "not-number": "Expected {name} as a finite number. Got {value}.",
+    "out-of-range": "Expected {name} >= {min:g} and <= {max:g}. Got {value:g}.",
+    "out-of-range-open": "Expected {name} > {min:g} and <= {max:g}. Got {value:g}.",
+    "sizes": "Expected hidden as comma-separated layer sizes like '128' or '8,8'. Got {value}.",
+    "too-many-layers": "Expected at most {max} hidden layers. Got {count}.",
+    "layer-size": "Expected hidden layer sizes 1..{max}. Got {size}.",
+})
 
 
 def quote(value) -> str:
@@ -45,7 +73,8 @@ def quote(value) -> str:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: ``kind`` is enum | int | number | bool | sizes | string."""
+    """One setting: ``kind`` is enum | int | number | bool | sizes | string | names (a
+    comma-separated list of ``choices``, kept as that text)."""
 
     name: str
     kind: str
@@ -58,37 +87,37 @@ class Setting:
     max_length: int | None = None   # string
     extra: dict = field(default_factory=dict)
 
-    def range_text(self) -> str:
-        low = f"> {self.min:g}" if self.min_open else f">= {self.min:g}"
-        return f"{low} and <= {self.max:g}"
-
     def parse(self, value):
-        """``value`` as this setting's type, or ``ValueError`` naming the setting and the value."""
-        bad = f"Expected {self.name} "
+        """``value`` as this setting's type, or ``ValueError`` (a ``Message``) naming the
+        setting and the value."""
         if self.kind == "enum":
             if value not in self.choices:
-                raise ValueError(f"Unknown {self.name} {quote(value)}. Known: {', '.join(self.choices)}.")
+                raise ValueError(TEXTS("unknown", name=self.name, value=quote(value),
+                                       known=list(self.choices)))
             return value
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValueError(f"{bad}as true or false. Got {quote(value)}.")
+                raise ValueError(TEXTS("not-bool", name=self.name, value=quote(value)))
             return value
         if self.kind == "sizes":
             return parse_sizes(value)
+        if self.kind == "names":
+            return parse_names(self, value)
         if self.kind == "string":
             if not isinstance(value, str) or len(value) > self.max_length:
-                raise ValueError(f"{bad}as text of at most {self.max_length} characters. "
-                                 f"Got {quote(value)}.")
+                raise ValueError(TEXTS("not-text", name=self.name, max_length=self.max_length,
+                                       value=quote(value)))
             return value
         if isinstance(value, float) and self.kind == "int" and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or (self.kind == "int" and not isinstance(value, int)) or not math.isfinite(value):
-            what = "a whole number" if self.kind == "int" else "a finite number"
-            raise ValueError(f"{bad}as {what}. Got {quote(value)}.")
+            raise ValueError(TEXTS("not-int" if self.kind == "int" else "not-number",
+                                   name=self.name, value=quote(value)))
         too_low = value <= self.min if self.min_open else value < self.min
         if too_low or value > self.max:
-            raise ValueError(f"{bad}{self.range_text()}. Got {value:g}.")
+            raise ValueError(TEXTS("out-of-range-open" if self.min_open else "out-of-range",
+                                   name=self.name, min=self.min, max=self.max, value=value))
         return value if self.kind == "int" else float(value)
 
     def to_json(self) -> dict:
@@ -106,23 +135,37 @@ class Setting:
 
 def parse_sizes(value) -> list[int]:
     """Hidden layer sizes from ``"128"``, ``"8,8"``, ``""`` (none) or ``[8, 8]``."""
-    hint = "Expected hidden as comma-separated layer sizes like '128' or '8,8'"
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",")] if value.strip() else []
         if not all(p.isdigit() for p in parts):
-            raise ValueError(f"{hint}. Got {quote(value)}.")
+            raise ValueError(TEXTS("sizes", value=quote(value)))
         sizes = [int(p) for p in parts]
     elif isinstance(value, (list, tuple)) and all(
             isinstance(n, int) and not isinstance(n, bool) for n in value):
         sizes = list(value)
     else:
-        raise ValueError(f"{hint}. Got {quote(value)}.")
+        raise ValueError(TEXTS("sizes", value=quote(value)))
     if len(sizes) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"Expected at most {MAX_HIDDEN_LAYERS} hidden layers. Got {len(sizes)}.")
+        raise ValueError(TEXTS("too-many-layers", max=MAX_HIDDEN_LAYERS, count=len(sizes)))
     for n in sizes:
         if not 1 <= n <= MAX_HIDDEN_SIZE:
-            raise ValueError(f"Expected hidden layer sizes 1..{MAX_HIDDEN_SIZE}. Got {n}.")
+            raise ValueError(TEXTS("layer-size", max=MAX_HIDDEN_SIZE, size=n))
     return sizes
+
+
+def parse_names(spec: Setting, value) -> str:
+    """``"lr, epochs"`` or ``["lr", "epochs"]`` -> ``"lr,epochs"`` (each one of ``spec.choices``,
+    repeats dropped, order kept; ``""``: none)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(n, str) for n in items):
+        raise ValueError(f"Expected {spec.name} as comma-separated names like 'lr,epochs'. "
+                         f"Got {quote(value)}.")
+    names = [n.strip() for n in items if n.strip()]
+    unknown = [n for n in names if n not in spec.choices]
+    if unknown:
+        raise ValueError(f"Unknown {spec.name} {quote(','.join(unknown))}. "
+                         f"Known: {', '.join(spec.choices)}.")
+    return ",".join(dict.fromkeys(names))
 
 
 def _settings(*items: Setting) -> dict[str, Setting]:
@@ -168,6 +211,15 @@ SETTINGS: dict[str, Setting] = _settings(
             max_length=200),
     Setting("step", "string", "", "the stepper's step shown, by name (empty: the first)",
             max_length=60),
+    # a lesson (web/js/lesson/): what the teacher's link shows students
+    Setting("hide", "names", "", "controls hidden (settings and parts of the page); a view "
+            "setting, not a security barrier", choices=CONTROLS),
+    Setting("lock", "names", "", "controls shown but disabled, marked as set by the teacher",
+            choices=CONTROLS),
+    Setting("banner", "string", "", "the teacher's instruction shown at the top of the page",
+            max_length=MAX_BANNER),
+    Setting("mode", "enum", "normal", "the page's layout: normal, projector (large type, the "
+            "whole width) or embed (no header, for an iframe)", choices=MODES),
 )
 
 #: The training settings, in the order ``train_start`` reads them.
@@ -228,6 +280,8 @@ def defaults_for(dataset: str) -> dict:
 
 def schema() -> dict:
     """What the page is told (``settings.json``): every setting and every dataset."""
+    from .lesson import limits  # the lesson file reads settings: imported here, not above
+
     return {"settings": {name: s.to_json() for name, s in SETTINGS.items()},
-            "training": list(TRAINING),
+            "training": list(TRAINING), "view": list(VIEW), "lesson": limits(),
             "datasets": {name: dict(d) for name, d in DATASETS.items()}}

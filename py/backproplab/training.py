@@ -37,8 +37,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .divergence import (DIVERGENCE_FACTOR, SNAPSHOT_EVERY, DivergenceGuard,  # noqa: F401
-                         TrainingDiverged, chance_loss)
+from .divergence import (DIVERGENCE_FACTOR, SNAPSHOT_EVERY, TEXTS,  # noqa: F401
+                         DivergenceGuard, TrainingDiverged, chance_loss)
 from .mlp import MLP
 from .optimizers import Optimizer, make_optimizer
 
@@ -299,17 +299,17 @@ class Trainer:
         grads = m._backward(fwd, Y, input_grad=False)
         return loss, grads.parameter_grads(), self._correct(fwd.output, yb)
 
-    def _diverged(self, what: str) -> None:
+    def _diverged(self, what) -> None:
+        """Go back to the last good weights and raise ``TrainingDiverged`` saying ``what``
+        (a ``divergence.TEXTS`` message) went wrong, and where."""
         self._guard.restore(self.model.parameters())
-        lr = self.optimizer.learning_rate
-        raise TrainingDiverged(
-            f"Training diverged: {what} at epoch {self.epoch + 1}, step "
-            f"{self._pos // self.batch_size + 1} — try a smaller learning rate (now {lr:g}). "
-            "The model keeps the last saved weights whose loss was accepted.")
+        raise TrainingDiverged(TEXTS("diverged", what=what, epoch=self.epoch + 1,
+                                     step=self._pos // self.batch_size + 1,
+                                     lr=self.optimizer.learning_rate))
 
     def _end_epoch(self) -> None:
         if not all(np.isfinite(p).all() for p in self.model.parameters()):
-            self._diverged("the weights became nan or inf")
+            self._diverged(TEXTS("weights-not-finite"))
         self.epoch += 1
         self._order = None
         record = {
@@ -345,7 +345,7 @@ class Trainer:
                         break
                     self._train_step()
                 if not all(np.isfinite(p).all() for p in self.model.parameters()):
-                    self._diverged("the weights became nan or inf")
+                    self._diverged(TEXTS("weights-not-finite"))
         finally:
             self.seconds += time.perf_counter() - t0
         return self.progress()

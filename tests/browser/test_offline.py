@@ -7,13 +7,14 @@ The network is cut twice over: ``context.set_offline(True)`` and the server stop
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import zipfile
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from playwright.sync_api import expect
 
@@ -115,6 +116,39 @@ def test_the_offline_zip_unzipped_and_served_by_python_http_server_works(context
         wait_ready(page)
         assert draw_and_read(page, "4")["knn"] is not None
         wait_offline_copy(page)
+        assert_no_problems(watch)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_the_offline_zips_own_server_serves_the_lab_compressed(context, tmp_path):
+    """What the README tells a teacher: unzip, `python3 serve.py` beside site/ (no argument
+    but the port); the page boots and predicts, and big files arrive gzipped."""
+    bundle = ROOT / "dist" / "backprop-lab-offline.zip"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(tmp_path)
+    assert (tmp_path / "serve.py").is_file() and (tmp_path / "site" / "index.html").is_file()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "serve.py", "--bind", "127.0.0.1", str(port)],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                urlopen(url, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        request = Request(url + "vendor/pyodide/pyodide.asm.wasm", headers={"Accept-Encoding": "gzip"})
+        with urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            body = gzip.decompress(response.read())
+        assert body == (tmp_path / "site" / "vendor" / "pyodide" / "pyodide.asm.wasm").read_bytes()
+        page, watch = watch_page(context, url)
+        page.goto(url)
+        wait_ready(page)
+        assert draw_and_read(page, "7")["mlp"] is not None
         assert_no_problems(watch)
     finally:
         server.terminate()

@@ -12,9 +12,12 @@ from conftest import wait_ready
 
 PAGE_DEFAULTS_JS = """async () => {
   const state = await import("./js/state.js");
+  const file = await (await fetch("./settings.json")).json();
   const out = {};
   for (const name of Object.keys(state.DATASETS)) out[name] = state.defaultsFor(name);
-  return { defaults: out, schema: state.SCHEMA };
+  // keys the page's own modules add with declare() (i18n.js: lang), not the package's
+  const declared = Object.keys(state.SCHEMA).filter((key) => !(key in file.settings));
+  return { defaults: out, schema: state.SCHEMA, declared };
 }"""
 
 
@@ -24,7 +27,9 @@ def test_the_pages_defaults_and_limits_equal_the_packages_for_every_dataset(page
     got = page.evaluate(PAGE_DEFAULTS_JS)
     assert set(got["defaults"]) == set(DATASETS)
     for dataset in DATASETS:
-        assert got["defaults"][dataset] == defaults_for(dataset), dataset
+        page_defaults = got["defaults"][dataset]
+        assert set(page_defaults) - set(SETTINGS) == set(got["declared"]), dataset
+        assert {k: page_defaults[k] for k in SETTINGS} == defaults_for(dataset), dataset
     for name, spec in SETTINGS.items():  # type, default, range or choices, meaning
         assert got["schema"][name] == spec.to_json(), name
 

@@ -233,16 +233,17 @@ def options(page, select: str) -> list[list[str]]:
 def test_the_pickers_offer_exactly_the_networks_and_samples_python_lists(page, context, base_url):
     told = python_rules(context, base_url)
     open_stepper(page, base_url, "net=lab")
-    assert buttons(page, "net") == [[n["name"], n["label"], n["description"]] for n in told["nets"]]
-    assert buttons(page, "notation") == [[n["name"], n["label"], n["description"]]
-                                         for n in told["notations"]]
+    assert buttons(page, "net") == [[n["name"], n["label"]["message"], n["description"]["message"]]
+                                    for n in told["nets"]]
+    assert buttons(page, "notation") == [
+        [n["name"], n["label"]["message"], n["description"]["message"]] for n in told["notations"]]
     for net in told["nets"]:
         if net["name"] != "lab":
             before = loads(page)
             page.click(f"#stepper-net-{net['name']}")
             wait_steps(page, before)
         shown = options(page, "#stepper-source")
-        data = [[s["kind"], s["label"]] for s in net["sources"]]
+        data = [[s["kind"], s["label"]["message"]] for s in net["sources"]]
         assert shown[:len(data)] == data, net["name"]
         assert [v for v, _ in shown[len(data):]] == (["pad", "drawtab"] if net["drawing"] else [])
         assert page.get_attribute("#stepper-index", "max") == str(net["sources"][0]["max_index"])

@@ -209,10 +209,18 @@ def test_a_pasted_image_is_predicted(ready_page):
     assert {k: v["label"] for k, v in results.items()} == {"clipboard.png": "4"}
 
 
+def goto_started(page, base_url):
+    """Open the page and wait until its modules have run (they await the catalogues and the
+    settings first, which can end after the load event): the language picker is filled by the
+    same code that starts the views, so the upload field listens by then."""
+    page.goto(base_url)
+    page.locator("#lang-select option").first.wait_for(state="attached")
+
+
 def test_files_uploaded_before_python_is_ready_are_predicted_once_it_is(page, base_url, tmp_path):
     held = []
     page.route("**/py/backproplab-*.whl", lambda route: held.append(route))
-    page.goto(base_url)
+    goto_started(page, base_url)
     page.set_input_files("#upload-input", [write(tmp_path, "early.png", encode(digit_image("7"), "PNG"))])
     item = page.locator('#upload-results > [data-file="early.png"]')
     item.get_by_text("Waiting for Python").wait_for()
@@ -228,7 +236,7 @@ def test_files_uploaded_before_python_is_ready_are_predicted_once_it_is(page, ba
 @pytest.mark.parametrize("name", ["scripted.svg", "notes-renamed.png"])
 def test_a_refused_file_raises_no_page_error(page, base_url, name):
     # the `page` fixture fails the test on any page or console error
-    page.goto(base_url)
+    goto_started(page, base_url)
     page.set_input_files("#upload-input", [str(FIXTURES / name)])
     results = results_by_file(page, 1)
     assert results[name]["error"]

@@ -49,14 +49,14 @@ def test_six_test_images_give_an_accuracy_marked_not_meaningful_and_the_knn_axis
     expect(page.locator("#chart-knn")).to_have_attribute("data-x-max", "20", timeout=60_000)
 
 
-def test_articles_and_plurals_read_right(ready_page):
+def test_plurals_and_numbers_follow_the_catalogue(ready_page):
     page = ready_page
     words = page.evaluate("""async () => {
-        const ui = await import("./js/ui.js");
-        return [ui.withArticle("8"), ui.withArticle("7"), ui.withArticle("owl"), ui.withArticle("18"),
-                ui.plural(1, "epoch"), ui.plural(40, "epoch")];
+        const i18n = await import("./js/i18n.js");
+        return [i18n.lang, i18n.t("state.max_layers", {count: 1}), i18n.t("state.max_layers", {count: 6}),
+                i18n.format("{x:.1f} and {y:.0%} and {z:.1e}", {x: 0.26, y: 0.5, z: 0.00012})];
     }""")
-    assert words == ["an 8", "a 7", "an owl", "an 18", "1 epoch", "40 epochs"]
+    assert words == ["en", "at most 1 hidden layer", "at most 6 hidden layers", "0.3 and 50% and 1.2E-4"]
 
 
 def phone(browser, base_url):

@@ -92,7 +92,8 @@ def test_chunked_reading_gives_what_read_cifar10_gives(archive):
 def test_sizes_larger_than_what_was_read_become_the_labs_split_of_it(archive):
     result, _ = read_all(Session(), [archive[0]], cifar_train=54000, cifar_test=6000)
     assert (result["n_train"], result["n_test"]) == (1080, 120)  # 120 per class: 108 + 12
-    assert "Only 1200 images were read (120 in the smallest class)" in result["note"]
+    assert "Only 1200 images were read (120 in the smallest class)" in result["note"]["message"]
+    assert result["note"]["params"]["clamped"]["message_key"] == "cifar.clamped"
     result, _ = read_all(Session(), [archive[0]], cifar_train=1170, cifar_test=40)
     assert (result["n_train"], result["n_test"]) == (1080, 40), "117 + 4 > 120 per class"
 

@@ -173,7 +173,8 @@ def test_the_stepper_walks_a_cifar_run_with_colour_inputs_as_it_was_trained(cifa
     assert sample["class_names"] == list(NAMES)
     A0 = reply["steps"][0]
     assert A0["name"] == "A0" and A0["image_axis"] == 1
-    assert "32×32 colour" in A0["explanation"]
+    assert A0["explanation"]["message_key"] == "step.input.rows-colour"
+    assert "32×32 colour" in A0["explanation"]["message"]
     values = np.frombuffer(A0["value"]["data"], "<f4").reshape(A0["value"]["shape"])
     scale, offset = run.trainer.input_transform
     np.testing.assert_allclose(values, run.data.X_train[3:5] * scale + offset, rtol=1e-5,
@@ -197,5 +198,7 @@ def test_the_stepper_walks_a_cifar_model_in_use_through_the_subsets_images(cifar
     session.store["cifar"]["subset"] = None  # the page reloaded: no images to step through
     rules = ok(call(session, "stepper_rules", net="trained"))
     trained = {n["name"]: n for n in rules["nets"]}["trained"]
-    assert not trained["available"] and "open CIFAR-10" in trained["missing"]
+    assert not trained["available"]
+    assert trained["missing"]["message_key"] == "stepper.photos-not-open"
+    assert "open CIFAR-10" in trained["missing"]["message"]
     assert "open CIFAR-10" in refusal(call(session, "stepper", net="trained"))

@@ -116,7 +116,7 @@ def test_a_drawn_digit_can_be_the_sample(session):
     np.testing.assert_allclose(A0[0], image / 255, atol=1e-6)
     np.testing.assert_array_equal(decode(steps["C"]["value"]), steps["C"]["value"])
     guessed = ok(call(session, net="lab", sample="drawn", pixels=image.tobytes()))
-    assert "own guess" in guessed["sample"]["description"]
+    assert "own guess" in guessed["sample"]["description"]["message"]
     assert "draw a digit first" in error(call(session, net="lab", sample="drawn",
                                               image={"width": 2, "height": 2, "rgba": bytes(16)}))
 
@@ -149,7 +149,7 @@ def test_trained_network_is_the_pages_current_one_until_a_run_has_taken_a_step(s
     session.store["models"] = {"mlp": current}
     result = ok(call(session, net="trained", sample="digit:2"))
     assert result["net"]["layer_sizes"] == [784, 8, 10]
-    assert "current network" in result["net"]["description"]
+    assert "current network" in result["net"]["description"]["message"]
     assert all(s["check"]["passed"] for s in result["steps"] if s["check"])
     started = handle({"id": 1, "type": "train_start", "dataset": "at_risk", "hidden": "3,3",
                       "loss": "binary_cross_entropy", "epochs": 1, "batch": 10}, session)
@@ -209,23 +209,25 @@ def test_rules_list_every_network_notation_and_limit(session):
     assert told["max_batch"] == 16
     assert told["learning_rate"] == {"min": 0, "max": 100, "min_open": True, "default": 0.1}
     lab, seed, trained = told["nets"]
-    assert lab["description"] == "784 → 16 → 10 · sigmoid · MSE"
-    assert lab["sources"] == [{"kind": "digit", "label": "MNIST digit", "max_index": 29}]
+    assert lab["description"]["message"] == "784 → 16 → 10 · sigmoid · MSE"
+    assert [(s["kind"], s["label"]["message"], s["max_index"]) for s in lab["sources"]] == \
+        [("digit", "MNIST digit", 29)]
     assert lab["default"] == {"source": "digit", "index": 0, "batch": 1, "spec": "digit:0"}
     assert lab["drawing"] and not seed["drawing"]
-    assert seed["description"] == "2 → 3 → 3 → 1 · sigmoid · BCE"
-    assert seed["sources"] == [{"kind": "person", "label": "Person", "max_index": 9}]
+    assert seed["description"]["message"] == "2 → 3 → 3 → 1 · sigmoid · BCE"
+    assert [(s["kind"], s["label"]["message"], s["max_index"]) for s in seed["sources"]] == \
+        [("person", "Person", 9)]
     assert seed["batches"] == [1, 2, 5, 10] and seed["max_batch"] == 10
     assert seed["default"]["spec"] == "batch:10"
-    assert trained["description"] == "784 → 8 → 10 · relu · softmax CE"
+    assert trained["description"]["message"] == "784 → 8 → 10 · relu · softmax CE"
     assert trained["available"] and trained["drawing"]
 
 
 def test_rules_say_when_there_is_no_trained_network(session):
     trained = rules(session)["nets"][2]
-    assert trained["description"] == "not trained yet" and not trained["available"]
+    assert trained["description"]["message"] == "not trained yet" and not trained["available"]
     assert trained["sources"] == [] and trained["default"] is None
-    assert "No trained network yet" in trained["missing"]
+    assert "No trained network yet" in trained["missing"]["message"]
     assert rules(session, net="trained")["sample"] is None
 
 
@@ -273,10 +275,12 @@ def test_every_stepper_reply_carries_the_rules_of_the_moment(session):
 def test_a_link_sample_the_network_does_not_take_falls_back_to_its_default(session):
     told = rules(session, net="seed", sample="digit:3")
     assert told["sample"] == {"source": "person", "index": 0, "batch": 10, "spec": "batch:10"}
-    assert "digit:3" in told["notice"] and "takes people" in told["notice"]
-    assert "batch:10" in told["notice"]
+    notice = told["notice"]["message"]  # a message the page says in its language
+    assert "digit:3" in notice and "takes people" in notice and "batch:10" in notice
+    assert told["notice"]["message_key"] == "stepper.ignored"
+    assert told["notice"]["params"]["reason"]["message_key"] == "stepper.takes"
     told = rules(session, net="lab", sample="digit:30")
-    assert "0..29" in told["notice"] and told["sample"]["spec"] == "digit:0"
+    assert "0..29" in told["notice"]["message"] and told["sample"]["spec"] == "digit:0"
     told = rules(session, net="lab", sample="batch:3@2")
     assert told["notice"] is None
     assert told["sample"] == {"source": "digit", "index": 2, "batch": 3, "spec": "batch:3@2"}
@@ -292,10 +296,10 @@ def test_a_drawings_target_on_the_lab_network_is_how_the_pages_models_read_it(se
     session.store["models"]["mlp"] = None                      # the k-NN reads it
     result = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes()))
     assert result["sample"]["labels"] == [int(y[7])]           # its own training image
-    assert "page's models" in result["sample"]["description"]
+    assert "page's models" in result["sample"]["description"]["message"]
     given = ok(call(session, net="lab", source="drawn", pixels=X[7].tobytes(), label=2))
     assert given["sample"]["labels"] == [2] and "page's models" not in \
-        given["sample"]["description"]
+        given["sample"]["description"]["message"]
 
 
 def test_a_batch_of_stepper_digits_mixes_the_classes(session):

@@ -175,11 +175,14 @@ def test_lr_100_diverges_with_a_message_and_keeps_finite_weights(digits_session)
     ok(call(s, "train_start", dataset="digits", lr=100, epochs=3))
     chunk = ok(call(s, "train_steps", steps=200))  # divergence is a state, not an error
     assert chunk["state"] == "diverged" and chunk["done"]
-    assert "diverged" in chunk["error"] and "100" in chunk["error"]
+    error = chunk["error"]  # a message the page says in its language
+    assert "diverged" in error["message"] and "100" in error["message"]
+    assert error["message_key"] == "divergence.diverged" and error["params"]["lr"] == 100
+    assert error["params"]["what"]["message_key"] == "divergence.loss-exploded"
     run = s.store["train"]
     assert all(np.isfinite(p).all() for p in run.model.parameters())
     after = ok(call(s, "train_steps", steps=10))
-    assert after["state"] == "diverged" and after["done"] and "diverged" in after["error"]
+    assert after["state"] == "diverged" and after["done"] and after["error"] == error
     assert ok(call(s, "train_eval"))["n_test"] == 2000  # the page keeps working
 
 
@@ -211,7 +214,8 @@ def test_a_tiny_set_is_tested_on_its_training_images():
     s = Session()
     start = ok(call(s, "train_start", dataset="mine", classes=two_classes(2), k=1, epochs=5))
     assert start["test_is_train"] and start["n_train"] == start["n_test"] == 4
-    assert "too few" in start["note"]
+    note = start["note"]  # a message the page says in its language
+    assert "too few" in note["message"] and note["message_key"] == "data.mine-few-note"
 
 
 def test_dataset_preprocess_turns_a_drawing_into_28x28_and_refuses_a_blank_one():

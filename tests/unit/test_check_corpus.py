@@ -2,7 +2,8 @@
 
 Each ``check_corpus/*.py`` is a student file (buggy or correct in another style) with an
 ``EXPECT = {function: (verdict, [diagnosis keys], [failing partials])}`` line; the reference
-functions of ``backproplab.lab`` pass every check.
+functions of ``backproplab.lab`` pass every check. Every sentence of each report can be said
+again from its message key and params (what a translation has).
 """
 
 import ast
@@ -17,6 +18,7 @@ from backproplab.check.base import HELPERS, LAB_FUNCTIONS
 from backproplab.check.diagnoses import DIAGNOSES
 from backproplab.check.report import check_function
 from backproplab.check.runner import Session
+from test_messages import says_itself
 
 CORPUS = Path(__file__).parent / "check_corpus"
 
@@ -52,6 +54,7 @@ def test_corpus_file_gets_exactly_its_diagnosis_and_failing_partials(path):
     expect = _expect(path)
     report = check_files({_lab_name(path): path.read_text()}, functions=list(expect))
     json.dumps(report, allow_nan=False)
+    says_itself(report)  # each sentence travels as a key and params a translation can say
     for f in report["functions"]:
         verdict, keys, *failing = expect[f["name"]]
         assert (f["name"], f["verdict"]) == (f["name"], verdict), f["message"]

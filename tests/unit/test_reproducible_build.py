@@ -2,27 +2,33 @@
 does not make every student download NumPy's wheel or the Python snapshot again (the service
 worker re-downloads a file whose hash changed).
 
-Runs, twice each into separate temporary folders, the three build steps whose output used to
+Runs, twice each into separate temporary folders, the build steps whose output used to
 differ between runs: our wheel (``pip wheel`` as ``build.sh`` runs it, from copies of the
-source with different file times), ``tools/precompile_wheels.mjs`` (NumPy's wheel, its sha256
-in pyodide-lock.json, our wheel) and ``tools/make_snapshot.mjs`` (the Python memory snapshot).
-Needs what ``./build.sh`` installs and caches: node_modules/pyodide and .cache/pyodide/.
+source with different file times), ``tools/py_compile_site.py`` (``pyodide py-compile`` of
+NumPy's wheel and python_stdlib.zip, their sha256 in pyodide-lock.json, our wheel's .pyc
+files), ``tools/make_snapshot.mjs`` (the Python memory snapshot) and the offline zip
+(``tools/reproducible_zip.py create``, from copies with different file times).
+Needs what ``./build.sh`` installs and caches: node_modules/pyodide, .cache/pyodide/ and
+.venv-pyodide-build/.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PYODIDE = REPO / "node_modules" / "pyodide"
+PYODIDE_BUILD_PYTHON = REPO / ".venv-pyodide-build" / "bin" / "python"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json")
 
@@ -47,12 +53,12 @@ def run(argv: list, **kwargs) -> None:
     assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
 
 
-def build_wheel(out: Path, workdir: Path, mtime: int) -> Path:
-    """Our wheel as build.sh builds it (its SOURCE_DATE_EPOCH), from a copy of the source
-    whose files all have the time ``mtime`` (as a fresh checkout at another time has)."""
+def build_wheel(out: Path, src: Path, mtime: int) -> Path:
+    """Our wheel as build.sh builds it (its SOURCE_DATE_EPOCH), from a copy of the source in
+    ``src`` whose files all have the time ``mtime`` (as a fresh checkout elsewhere, at another
+    time, has)."""
     epoch = re.search(r"SOURCE_DATE_EPOCH=(\d+)", (REPO / "build.sh").read_text())
     assert epoch, "build.sh builds our wheel with SOURCE_DATE_EPOCH=<fixed time>"
-    src = workdir / "src"
     shutil.copytree(REPO / "py", src / "py",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
     for name in ("pyproject.toml", "README.md"):
@@ -67,7 +73,7 @@ def build_wheel(out: Path, workdir: Path, mtime: int) -> Path:
 
 
 def site_with(folder: Path, wheel: Path) -> Path:
-    """A site folder as the build has it before precompile_wheels: Pyodide, NumPy's wheel as
+    """A site folder as the build has it before py_compile_site: Pyodide, NumPy's wheel as
     Pyodide ships it, our wheel."""
     vendor = folder / "vendor" / "pyodide"
     vendor.mkdir(parents=True)
@@ -87,17 +93,29 @@ def builds(tmp_path_factory):
         pytest.skip("needs Node and node_modules/pyodide: run ./build.sh first")
     if not list((REPO / ".cache" / "pyodide").glob("numpy-*.whl")):
         pytest.skip("needs Pyodide's NumPy wheel in .cache/pyodide/: run ./build.sh first")
+    if not PYODIDE_BUILD_PYTHON.is_file():
+        pytest.skip("needs .venv-pyodide-build (Python 3.12, pyodide-build): run ./build.sh first")
     results = []
     for i, mtime in enumerate((1_700_000_000, 1_800_000_000)):
         root = tmp_path_factory.mktemp(f"build{i}")
-        wheel = build_wheel(root / "wheel", root, mtime)
+        wheel = build_wheel(root / "wheel", root / ("src" + "-elsewhere" * i), mtime)
         site = site_with(root / "site", wheel)
-        run(["node", REPO / "tools" / "precompile_wheels.mjs", site])
+        run([PYODIDE_BUILD_PYTHON, REPO / "tools" / "py_compile_site.py", site])
         snapshot = root / "snapshot" / "python-snapshot.bin.gz"
         snapshot.parent.mkdir()
-        run(["node", REPO / "tools" / "make_snapshot.mjs", site, snapshot])
+        # from checkouts in other places (paths of other lengths), as two machines have
+        script = root / ("checkout" + "-elsewhere" * i) / "tools" / "make_snapshot.mjs"
+        script.parent.mkdir(parents=True)
+        shutil.copy(REPO / "tools" / "make_snapshot.mjs", script)
+        run(["node", script, site, snapshot])
+        for path in site.rglob("*"):
+            os.utime(path, (mtime, mtime))
+        offline = root / "offline" / "backprop-lab-offline.zip"
+        offline.parent.mkdir()
+        run([sys.executable, REPO / "tools" / "reproducible_zip.py", "create", offline, site])
         results.append({"wheel": hashes(root / "wheel"), "precompiled": hashes(site),
-                         "snapshot": hashes(snapshot.parent)})
+                         "snapshot": hashes(snapshot.parent), "offline": hashes(offline.parent),
+                         "site": site})
     return results
 
 
@@ -110,6 +128,31 @@ def test_precompiled_wheels_and_lock_are_the_same_twice(builds):
     first, second = builds
     assert "vendor/pyodide/pyodide-lock.json" in first["precompiled"]
     assert differing(first["precompiled"], second["precompiled"]) == []
+
+
+def test_bytecode_is_compiled_where_the_page_imports_it(builds):
+    """NumPy's and the standard library's .py files became .pyc files, and the lock has the
+    sha256 of the NumPy wheel it sits beside; our wheel keeps its sources beside its .pyc."""
+    site = builds[0]["site"]
+    vendor = site / "vendor" / "pyodide"
+    lock = json.loads((vendor / "pyodide-lock.json").read_text())
+    numpy = vendor / lock["packages"]["numpy"]["file_name"]
+    assert lock["packages"]["numpy"]["sha256"] == sha256(numpy)
+    for archive in (numpy, vendor / "python_stdlib.zip"):
+        names = zipfile.ZipFile(archive).namelist()
+        assert not [n for n in names if n.endswith(".py")], archive.name
+        assert len([n for n in names if n.endswith(".pyc")]) > 100, archive.name
+    (ours,) = (site / "py").glob("*.whl")
+    names = set(zipfile.ZipFile(ours).namelist())
+    assert "backproplab/api/__init__.py" in names
+    assert "backproplab/api/__pycache__/__init__.cpython-312.pyc" in names
+    record = zipfile.ZipFile(ours).read(next(n for n in names if n.endswith("RECORD"))).decode()
+    assert "backproplab/api/__pycache__/__init__.cpython-312.pyc,sha256=" in record
+
+
+def test_offline_zip_does_not_depend_on_file_times(builds):
+    first, second = builds
+    assert differing(first["offline"], second["offline"]) == []
 
 
 def test_python_snapshot_is_the_same_twice(builds):

@@ -52,8 +52,14 @@ def test_train_start_without_settings_uses_the_datasets_defaults(dataset):
                                          ("seed", -1)])
 def test_a_value_just_outside_the_schemas_range_is_refused_by_the_handler(name, value):
     reply = handle({"id": 1, "type": "train_start", "dataset": "circle", name: value}, Session())
+    spec = SETTINGS[name]
+    low = f"> {spec.min:g}" if spec.min_open else f">= {spec.min:g}"
     assert not reply["ok"] and reply["error"]["message"] == (
-        f"Expected {name} {SETTINGS[name].range_text()}. Got {value:g}.")
+        f"Expected {name} {low} and <= {spec.max:g}. Got {value:g}.")
+    assert reply["error"]["message_key"] == ("setting.out-of-range-open" if spec.min_open
+                                             else "setting.out-of-range")
+    assert reply["error"]["params"] == {"name": name, "min": spec.min, "max": spec.max,
+                                        "value": value}
 
 
 def test_the_schema_the_page_reads_is_json_and_says_the_same():

@@ -5,9 +5,15 @@
 //   const info = await client.ready;            // resolves with what Python loaded (init reply)
 //   const result = await client.call("predict", { pixels }, [pixels.buffer]);
 //
-// A failed call throws an Error whose .name/.message come from Python's reply. Worker deaths
+// A failed call throws an Error whose .name comes from Python's reply and whose .message is the
+// reply's message in the page's language (i18n.js pyMessage); a refusal a person caused also
+// keeps Python's .messageKey and .params (numbers, names, lists, messages). Worker deaths
 // reject the pending calls (name "WorkerCrashed"), start a fresh worker and call onCrash(reason)
-// so the page can restore its state once `client.ready` resolves again.
+// so the page can restore its state once `client.ready` resolves again. Every message is in the
+// page's language: its own, and Python's ({message_key, params} looked up by pyMessage, which
+// falls back to Python's English); the error keeps message_key and params for the views.
+
+import { t, pyMessage } from "./i18n.js";
 
 const DEFAULTS = {
   bootTimeoutMs: 60000,  // one boot attempt; a timed-out boot is retried
@@ -16,12 +22,18 @@ const DEFAULTS = {
                          // classroom laptop under load can take tens of seconds for one chunk)
 };
 
-const seconds = (ms) => `${+(ms / 1000).toFixed(1)} s`;
+const seconds = (ms) => +(ms / 1000).toFixed(1);
 
-function namedError(name, message) {
+function namedError(name, message, { message_key: messageKey, params } = {}) {
   const error = new Error(message);
   error.name = name;
+  if (messageKey) Object.assign(error, { messageKey, params: params ?? {} });
   return error;
+}
+
+/** A Python reply's error ({name, message, message_key?, params?}) as an Error in the page's language. */
+function pythonError(fallbackName, error, fallbackMessage) {
+  return namedError(error?.name || fallbackName, pyMessage(error ?? {}) || fallbackMessage, error ?? {});
 }
 
 // A worker started before the page's own modules have loaded (js/early.js, a classic script
@@ -77,8 +89,7 @@ export function createClient({
       let booted = false;
       const timer = setTimeout(() => {
         if (worker === w) stopWorker();
-        reject(namedError("BootTimeout",
-          `Python did not start within ${seconds(bootTimeoutMs)}.`));
+        reject(namedError("BootTimeout", t("client.boot_timeout", { seconds: seconds(bootTimeoutMs) })));
       }, bootTimeoutMs);
 
       w.onmessage = (event) => {
@@ -91,17 +102,17 @@ export function createClient({
             resolve(data.info ?? {});
           } else if (data.stage === "error") {
             clearTimeout(timer);
-            reject(namedError(data.error?.name || "BootError", data.error?.message || data.message));
+            reject(pythonError("BootError", data.error, data.message));
           }
         } else if (data && data.event === "crash") {
-          died(w, data.message || "Python stopped working.");
+          died(w, data.message || t("client.stopped"));
         } else if (data && "id" in data) {
           settle(data);
         }
       };
       w.onerror = (event) => {
         event.preventDefault?.();  // handled here: not an uncaught page error
-        const message = event.message || "The Python worker failed.";
+        const message = event.message || t("client.worker_failed");
         if (!booted) {
           clearTimeout(timer);
           if (worker === w) stopWorker();
@@ -111,9 +122,9 @@ export function createClient({
         }
       };
       w.onmessageerror = () => {
-        if (booted) died(w, "A reply from Python could not be read.");
+        if (booted) died(w, t("client.bad_reply"));
       };
-      if (attempt > 1) onStatus({ event: "status", stage: "runtime", message: `Retrying (attempt ${attempt})…` });
+      if (attempt > 1) onStatus({ event: "status", stage: "runtime", attempt, message: t("client.retrying", { attempt }) });
       for (const [kind, event] of adopted?.events ?? []) {
         if (worker !== w) break;  // an earlier replayed event ended this worker
         if (kind === "message") w.onmessage(event);
@@ -156,19 +167,19 @@ export function createClient({
     pending.delete(reply.id);
     clearTimeout(entry.timer);
     if (reply.ok) entry.resolve(reply.result);
-    else entry.reject(namedError(reply.error?.name || "Error", reply.error?.message || "Unknown error."));
+    else entry.reject(pythonError("Error", reply.error, t("client.unknown_error")));
   }
 
   function call(type, fields = {}, transfer = [], { timeoutMs = callTimeoutMs } = {}) {
-    if (closed) return Promise.reject(namedError("ClientClosed", "The Python client was closed."));
-    if (!worker) return Promise.reject(namedError("WorkerCrashed", "Python is not running."));
+    if (closed) return Promise.reject(namedError("ClientClosed", t("client.closed")));
+    if (!worker) return Promise.reject(namedError("WorkerCrashed", t("client.not_running")));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       const w = worker;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(namedError("TimeoutError", `Python did not answer '${type}' within ${seconds(timeoutMs)}.`));
-        died(w, `Python did not answer '${type}' in time; restarted it.`);
+        reject(namedError("TimeoutError", t("client.timeout", { type, seconds: seconds(timeoutMs) })));
+        died(w, t("client.hung", { type }));
       }, timeoutMs);
       pending.set(id, { resolve, reject, timer });
       try {
@@ -183,7 +194,7 @@ export function createClient({
 
   function restart() {
     stopWorker();
-    rejectAll(namedError("WorkerRestarted", "Python was restarted."));
+    rejectAll(namedError("WorkerRestarted", t("client.restarted")));
     closed = false;
     return start();
   }
@@ -191,7 +202,7 @@ export function createClient({
   function close() {
     closed = true;
     stopWorker();
-    rejectAll(namedError("ClientClosed", "The Python client was closed."));
+    rejectAll(namedError("ClientClosed", t("client.closed")));
   }
 
   start();

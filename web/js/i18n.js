@@ -7,12 +7,11 @@
 //   t("train.images", {count: 3})            -> plural forms: {"one": "…", "other": "…"}
 //   t("check.error", {rel: 0.0012})          -> "{rel:.1e}" formats with the language's separator
 //   pyMessage(error)                         -> a Python reply's {message_key, params, message}
+//                                               (in English: Python's own text, as the CLI says it)
 //   translateDom(root)                       -> fills [data-i18n] (text), [data-i18n-html] (our
 //                                               own catalogue's inline markup) and
 //                                               [data-i18n-<attribute>] (aria-label, title, alt, …)
 // Adding a language is adding one file to web/i18n/ (the build lists it in i18n/index.json).
-
-import { declare } from "./state.js";
 
 const STORE_KEY = "backproplab.lang";
 const base = new URL("../i18n/", import.meta.url);
@@ -46,10 +45,6 @@ function fromBrowser() {
 /** The page's language code, e.g. "en" or "fr". */
 export const lang = [fromHash(), kept(), fromBrowser(), "en"].find((code) => code && code in LANGUAGES);
 
-// In the state (and so in links the page writes) only when it differs from what this browser
-// would choose: a link that says #lang=fr opens in French; the header's picker keeps a choice.
-declare({ lang: { type: "enum", values: Object.keys(LANGUAGES), default: lang } });
-
 const english = await loadJson(new URL("en.json", base));
 const words = lang === "en" ? english : await loadJson(new URL(`${lang}.json`, base));
 const plurals = new Intl.PluralRules(lang);
@@ -80,16 +75,32 @@ export function formatNumber(value, options = {}) {
   return Number.isFinite(value) ? new Intl.NumberFormat(lang, options).format(value) : String(value);
 }
 
-// "{name}" or "{name:.2f}", "{name:.1e}", "{name:.0%}", "{name:.3g}" (Python's format specs).
+/** Items as a list in the page's language: ["a", "b"] -> "a and b" ("a et b" in French). */
+export function formatList(items) {
+  return new Intl.ListFormat(lang, { type: "conjunction" }).format(items.map(String));
+}
+
+// A list in a Python message: its items with the language's separator ("a, b, c").
+const listFormat = new Intl.ListFormat(lang, { style: "narrow", type: "conjunction" });
+
+// "{name}" or "{name:.2f}", "{name:.1e}", "{name:.0%}", "{name:.3g}", "{name:g}" (Python's
+// format specs). A Python message's params may also hold lists and messages inside messages.
 function formatValue(value, spec) {
+  if (Array.isArray(value)) return listFormat.format(value.map((item) => formatValue(item)));
+  if (value && typeof value === "object") return pyMessage(value);
   if (typeof value !== "number" || !spec) return typeof value === "number" ? formatNumber(value) : String(value ?? "");
-  const m = /^\.(\d+)([fe%g])$/.exec(spec);
+  const m = /^(?:\.(\d+))?([fe%g])$/.exec(spec);
   if (!m) return formatNumber(value);
-  const digits = Number(m[1]);
+  const digits = Number(m[1] ?? 6);
   switch (m[2]) {
     case "f": return formatNumber(value, { minimumFractionDigits: digits, maximumFractionDigits: digits });
     case "%": return formatNumber(value, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits });
-    case "g": return formatNumber(value, { maximumSignificantDigits: Math.max(1, digits) });
+    case "g": {  // as Python: scientific when the exponent is below -4 or at least the precision
+      const precision = Math.max(1, digits);
+      const exponent = value === 0 || !Number.isFinite(value) ? 0 : Math.floor(Math.log10(Math.abs(value)));
+      const notation = exponent < -4 || exponent >= precision ? "scientific" : "standard";
+      return formatNumber(value, { notation, maximumSignificantDigits: precision });
+    }
     default: return formatNumber(value, { notation: "scientific", minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
 }
@@ -117,8 +128,10 @@ export function has(key) {
   return key in words || key in english;
 }
 
-/** A Python reply's error or verdict in the page's language: {message_key, params, message}. */
+/** A Python reply's error or verdict in the page's language: {message_key, params, message}.
+ *  In English, Python's own text (its number formats are the CLI's). */
 export function pyMessage({ message_key: key, params, message } = {}) {
+  if (lang === "en" && message) return message;
   return key && has(`py.${key}`) ? t(`py.${key}`, params || {}) : message ?? "";
 }
 

@@ -8,6 +8,8 @@
 // Left out on purpose: animated images (the first frame is used), EXIF rotation beyond what
 // createImageBitmap applies by default, colour profiles.
 
+import { t } from "./i18n.js";
+
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_SIDE = 4096;
 /** Longest side of the pixels sent to the worker; the preprocessor fits digits into 20×20. */
@@ -33,19 +35,20 @@ export function sniffFormat(bytes) {
   return null;
 }
 
-/** Formats students often have that we do not decode, named so the refusal can say what it is. */
+/** Formats students often have that we do not decode, named so the refusal can say what it is:
+ *  "heic" | "avif" | "video" | "pdf" | "tiff" | "ico" | "zip" (upload.format.<name>), or null. */
 export function otherFormat(bytes) {
   const b = bytes;
   if (b.length >= 12 && ascii(b, 4, 8) === "ftyp") {
     const brand = ascii(b, 8, 12);
-    if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return "a HEIC photo (the iPhone camera format)";
-    if (/^avi[fs]$/.test(brand)) return "an AVIF image";
-    return "a video or MP4-family file";
+    if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return "heic";
+    if (/^avi[fs]$/.test(brand)) return "avif";
+    return "video";
   }
-  if (b.length >= 4 && ascii(b, 0, 4) === "%PDF") return "a PDF document";
-  if (b.length >= 4 && (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")) return "a TIFF image";
-  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0) return "an icon (.ico) file";
-  if (b.length >= 4 && ascii(b, 0, 4) === "PK\x03\x04") return "a ZIP archive (or an Office document)";
+  if (b.length >= 4 && ascii(b, 0, 4) === "%PDF") return "pdf";
+  if (b.length >= 4 && (ascii(b, 0, 4) === "II*\0" || ascii(b, 0, 4) === "MM\0*")) return "tiff";
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0) return "ico";
+  if (b.length >= 4 && ascii(b, 0, 4) === "PK\x03\x04") return "zip";
   return null;
 }
 
@@ -116,18 +119,19 @@ function jpegSize(bytes, dv) {
   return null;
 }
 
-/** For PNG: walk the chunks; a file that ends before IEND is truncated. Returns a message or null. */
+/** For PNG: walk the chunks; a file that ends before IEND is truncated. Returns where it ends
+ *  (a message in the page's language) or null. */
 export function pngDamage(bytes) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let i = 8;
   while (i + 8 <= bytes.length) {
     const length = dv.getUint32(i);
     const type = ascii(bytes, i + 4, i + 8);
-    if (i + 12 + length > bytes.length) return "the PNG data is truncated (the file ends inside a chunk)";
+    if (i + 12 + length > bytes.length) return t("upload.refused.in_chunk");
     if (type === "IEND") return null;
     i += 12 + length;
   }
-  return "the PNG data is truncated (no end marker)";
+  return t("upload.refused.no_end");
 }
 
 const FORMAT_NAMES = { png: "PNG", jpeg: "JPEG", gif: "GIF", webp: "WebP", bmp: "BMP" };
@@ -138,47 +142,54 @@ const FORMAT_NAMES = { png: "PNG", jpeg: "JPEG", gif: "GIF", webp: "WebP", bmp: 
  * Rejects with ImageRefused carrying a message a student can act on.
  */
 export async function decodeImageFile(file) {
-  if (file.size === 0) throw new ImageRefused("The file is empty.");
+  if (file.size === 0) throw new ImageRefused(t("upload.refused.empty"));
   if (file.size > MAX_FILE_BYTES) {
-    throw new ImageRefused(`The file is too large: ${(file.size / 1048576).toFixed(1)} MB. The limit is ${MAX_FILE_BYTES / 1048576} MB.`);
+    throw new ImageRefused(t("upload.refused.too_big", { size: file.size / 1048576, limit: MAX_FILE_BYTES / 1048576 }));
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = sniffFormat(bytes);
   if (!format) {
     if (looksLikeSvg(bytes)) {
-      throw new ImageRefused("SVG images are not accepted (vector files can carry scripts). Export it as PNG or JPEG and upload that.");
+      throw new ImageRefused(t("upload.refused.svg"));
     }
     const known = otherFormat(bytes);
-    if (known) throw new ImageRefused(`This is ${known}, not a PNG, JPEG, GIF, WebP or BMP image. Save it as PNG or JPEG and upload that.`);
-    throw new ImageRefused("This is not a PNG, JPEG, GIF, WebP or BMP image (its contents do not match any of those formats, whatever its name says).");
+    if (known) throw new ImageRefused(t("upload.refused.other", { what: t(`upload.format.${known}`) }));
+    throw new ImageRefused(t("upload.refused.not_image"));
   }
   const size = headerSize(format, bytes);
-  if (size && (size.width > MAX_SIDE || size.height > MAX_SIDE)) {
-    throw new ImageRefused(`The image is too large: ${size.width} × ${size.height} pixels. The limit is ${MAX_SIDE} × ${MAX_SIDE}.`);
-  }
+  if (size && (size.width > MAX_SIDE || size.height > MAX_SIDE)) throw tooWide(size);
   if (size && (size.width === 0 || size.height === 0)) {
-    throw new ImageRefused(`The image has no pixels (${size.width} × ${size.height}).`);
+    throw new ImageRefused(t("upload.refused.no_pixels", dimensions(size)));
   }
   if (format === "png") {
     const damage = pngDamage(bytes);
-    if (damage) throw new ImageRefused(`The image is damaged: ${damage}.`);
+    if (damage) throw new ImageRefused(t("upload.refused.damaged_png", { where: damage }));
   }
   let bitmap;
   try {
     bitmap = await createImageBitmap(new Blob([bytes], { type: `image/${format}` }));
   } catch {
-    throw new ImageRefused(`The ${FORMAT_NAMES[format]} image could not be decoded: the file is damaged or incomplete.`);
+    throw new ImageRefused(t("upload.refused.undecodable", { format: FORMAT_NAMES[format] }));
   }
   const { width, height } = bitmap;
   if (width > MAX_SIDE || height > MAX_SIDE) {
     bitmap.close();
-    throw new ImageRefused(`The image is too large: ${width} × ${height} pixels. The limit is ${MAX_SIDE} × ${MAX_SIDE}.`);
+    throw tooWide({ width, height });
   }
   const scale = Math.min(1, SEND_SIDE / Math.max(width, height));
   const sendWidth = Math.max(1, Math.round(width * scale));
   const sendHeight = Math.max(1, Math.round(height * scale));
   const rgba = rasterize(bitmap, sendWidth, sendHeight);
   return { format, width, height, rgba, sendWidth, sendHeight, thumbnail: bitmap };
+}
+
+/** Pixel sizes are written as digits, like "4096 × 4096", in every language. */
+function dimensions({ width, height }) {
+  return { width: String(width), height: String(height), max: String(MAX_SIDE) };
+}
+
+function tooWide(size) {
+  return new ImageRefused(t("upload.refused.too_wide", dimensions(size)));
 }
 
 /**

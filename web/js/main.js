@@ -3,24 +3,26 @@
 // Every unexpected error becomes a visible alert: the page never fails silently.
 
 import "./locale.js"; // first: a valid navigator.language before any library reads it
-import { translateDom, initLanguagePicker } from "./i18n.js";
+import { t, translateDom, initLanguagePicker, LANGUAGES, lang } from "./i18n.js";
 import { createClient } from "./client.js";
-import { state, update, subscribe, loadHash, onNotice, hashNotices } from "./state.js";
+import { state, update, subscribe, loadHash, onNotice, hashNotices, declare } from "./state.js";
 import { alert, withoutTraceback } from "./ui.js";
 import { createInUse } from "./in-use.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
 import * as photoMode from "./views/photo-mode.js";
 import * as models from "./views/models.js";
+import { startLessons } from "./lesson/index.js";
 
 const SOFT_TIMEOUT_MS = 45000; // after this, say so and offer Retry (loading continues)
 
-// Loading stages in order; a status event's `stage` is matched to one of them.
+// Loading stages in order; a status event's `stage` is matched to one of them. Each is shown as
+// t("load.stage.<key>") in the list and t("load.busy.<key>") while it runs.
 const STAGES = [
-  { key: "runtime", label: "Python", match: /runtime|pyodide|boot/i },
-  { key: "numpy", label: "NumPy", match: /numpy/i },
-  { key: "package", label: "backproplab", match: /package|wheel|backproplab/i },
-  { key: "models", label: "Models", match: /model|init|data/i },
+  { key: "runtime", match: /runtime|pyodide|boot/i },
+  { key: "numpy", match: /numpy/i },
+  { key: "package", match: /package|wheel|backproplab/i },
+  { key: "models", match: /model|init|data/i },
 ];
 
 translateDom(document);
@@ -31,11 +33,11 @@ initLanguagePicker(document.getElementById("lang-select"));
 window.addEventListener("error", (event) => {
   // resource load errors (img/script) have no .error and are reported elsewhere
   const message = event.error?.message || event.message;
-  if (message) alert(`Something went wrong: ${message}`);
+  if (message) alert(t("app.error", { reason: message }));
 });
 window.addEventListener("unhandledrejection", (event) => {
   const reason = event.reason;
-  alert(`Something went wrong: ${reason?.message || String(reason)}`);
+  alert(t("app.error", { reason: reason?.message || String(reason) }));
 });
 
 // ---- phase + load status ------------------------------------------------------------------
@@ -59,7 +61,7 @@ function renderStages() {
     ...STAGES.map((s) => {
       const li = document.createElement("li");
       li.dataset.stage = s.key;
-      li.textContent = s.label;
+      li.textContent = t(`load.stage.${s.key}`);
       return li;
     }),
   );
@@ -77,11 +79,15 @@ function showStage(index, message) {
   if (message) status.text.textContent = message;
 }
 
+// The worker's own words are English: a known stage is said in the page's language (a retry
+// by client.js already is); an unknown one keeps the worker's message.
 function onStatus(event) {
   const stage = String(event?.stage ?? "");
   const index = STAGES.findIndex((s) => s.match.test(stage));
   if (/ready|done/i.test(stage) && index < 0) return;
-  showStage(index < 0 ? Math.max(stageIndex, 0) : index, event?.message || `Loading ${STAGES[index]?.label ?? stage}…`);
+  const seconds = (performance.now() - bootStarted) / 1000;
+  const message = index < 0 || event?.attempt ? event?.message : t(`load.busy.${STAGES[index].key}`, { seconds });
+  showStage(index < 0 ? Math.max(stageIndex, 0) : index, message);
 }
 
 // ---- client (recreated by Retry) -------------------------------------------------------------
@@ -93,11 +99,12 @@ const readyPromise = new Promise((r) => (readyResolve = r));
 let softTimer = null;
 let closeBootAlert = () => {};
 let bootGeneration = 0;
+let bootStarted = 0;  // the first worker starts with the page (js/early.js)
 
 /** What views get: calls always go to the current worker client. */
 const clientProxy = {
   call: (type, fields, transfer, options) => {
-    if (!client) return Promise.reject(new Error("Python is not running. Press Retry."));
+    if (!client) return Promise.reject(new Error(t("load.not_running")));
     return client.call(type, fields, transfer, options);
   },
   get ready() {
@@ -115,15 +122,16 @@ async function boot() {
   status.root.classList.remove("is-slow");
   stageIndex = -1;
   renderStages();
-  showStage(0, "Starting Python in the background… you can draw already.");
+  showStage(0, t("load.starting"));
   clearTimeout(softTimer);
   softTimer = setTimeout(() => {
     if (generation !== bootGeneration || body.dataset.phase !== "loading") return;
     status.root.classList.add("is-slow");
-    status.text.textContent = "Loading is taking longer than expected (a slow connection or a busy computer). Keep waiting, or retry.";
+    status.text.textContent = t("load.slow");
     status.retry.hidden = false;
   }, SOFT_TIMEOUT_MS);
   const started = performance.now();
+  if (generation > 1) bootStarted = started;
   try {
     if (client && typeof client.close === "function") client.close();
     else if (client && typeof client.terminate === "function") client.terminate();
@@ -136,8 +144,7 @@ async function boot() {
     ctx.boot = info ?? {};
     ctx.inUse.set(info?.in_use, "init");
     clearTimeout(softTimer);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    showStage(STAGES.length, `Ready in ${seconds} s: Python and NumPy run in this page, nothing leaves your computer.`);
+    showStage(STAGES.length, t("load.ready", { seconds: (performance.now() - started) / 1000 }));
     status.bar.value = 100;
     setPhase("ready");
     closeBootAlert(); // a failure before Retry is history now
@@ -147,26 +154,26 @@ async function boot() {
     clearTimeout(softTimer);
     setPhase("error");
     const reason = withoutTraceback(String(error?.message || error)).replace(/\.$/, "");
-    status.text.textContent = `Python could not start: ${reason}.`;
+    status.text.textContent = t("load.failed", { reason });
     const failed = status.stages.querySelector('[data-state="active"]');
     if (failed) failed.dataset.state = "failed";
     status.retry.hidden = false;
-    closeBootAlert = alert(`Python could not start: ${reason}. Check your connection and press Retry.`);
+    closeBootAlert = alert(t("load.failed_alert", { reason }));
   }
 }
 
 /** The worker died after boot; the client restarts it. Say so, and say when it is back. */
 async function onCrash({ message, ready }) {
-  alert(`Python stopped (${message}) and is restarting. Your drawing is kept.`, { level: "warning" });
-  status.text.textContent = "Restarting Python…";
+  alert(t("load.crashed", { reason: message }), { level: "warning" });
+  status.text.textContent = t("load.restarting");
   try {
     const info = await ready;
     ctx.inUse.set(info?.in_use, "init");
     await ctx.afterRestart?.(); // views/models.js loads the kept model back into the new worker
-    status.text.textContent = "Python restarted. Trained models were reloaded; a model trained in this tab must be trained again.";
+    status.text.textContent = t("load.restarted");
   } catch (error) {
     setPhase("error");
-    status.text.textContent = `Python could not restart: ${error?.message || error}`;
+    status.text.textContent = t("load.restart_failed", { reason: error?.message || error });
     status.retry.hidden = false;
   }
 }
@@ -192,14 +199,17 @@ function showTab(name) {
   body.dataset.tab = name;
 }
 
-for (const [i, t] of TABS.entries()) {
+for (const t of TABS) {
   const button = tabButtons[t];
   button.addEventListener("click", () => update({ tab: t }));
   button.addEventListener("keydown", (event) => {
-    const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: TABS.length - 1 };
+    // the tabs a lesson link leaves usable (lesson/link.js hides or locks the others)
+    const open = TABS.filter((name) => name === t || (tabButtons[name].checkVisibility() && !tabButtons[name].disabled));
+    const at = open.indexOf(t);
+    const moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: open.length - 1 };
     if (!(event.key in moves)) return;
     event.preventDefault();
-    const next = TABS[(moves[event.key] + TABS.length) % TABS.length];
+    const next = open[(moves[event.key] + open.length) % open.length];
     update({ tab: next });
     tabButtons[next].focus();
   });
@@ -208,6 +218,16 @@ for (const [i, t] of TABS.entries()) {
 subscribe((s, changed) => {
   if (changed.includes("tab")) showTab(s.tab);
 });
+
+// A row of tabs wider than the window (a narrow phone, a language with long names) becomes a
+// 2×2 grid: every tab stays in sight instead of scrolling out of it.
+const tabList = document.querySelector(".tabs");
+function fitTabs() {
+  tabList.classList.remove("is-grid");
+  tabList.classList.toggle("is-grid", tabList.scrollWidth > tabList.clientWidth + 1);
+}
+window.addEventListener("resize", fitTabs);
+fitTabs();
 window.addEventListener("hashchange", () => loadHash());
 
 // ---- start --------------------------------------------------------------------------------
@@ -233,8 +253,12 @@ function start() {
   const notice = (message) => alert(message, { level: "warning", timeout: 0 });
   onNotice(notice);
   loadHash();
+  // after loadHash (declaring writes the hash): in the state, and so in the links the page
+  // writes, only when it differs from what this browser chose (i18n.js); a link's lang wins
+  declare({ lang: { type: "enum", values: Object.keys(LANGUAGES), default: lang } });
   for (const n of hashNotices.splice(0)) notice(n);
   showTab(state.tab);
+  startLessons(ctx);
   draw.init(ctx);
   upload.init(ctx);
   photoMode.init(ctx);
@@ -254,7 +278,7 @@ async function loadOptionalView(name, url) {
     section.dataset.view = "missing";
     const note = document.createElement("p");
     note.className = "view-missing";
-    note.textContent = `This part of the lab is not available in this build (${error?.message || error}).`;
+    note.textContent = t("app.view_missing", { reason: error?.message || error });
     section.append(note);
     return;
   }
@@ -263,7 +287,7 @@ async function loadOptionalView(name, url) {
     section.dataset.view = "ready";
   } catch (error) {
     section.dataset.view = "failed";
-    alert(`The ${name} view failed to start: ${error?.message || error}`);
+    alert(t("app.view_failed", { name: t(`tabs.${name}`), reason: error?.message || error }));
   }
 }
 

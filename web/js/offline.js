@@ -12,6 +12,7 @@
 // runs, without an offline copy, and the state says so.
 
 import { el } from "./ui.js";
+import { t } from "./i18n.js";
 
 const SW_URL = new URL("../sw.js", import.meta.url);
 
@@ -62,16 +63,16 @@ function showUpdate(waiting, alert) {
   });
   const banner = el("div", { id: "update-available", class: "alert alert-info", dataset: { level: "info" } }, [
     el("span", { class: "alert-icon", "aria-hidden": "true", text: "i" }),
-    el("span", { class: "alert-text", text: "Update available: a new version of Backprop Lab is ready. Your saved models and classes are kept." }),
+    el("span", { class: "alert-text", text: t("offline.update") }),
     el("button", {
-      id: "update-reload", class: "button button-small button-primary", type: "button", text: "Reload",
+      id: "update-reload", class: "button button-small button-primary", type: "button", text: t("offline.reload"),
       onclick: () => waiting.postMessage({ type: "SKIP_WAITING" }),
     }),
-    el("button", { class: "alert-close", type: "button", "aria-label": "Later", text: "×", onclick: () => banner.remove() }),
+    el("button", { class: "alert-close", type: "button", "aria-label": t("offline.later"), text: "×", onclick: () => banner.remove() }),
   ]);
   const region = document.getElementById("alerts");
   if (region) region.append(banner);
-  else alert("Update available: reload the page to use it.", { level: "info", timeout: 0 });
+  else alert(t("offline.update_short"), { level: "info", timeout: 0 });
 }
 
 /** Register sw.js and follow its life cycle; returns {subscribe, status}. */
@@ -80,14 +81,12 @@ export function startOffline({ alert = () => {} } = {}) {
     const secure = window.isSecureContext;
     set({
       state: "unsupported",
-      message: secure
-        ? "This browser cannot keep an offline copy of the lab."
-        : "No offline copy on this address: browsers keep one only for https:// or http://localhost pages. The lab works while this server runs.",
+      message: t(secure ? "offline.unsupported" : "offline.insecure"),
     });
   } else {
-    set({ state: "saving", message: "Saving the lab in this browser for offline use…" });
+    set({ state: "saving", message: t("offline.saving") });
     register(alert).catch((error) => {
-      set({ state: "error", message: `The offline copy could not be saved (${error?.message || error}). The lab still works online.` });
+      set({ state: "error", message: t("offline.failed", { reason: error?.message || error }) });
     });
   }
   return {
@@ -112,7 +111,7 @@ async function register(alert) {
       } else if (worker.state === "activated" && !registration.waiting) {
         ready();
       } else if (worker.state === "redundant" && !registration.active) {
-        set({ state: "error", message: "The offline copy could not be saved (the download was interrupted). It is retried on the next visit." });
+        set({ state: "error", message: t("offline.interrupted") });
       }
     });
   };
@@ -123,6 +122,6 @@ async function register(alert) {
 }
 
 function ready() {
-  set({ state: "ready", message: "Works offline: this browser keeps a copy of the whole lab." });
+  set({ state: "ready", message: t("offline.ready") });
   requestPersistence();
 }

@@ -8,6 +8,9 @@
 // suit it. Values that fail the schema are ignored with a notice (collected in `hashNotices`),
 // never applied. Views read `state`, change it only through `update(patch)`, and hear about
 // changes through `subscribe(fn)`. Other modules may declare more keys with `declare({key: spec})`.
+// The refusals (parseValue's errors, the notices) are in the page's language.
+
+import { t, formatNumber } from "./i18n.js";
 
 /** The hash the page was opened with, before anything rewrote it (a link that names only
  *  default values is still a link: its values win over the settings kept from last time). */
@@ -26,6 +29,10 @@ export const SCHEMA = schemaFile.settings;
 export const DATASETS = schemaFile.datasets;
 /** The settings a training run is made of, in the order Python reads them. */
 export const TRAINING_KEYS = schemaFile.training;
+/** A lesson's view of the page (hide, lock, banner, mode): from the link only, never kept. */
+export const VIEW_KEYS = schemaFile.view;
+/** What a lesson file must be: {kind, version, maxBytes} (backproplab.lesson). */
+export const LESSON = schemaFile.lesson;
 
 /** The settings `dataset` brings along when picked (its preset). */
 export function presetFor(dataset) {
@@ -44,49 +51,57 @@ export function parseValue(spec, raw) {
     case "enum":
       return spec.values.includes(text)
         ? { value: text }
-        : { error: `expected one of ${spec.values.join(", ")}` };
+        : { error: t("state.expected_one_of", { values: spec.values.join(", ") }) };
     case "int": {
-      if (!/^-?\d+$/.test(text)) return { error: "expected a whole number" };
+      if (!/^-?\d+$/.test(text)) return { error: t("state.expected_int") };
       return inRange(spec, Number(text));
     }
     case "number": {
       const n = Number(text);
-      if (text === "" || !Number.isFinite(n)) return { error: "expected a number" };
+      if (text === "" || !Number.isFinite(n)) return { error: t("state.expected_number") };
       return inRange(spec, n);
     }
     case "bool":
       if (["1", "true", "yes", "on"].includes(text)) return { value: true };
       if (["0", "false", "no", "off"].includes(text)) return { value: false };
-      return { error: "expected true or false" };
+      return { error: t("state.expected_bool") };
     case "sizes": {
       const parts = text.split(",").map((s) => s.trim());
       if (text === "") return { value: "" }; // no hidden layer: a linear model
-      if (parts.length > spec.maxLayers) return { error: `at most ${spec.maxLayers} hidden layers` };
+      if (parts.length > spec.maxLayers) return { error: t("state.max_layers", { count: spec.maxLayers }) };
       for (const p of parts) {
         if (!/^\d+$/.test(p) || Number(p) < spec.min || Number(p) > spec.max) {
-          return { error: `expected comma-separated sizes ${spec.min}..${spec.max}` };
+          return { error: t("state.expected_sizes", { range: rangeText(spec) }) };
         }
       }
       return { value: parts.map(Number).join(",") };
     }
+    case "names": {
+      const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+      const unknown = names.filter((n) => !spec.values.includes(n));
+      if (unknown.length) return { error: t("lesson.unknownControls", { names: unknown.join(", ") }) };
+      return { value: [...new Set(names)].join(",") };
+    }
     case "string":
       return text.length <= spec.maxLength
         ? { value: text }
-        : { error: `longer than ${spec.maxLength} characters` };
+        : { error: t("state.too_long", { max: spec.maxLength }) };
     default:
-      return { error: `unknown schema type ${spec.type}` };
+      return { error: t("state.unknown_type", { type: spec.type }) };
   }
 }
 
 function inRange(spec, n) {
   const low = spec.minOpen ? n <= spec.min : n < spec.min;
-  if (low || n > spec.max) return { error: `expected ${rangeText(spec)}` };
+  if (low || n > spec.max) return { error: t("state.expected_range", { range: rangeText(spec) }) };
   return { value: n };
 }
 
-/** "1..1000", or "> 0 and <= 100" for an open minimum. */
+/** "1..1000", or "> 0 and <= 100" for an open minimum (numbers with the language's decimal
+ *  separator, without grouping: "0..0,5" in French). */
 export function rangeText(spec) {
-  return spec.minOpen ? `> ${spec.min} and <= ${spec.max}` : `${spec.min}..${spec.max}`;
+  const [min, max] = [spec.min, spec.max].map((x) => formatNumber(x, { useGrouping: false, maximumFractionDigits: 20 }));
+  return spec.minOpen ? t("state.range_open", { min, max }) : `${min}..${max}`;
 }
 
 function defaults() {
@@ -107,7 +122,7 @@ const MAX_PENDING = 1000; // characters of an undeclared link key or value kept 
 /** The notice for a refused link value; a 100 kB value is quoted by its first characters. */
 function ignored(key, raw, error) {
   const quote = (text) => (text.length <= MAX_QUOTE ? text : `${text.slice(0, MAX_QUOTE - 1)}…`);
-  return `Ignored link setting ${quote(key)}="${quote(raw)}": ${error}.`;
+  return t("state.ignored", { key: quote(key), value: quote(raw), reason: error });
 }
 
 /** Read the hash into a patch; invalid values become notices, unknown keys wait in `pending`. */
@@ -120,7 +135,7 @@ export function parseHash(hash) {
     if (!spec) {
       // may belong to a view that declares it later; a huge one belongs to none (and would be
       // kept in the URL and in the saved settings for ever)
-      if (key.length > MAX_PENDING || raw.length > MAX_PENDING) notices.push(ignored(key, raw, "unknown and too long"));
+      if (key.length > MAX_PENDING || raw.length > MAX_PENDING) notices.push(ignored(key, raw, t("state.unknown_too_long")));
       else pending.set(key, raw);
       continue;
     }
@@ -201,10 +216,10 @@ export function update(patch) {
 }
 
 function checkTyped(spec, raw) {
-  if (spec.type === "bool") return typeof raw === "boolean" ? { value: raw } : { error: "expected a boolean" };
+  if (spec.type === "bool") return typeof raw === "boolean" ? { value: raw } : { error: t("state.expected_bool") };
   if (spec.type === "int" || spec.type === "number") {
-    if (typeof raw !== "number" || !Number.isFinite(raw)) return { error: "expected a number" };
-    if (spec.type === "int" && !Number.isInteger(raw)) return { error: "expected a whole number" };
+    if (typeof raw !== "number" || !Number.isFinite(raw)) return { error: t("state.expected_number") };
+    if (spec.type === "int" && !Number.isInteger(raw)) return { error: t("state.expected_int") };
     return inRange(spec, raw);
   }
   return parseValue(spec, raw);

@@ -10,6 +10,7 @@
 // and nothing throws; the page says once that work cannot be saved this time (views/models.js).
 
 import { createStore, get, set, del, keys } from "../vendor/idb-keyval/index.js";
+import { t } from "./i18n.js";
 
 /** Why this browser lets the page keep nothing (null while storage works). */
 export let blocked = probe();
@@ -17,7 +18,7 @@ const blockedListeners = new Set();
 
 function probe() {
   try {
-    return window.indexedDB ? null : "this browser has no IndexedDB";
+    return window.indexedDB ? null : t("storage.no_indexeddb");
   } catch (error) {
     return error?.message || String(error);
   }
@@ -60,8 +61,7 @@ async function put(key, value) {
     await guarded(() => set(key, value, store));
   } catch (error) {
     if (error?.name !== "QuotaExceededError" && !/quota/i.test(String(error?.message))) throw error;
-    const full = new Error("This browser's storage is full, so this was not saved; what was saved before is kept. " +
-      "Free space (for instance by clearing other sites' data) and try again.");
+    const full = new Error(t("storage.full"));
     full.name = "QuotaExceededError";
     throw full;
   }

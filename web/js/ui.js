@@ -1,6 +1,8 @@
 // Small DOM helpers shared by every view: element builder, the alert region, number formats.
 // No state of its own beyond the alert list; no framework.
 
+import { t, formatNumber } from "./i18n.js";
+
 /**
  * Build an element: el("div", {class: "card", dataset: {file: "a.png"}, onclick: fn}, [children]).
  * Children may be strings, nodes, or null/false (skipped).
@@ -47,7 +49,7 @@ export function alert(message, { level = "error", timeout } = {}) {
   const item = el("div", { class: `alert alert-${level}`, dataset: { level, text } }, [
     el("span", { class: "alert-icon", "aria-hidden": "true", text: LEVEL_ICON[level] || "i" }),
     el("span", { class: "alert-text", text }),
-    el("button", { class: "alert-close", type: "button", "aria-label": "Dismiss message", onclick: close, text: "×" }),
+    el("button", { class: "alert-close", type: "button", "aria-label": t("app.dismiss"), onclick: close, text: "×" }),
   ]);
   region.append(item);
   // a fixed stack at the bottom of the window (app.css): at most MAX_ALERTS, the oldest goes first
@@ -77,17 +79,6 @@ export function withoutTraceback(message) {
   return `${message.slice(0, at)}${last}`.replace(/\s+/g, " ").replace(/ \./g, ".").trim();
 }
 
-/** "a 7", "an 8", "an 11", "an owl": the indefinite article that goes with a class name. */
-export function withArticle(name) {
-  const text = String(name);
-  return `${/^(8|1[18](?!\d)|[aeio])/i.test(text) ? "an" : "a"} ${text}`;
-}
-
-/** "1 epoch", "40 epochs". */
-export function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
 let announcer = null;
 /** Say `text` to screen readers, politely (after what they are reading): a result, not an alarm.
  *  One visually hidden status region for the page, inside <main>. */
@@ -100,9 +91,9 @@ export function announce(text) {
   setTimeout(() => (announcer.textContent = text), 60);  // emptied first: the same words again are read again
 }
 
-/** Percent with one decimal: 0.9731 -> "97.3%". */
+/** Percent with one decimal in the page's language: 0.9731 -> "97.3%" ("97,3 %" in French). */
 export function percent(p) {
-  return `${(100 * p).toFixed(1)}%`;
+  return formatNumber(p, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 /**
@@ -168,11 +159,11 @@ export function drawRGB(canvas, pixels) {
   ctx.putImageData(img, 0, 0);
 }
 
-/** A human-readable size: 10485760 -> "10 MB". */
+/** A human-readable size: 10485760 -> "10 MB" ("10 Mo" in French). */
 export function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+  if (n < 1024) return t("app.size.b", { n });
+  if (n < 1024 * 1024) return t("app.size.kb", { n: Math.round(n / 1024) });
+  return t("app.size.mb", { n: +(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0) });
 }
 
 /** Link the stylesheet `url` (absolute, e.g. `new URL("../css/x.css", import.meta.url)`) once. */

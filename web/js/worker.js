@@ -23,6 +23,9 @@ import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
 const ROLE = { "backproplab-checker": "checker", "backproplab-knn": "knn" }[self.name] ?? "page";
+const QUIET = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };  // loadPackage
+// Requests after which big products follow: OpenBLAS starts loading with the first of them
+const OPENBLAS_AFTER = new Set(["train_steps", "cifar_open"]);
 
 let pyodide = null;
 let api = null;      // backproplab.api (PyProxy)
@@ -60,12 +63,11 @@ async function boot() {
   let python_start;  // "snapshot" | "scratch" (reported in the ready event's info)
   ({ pyodide, start: python_start } = await startPython(await manifest.catch(() => ({}))));
   mark("runtime");
-  const quiet = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };
 
   status("numpy", `Loading NumPy… (${elapsed()})`);
   const { wheel } = await manifest;
-  const wheelLoad = pyodide.loadPackage(new URL(`py/${wheel}`, SITE).href, quiet);
-  await pyodide.loadPackage("numpy", quiet);
+  const wheelLoad = pyodide.loadPackage(new URL(`py/${wheel}`, SITE).href, QUIET);
+  await pyodide.loadPackage("numpy", QUIET);
   mark("numpy");
 
   status("package", `Loading backproplab… (${elapsed()})`);
@@ -76,7 +78,7 @@ async function boot() {
   mark("import");
 
   if (ROLE !== "page") {
-    if (ROLE === "knn" && !(await enableOpenBlas(quiet))) console.warn("OpenBLAS not loaded: this k-NN helper uses einsum.");
+    if (ROLE === "knn") await loadOpenBLAS();
     status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start } });
     return;
   }
@@ -92,25 +94,28 @@ async function boot() {
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   mark("init");
   status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
-  // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
-  // backproplab/linalg.py). Loaded after "ready" so start-up never waits for it; until it is
-  // there (or if it fails) matmul keeps the einsum path.
-  enableOpenBlas(quiet).then((on) => on || console.warn("OpenBLAS not loaded, training uses einsum."));
 }
 
-/** Pyodide's OpenBLAS for backproplab.linalg.matmul: true once in use, false if it failed. */
-async function enableOpenBlas(quiet) {
-  try {
-    await pyodide.loadPackage("openblas", quiet);
-    const linalg = pyodide.pyimport("backproplab.linalg");
-    const on = linalg.enable_cblas();
-    linalg.destroy();
-    if (on) performance.mark("boot:openblas");  // tests wait for it: every worker then multiplies alike
-    return on;
-  } catch (err) {
-    console.warn(`OpenBLAS: ${err?.message ?? err}`);
-    return false;
-  }
+// Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
+// backproplab/linalg.py). The page's worker loads it when training first runs (the first
+// train_steps; the Train tab sends train_start as soon as Python is ready, to show the
+// network) or when a CIFAR-10 set is opened, not at boot: a student who only draws downloads
+// 1.9 MB less (6 MB uncompressed), and the Draw tab's k-NN (one row against 8000) is faster
+// with einsum (9 ms against 24 ms in Node). Training never waits for it: until it is there (or
+// if it fails) matmul keeps the einsum path. A k-NN curve waits for it (knn_curve), and a k-NN
+// helper loads it before ready: every worker of a curve rounds its float32 distances alike.
+let openblas = null;
+function loadOpenBLAS() {
+  openblas ??= pyodide.loadPackage("openblas", QUIET)
+    .then(() => {
+      const linalg = pyodide.pyimport("backproplab.linalg");
+      const on = linalg.enable_cblas();
+      linalg.destroy();
+      if (!on) throw new Error("cblas_sgemm not found");
+      performance.mark("boot:openblas");  // tests wait for it: every worker then multiplies alike
+    })
+    .catch((err) => console.warn(`OpenBLAS not loaded, matmul uses einsum: ${err?.message ?? err}`));
+  return openblas;
 }
 
 // Python from the build's memory snapshot (tools/make_snapshot.mjs: an interpreter already
@@ -241,6 +246,8 @@ self.onmessage = async (event) => {
     postMessage({ id, ok: false, error: { name: "WorkerCrashed", message: "Python stopped working." } });
     return;
   }
+  if (OPENBLAS_AFTER.has(message.type)) loadOpenBLAS();
+  if (message.type === "knn_curve") await loadOpenBLAS();
   const transfer = [];
   const reply = request(message, transfer);
   reply.id = id;

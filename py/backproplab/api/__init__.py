@@ -5,7 +5,14 @@ every decision about what a request means lives in Python and is tested in CPyth
 
 Request:  ``{"id": any, "type": str, ...fields}``
 Reply:    ``{"id": same, "ok": True, "result": {...}}``
-       or ``{"id": same, "ok": False, "error": {"name": str, "message": str}}``
+       or ``{"id": same, "ok": False, "error": {"name": str, "message": str,
+                                                "message_key"?: str, "params"?: {...}}}``
+
+A refusal a person can cause is raised with a ``messages.Message``: its error carries
+``message_key`` and ``params`` beside the English ``message``, and the page says it in its
+language. English only (no key): what our own page never sends (``handle``'s unknown request
+type or non-object request, the malformed fields of ``fields.as_bytes``, ``rgba_image``,
+``pixels28``, ``request.files`` of ``check``...) and bugs (an unexpected exception's text).
 
 Fields are JSON-safe values; pixel data may arrive as ``bytes``/``memoryview`` (typed arrays
 converted by the worker) and results may hold ``bytes`` (sent back as ``Uint8Array``).
@@ -17,11 +24,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..messages import wire_error
+
 HANDLERS: dict[str, Callable[["Session", dict], dict]] = {}
 
 
 class ProtocolError(ValueError):
-    """A request the protocol refuses; its message is shown to the user as is."""
+    """A request the protocol refuses; its message (a ``messages.Message``, or English text
+    for requests our own page never makes) is shown to the user."""
 
 
 class Session:
@@ -61,8 +71,7 @@ def handle(request: dict, session: Session | None = None) -> dict:
             raise ProtocolError(f"Unknown request type {kind!r}. Known: {known}.")
         return {"id": request_id, "ok": True, "result": fn(session, request)}
     except Exception as exc:  # every failure becomes a reply the page can show
-        return {"id": request_id, "ok": False,
-                "error": {"name": type(exc).__name__, "message": str(exc) or repr(exc)}}
+        return {"id": request_id, "ok": False, "error": wire_error(exc)}
 
 
 @handler("ping")
@@ -73,4 +82,5 @@ def _ping(session: Session, request: dict) -> dict:
 
 
 # Each handler module registers its request types on import (after HANDLERS and @handler exist).
-from . import check, cifar, in_use, knn_curve, models, predict, stepper, train  # noqa: E402,F401
+from . import (check, cifar, in_use, knn_curve, lesson, models, predict,  # noqa: E402,F401
+               stepper, train)

@@ -16,9 +16,33 @@ Request type ``check`` (fields -> result):
 from __future__ import annotations
 
 from . import ProtocolError, handler
+from ..messages import Texts
 
 MAX_FILES = 10
 MAX_CHARS = 200_000
+
+#: Refusals of the student's files (``functions`` and ``time_limit`` come from our own page:
+#: their refusals stay English).
+TEXTS = Texts("check-files", {
+    "count": "Expected 1 to {max} files to check. Got {count}.",
+    "name": "Expected file names like mlp.py. Got {name}.",
+    "too-long": "Expected {name} as text of at most {max} characters.",
+})
+
+
+def source_files(files) -> dict:
+    """``files`` checked: {name.py: source}, 1 to ``MAX_FILES`` of at most ``MAX_CHARS``."""
+    if not isinstance(files, dict):
+        raise ProtocolError(f"Expected files: an object of file names and sources. "
+                            f"Got {type(files).__name__}.")
+    if not 1 <= len(files) <= MAX_FILES:
+        raise ProtocolError(TEXTS("count", max=MAX_FILES, count=len(files)))
+    for name, source in files.items():
+        if not isinstance(name, str) or not name.endswith(".py") or "/" in name:
+            raise ProtocolError(TEXTS("name", name=repr(name)))
+        if not isinstance(source, str) or len(source) > MAX_CHARS:
+            raise ProtocolError(TEXTS("too-long", name=name, max=MAX_CHARS))
+    return files
 
 
 @handler("check")
@@ -26,16 +50,7 @@ def check(session, request: dict) -> dict:
     from ..check import check_files
     from ..check.base import HELPERS, LAB_FUNCTIONS
 
-    files = request.get("files")
-    if not isinstance(files, dict) or not 1 <= len(files) <= MAX_FILES:
-        raise ProtocolError(f"Expected files: an object of 1 to {MAX_FILES} file names and "
-                            f"sources. Got {type(files).__name__}"
-                            + (f" of {len(files)}" if isinstance(files, dict) else "") + ".")
-    for name, source in files.items():
-        if not isinstance(name, str) or not name.endswith(".py") or "/" in name:
-            raise ProtocolError(f"Expected file names like mlp.py. Got {name!r}.")
-        if not isinstance(source, str) or len(source) > MAX_CHARS:
-            raise ProtocolError(f"Expected {name} as text of at most {MAX_CHARS} characters.")
+    files = source_files(request.get("files"))
     functions = request.get("functions")
     known = LAB_FUNCTIONS + HELPERS
     if functions is not None and (not isinstance(functions, list)

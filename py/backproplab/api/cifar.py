@@ -39,11 +39,30 @@ from .fields import as_bytes, number, setting
 from ..cifar import BATCHES, CifarReader, lab_sizes, stratified_subset
 from ..cifar.archive import META
 from ..cifar.unpickle import CLASS_NAMES, N_PIXELS
+from ..messages import Texts
 from ..settings import quote
 
 MAX_FILES = 20
 SUBSET_SEED = 0    # the subset is the student's data: the run's seed does not change it
 KEY = "cifar"      # session.store[KEY]: {"reader", "full" (CifarData), "subset" (dict)}
+
+#: What the page is told about the CIFAR-10 subset, and its refusals (the files' own: the
+#: ``cifar`` package's TEXTS).
+TEXTS = Texts("cifar", {
+    "paths": "Expected paths as a list of 1 to {max} file paths. Got {value}.",
+    "none-loaded": "No CIFAR-10 images loaded yet: open your cifar-10-python.tar.gz (or its "
+                   "batch files) in the Data card first.",
+    "clamped": " Only {n_read} images were read ({smallest} in the smallest class), so the "
+               "subset is {n_train} / {n_test}.",
+    "note": "CIFAR-10: {n_train} training and {n_test} test images (stratified subset of "
+            "{n_read} images {where}).{clamped}",
+    "note-no-count": "CIFAR-10: {n_train} training and {n_test} test images (stratified subset "
+                     "of the images {where}).{clamped}",
+    "where-files": "read from your files",
+    "where-saved": "kept by this browser since you opened them",
+    "reloaded": "Other sizes need the whole set, which this page no longer holds (it was "
+                "reloaded): open your CIFAR-10 files again.",
+})
 
 
 def _state(session: Session) -> dict:
@@ -54,8 +73,7 @@ def loaded_subset(session: Session) -> dict:
     """The subset in use (for ``api.data``), or a ProtocolError saying how to get one."""
     subset = _state(session)["subset"]
     if subset is None:
-        raise ProtocolError("No CIFAR-10 images loaded yet: open your cifar-10-python.tar.gz "
-                            "(or its batch files) in the Data card first.")
+        raise ProtocolError(TEXTS("none-loaded"))
     return subset
 
 
@@ -78,8 +96,7 @@ def cifar_open(session: Session, request: dict) -> dict:
     paths = request.get("paths")
     if not isinstance(paths, list) or not paths or len(paths) > MAX_FILES \
             or not all(isinstance(p, str) and p for p in paths):
-        raise ProtocolError(f"Expected paths as a list of 1 to {MAX_FILES} file paths. "
-                            f"Got {quote(paths)}.")
+        raise ProtocolError(TEXTS("paths", max=MAX_FILES, value=quote(paths)))
     state = _state(session)
     _close_reader(state)
     used = _wanted(paths)
@@ -89,9 +106,9 @@ def cifar_open(session: Session, request: dict) -> dict:
             "ignored": [PurePosixPath(p).name for p in paths if p not in used]}
 
 
-def _sizes(request: dict, y: np.ndarray) -> tuple[int, int, str]:
+def _sizes(request: dict, y: np.ndarray) -> tuple:
     """The sizes asked for, if each class has enough images for its share; else the lab's
-    0.9 split of the smallest class, times the number of classes (with a note)."""
+    0.9 split of the smallest class, times the number of classes (with a note, a Message)."""
     n_train, n_test = setting(request, "cifar_train"), setting(request, "cifar_test")
     counts = np.bincount(y)
     counts = counts[counts > 0]
@@ -100,8 +117,8 @@ def _sizes(request: dict, y: np.ndarray) -> tuple[int, int, str]:
         return n_train, n_test, ""
     per_train, per_test = lab_sizes(smallest)
     n_train, n_test = min(n_train, per_train * n_classes), min(n_test, per_test * n_classes)
-    return n_train, n_test, (f" Only {len(y)} images were read ({smallest} in the smallest "
-                             f"class), so the subset is {n_train} / {n_test}.")
+    return n_train, n_test, TEXTS("clamped", n_read=len(y), smallest=smallest, n_train=n_train,
+                                  n_test=n_test)
 
 
 def _make_subset(state: dict, request: dict) -> dict:
@@ -110,22 +127,27 @@ def _make_subset(state: dict, request: dict) -> dict:
     try:
         X_train, y_train, X_test, y_test = stratified_subset(full, n_train, n_test, SUBSET_SEED)
     except ValueError as exc:
-        raise ProtocolError(str(exc)) from None
+        raise ProtocolError(*exc.args) from None
     state["subset"] = {"X_train": X_train, "y_train": y_train, "X_test": X_test,
                        "y_test": y_test, "class_names": list(full.class_names),
                        "n_read": int(len(full.y)), "source": "files", "clamped": clamped}
     return summary(state["subset"], arrays=True)
 
 
+def subset_note(subset: dict):
+    """What a subset is, in a sentence (a ``Message``)."""
+    counts = {"n_train": len(subset["y_train"]), "n_test": len(subset["y_test"]),
+              "where": TEXTS(f"where-{subset['source']}"), "clamped": subset.get("clamped", "")}
+    if subset["n_read"]:
+        return TEXTS("note", n_read=subset["n_read"], **counts)
+    return TEXTS("note-no-count", **counts)
+
+
 def summary(subset: dict, arrays: bool = False) -> dict:
     """What the page shows of a subset (and, with ``arrays``, its bytes to keep)."""
-    n_train, n_test = len(subset["y_train"]), len(subset["y_test"])
-    where = ("read from your files" if subset["source"] == "files"
-             else "kept by this browser since you opened them")
-    out = {"n_train": n_train, "n_test": n_test, "class_names": subset["class_names"],
-           "n_read": subset["n_read"], "source": subset["source"],
-           "note": f"CIFAR-10: {n_train} training and {n_test} test images (stratified subset "
-                   f"of {subset['n_read'] or 'the'} images {where}).{subset.get('clamped', '')}"}
+    out = {"n_train": len(subset["y_train"]), "n_test": len(subset["y_test"]),
+           "class_names": subset["class_names"], "n_read": subset["n_read"],
+           "source": subset["source"], "note": subset_note(subset).wire()}
     if arrays:
         out["arrays"] = {k: subset[k].tobytes() for k in ("X_train", "y_train", "X_test",
                                                           "y_test")}
@@ -173,8 +195,7 @@ def cifar_cancel(session: Session, request: dict) -> dict:
 def cifar_subset(session: Session, request: dict) -> dict:
     state = _state(session)
     if state["full"] is None:
-        raise ProtocolError("Other sizes need the whole set, which this page no longer holds "
-                            "(it was reloaded): open your CIFAR-10 files again.")
+        raise ProtocolError(TEXTS("reloaded"))
     return _make_subset(state, request)
 
 

@@ -14,8 +14,9 @@ import numpy as np
 
 from . import ProtocolError, Session
 from .fields import DIGIT_NAMES, PIXELS, as_bytes, setting
-from .cifar import loaded_subset, summary
+from .cifar import loaded_subset, subset_note
 from .. import datasets
+from ..messages import Texts
 from ..presets import cifar_input_transform
 from ..settings import quote
 
@@ -24,6 +25,26 @@ TEST_FRACTION = 0.2
 MAX_CLASSES = 10
 MAX_CLASS_IMAGES = 2000
 MAX_NAME = 40
+
+#: Refusals of the student's classes, and what each dataset's split is (``Data.note``).
+TEXTS = Texts("data", {
+    "class-count": "Expected {min} to {max} classes to train on. Got {count}.",
+    "class-name": "Expected a name for class {index}. Got {value}.",
+    "name-length": "Expected class names of at most {max} characters. Got {length} ({start}…).",
+    "name-twice": "Expected distinct class names. Got {name} twice.",
+    "no-images": "Class {name} has no images: draw or upload at least one. Got {count}.",
+    "too-many-images": "Expected at most {max} images in class {name}. Got {count}.",
+    "digits-note": "MNIST-10k: {n_train} training and {n_test} test digits (stratified 80/20 "
+                   "split, seed {seed}).",
+    "mine-note": "{count} images in {n_classes} classes: {n_train} to train on, {n_test} to "
+                 "test (stratified split, seed {seed}).",
+    "mine-few-note": "{count} images: too few for a separate test set (a class needs 3 or more "
+                     "images to give one away), so accuracy is measured on the training images.",
+    "cifar-note": "{subset} Inputs: {inputs}.",
+    "at-risk-note": "The second seed's 10 people (weight lb, height in): too few to split, so "
+                    "the test set is the training set.",
+    "toy-note": "{size} points, noise {noise:g}: {n_train} to train on, {n_test} to test.",
+})
 
 
 def digits(session: Session) -> tuple[np.ndarray, np.ndarray]:
@@ -43,35 +64,35 @@ def _class_name(entry, i: int, names: list[str]) -> str:
         raise ProtocolError(f"Expected class {i + 1} as {{name, images}}. Got {quote(entry)}.")
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ProtocolError(f"Expected a name for class {i + 1}. Got {quote(name)}.")
+        raise ProtocolError(TEXTS("class-name", index=i + 1, value=quote(name)))
     name = name.strip()
     if len(name) > MAX_NAME:
-        raise ProtocolError(f"Expected class names of at most {MAX_NAME} characters. "
-                            f"Got {len(name)} ({name[:MAX_NAME]!r}…).")
+        raise ProtocolError(TEXTS("name-length", max=MAX_NAME, length=len(name),
+                                  start=repr(name[:MAX_NAME])))
     if name in names:
-        raise ProtocolError(f"Expected distinct class names. Got {name!r} twice.")
+        raise ProtocolError(TEXTS("name-twice", name=repr(name)))
     return name
 
 
-def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``[{name, images: [784 bytes]}]`` -> (X uint8 (N, 784), y uint8 (N,), names)."""
+def parse_classes(classes, allow_empty: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``[{name, images: [784 bytes]}]`` -> (X uint8 (N, 784), y uint8 (N,), names).
+    ``allow_empty``: classes still to be filled (a lesson's) pass, and one class is enough."""
     if not isinstance(classes, list):
         raise ProtocolError(f"Expected classes as a list of {{name, images}}. "
                             f"Got {type(classes).__name__}.")
-    if not 2 <= len(classes) <= MAX_CLASSES:
-        raise ProtocolError(f"Expected 2 to {MAX_CLASSES} classes to train on. "
-                            f"Got {len(classes)}.")
+    fewest = 1 if allow_empty else 2
+    if not fewest <= len(classes) <= MAX_CLASSES:
+        raise ProtocolError(TEXTS("class-count", min=fewest, max=MAX_CLASSES, count=len(classes)))
     names, rows, labels = [], [], []
     for i, entry in enumerate(classes):
         name = _class_name(entry, i, names)
         images = entry.get("images")
-        if not isinstance(images, list) or not images:
+        if not isinstance(images, list) or not (images or allow_empty):
             count = len(images) if isinstance(images, list) else images
-            raise ProtocolError(f"Class {name!r} has no images: draw or upload at least one. "
-                                f"Got {quote(count)}.")
+            raise ProtocolError(TEXTS("no-images", name=repr(name), count=quote(count)))
         if len(images) > MAX_CLASS_IMAGES:
-            raise ProtocolError(f"Expected at most {MAX_CLASS_IMAGES} images in class {name!r}. "
-                                f"Got {len(images)}.")
+            raise ProtocolError(TEXTS("too-many-images", max=MAX_CLASS_IMAGES, name=repr(name),
+                                      count=len(images)))
         for j, image in enumerate(images):
             pixels = as_bytes(image, f"image {j + 1} of class {name!r}")
             if len(pixels) != PIXELS:
@@ -80,16 +101,18 @@ def parse_classes(classes) -> tuple[np.ndarray, np.ndarray, list[str]]:
             rows.append(np.frombuffer(pixels, dtype=np.uint8))
             labels.append(i)
         names.append(name)
-    return np.stack(rows), np.array(labels, dtype=np.uint8), names
+    X = np.stack(rows) if rows else np.zeros((0, PIXELS), dtype=np.uint8)
+    return X, np.array(labels, dtype=np.uint8), names
 
 
 class Data:
     """A split dataset. Images: X uint8 (N, 784), or (N, 3072) for CIFAR-10. Points: X float64
     (N, 2) in the data's own units, plus ``mean``/``std`` that standardise them for the
-    network. ``input_transform``: CIFAR-10's (scale, offset) for the Trainer (the network sees
-    X·scale + offset; ``presets.cifar_input_transform``), else None (uint8 -> /255)."""
+    network. ``note``: what the split is (a ``Message``). ``input_transform``: CIFAR-10's
+    (scale, offset) for the Trainer (the network sees X·scale + offset;
+    ``presets.cifar_input_transform``), else None (uint8 -> /255)."""
 
-    def __init__(self, name, kind, X_train, y_train, X_test, y_test, classes, note="",
+    def __init__(self, name, kind, X_train, y_train, X_test, y_test, classes, note,
                  test_is_train=False, input_transform=None):
         self.name, self.kind, self.classes, self.note = name, kind, classes, note
         self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
@@ -122,34 +145,31 @@ def build_data(session: Session, request: dict, name: str, seed: int) -> Data:
     if name == "digits":
         parts = _split(*digits(session), seed)
         return Data(name, "images", *parts, DIGIT_NAMES,
-                    note=f"MNIST-10k: {len(parts[0])} training and {len(parts[2])} test "
-                         f"digits (stratified 80/20 split, seed {seed}).")
+                    note=TEXTS("digits-note", n_train=len(parts[0]), n_test=len(parts[2]),
+                               seed=seed))
     if name == "mine":
         X, y, names = parse_classes(request.get("classes"))
         X_tr, y_tr, X_te, y_te = _split(X, y, seed)
         if len(y_te) == 0:
             return Data(name, "images", X, y, X, y, names, test_is_train=True,
-                        note=f"{len(y)} images: too few for a separate test set (a class needs "
-                             "3 or more images to give one away), so accuracy is measured on "
-                             "the training images.")
+                        note=TEXTS("mine-few-note", count=len(y)))
         return Data(name, "images", X_tr, y_tr, X_te, y_te, names,
-                    note=f"{len(y)} images in {len(names)} classes: {len(y_tr)} to train on, "
-                         f"{len(y_te)} to test (stratified split, seed {seed}).")
+                    note=TEXTS("mine-note", count=len(y), n_classes=len(names),
+                               n_train=len(y_tr), n_test=len(y_te), seed=seed))
     if name == "cifar10":
         subset = loaded_subset(session)
         inputs = setting(request, "cifar_inputs")
         return Data(name, "images", subset["X_train"], subset["y_train"], subset["X_test"],
                     subset["y_test"], list(subset["class_names"]),
-                    note=summary(subset)["note"] + f" Inputs: {inputs}.",
+                    note=TEXTS("cifar-note", subset=subset_note(subset), inputs=inputs),
                     input_transform=cifar_input_transform(inputs, subset["X_train"]))
     if name == "at_risk":
         X, y = datasets.at_risk()
         return Data(name, "points", X, y, X, y, ["not at risk", "at risk"], test_is_train=True,
-                    note="The second seed's 10 people (weight lb, height in): too few to split, "
-                         "so the test set is the training set.")
+                    note=TEXTS("at-risk-note"))
     noise = setting(request, "noise")
     X, y = datasets.make_toy(name, TOY_SIZE, noise, seed)
     parts = _split(X, y, seed)
     return Data(name, "points", *parts, ["class 0", "class 1"],
-                note=f"{TOY_SIZE} points, noise {noise:g}: {len(parts[0])} to train on, "
-                     f"{len(parts[2])} to test.")
+                note=TEXTS("toy-note", size=TOY_SIZE, noise=noise, n_train=len(parts[0]),
+                           n_test=len(parts[2])))

@@ -1,9 +1,11 @@
 """What the request handlers share: the digits' class names and image size, and the checks of
 request fields. Each refuses a bad field with a ``ProtocolError`` that names the field and
-quotes the value (cut to ``settings.MAX_QUOTE`` characters); the page shows it as is.
+quotes the value (cut to ``settings.MAX_QUOTE`` characters); the page shows it.
 
 Settings (``settings.SETTINGS``: dataset, lr, k, ...) are checked by ``setting``; the other
-fields by ``integer``, ``number``, ``choice``, ``as_bytes`` and ``rgba_image``.
+fields by ``integer``, ``number``, ``choice``, ``as_bytes`` and ``rgba_image``. Their
+refusals are ``settings.TEXTS`` messages, except those of ``as_bytes``, ``rgba_image`` and
+``pixels28``: our own page always sends those fields right, so they stay English.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ProtocolError
-from ..settings import SETTINGS, Setting, quote
+from ..settings import SETTINGS, TEXTS, Setting, quote
 
 DIGIT_NAMES = [str(d) for d in range(10)]  # class names of the MNIST digits
 PIXELS = 784                               # 28×28 inputs
@@ -28,7 +30,7 @@ def setting(request: dict, name: str, default=None):
     try:
         return spec.parse(value)
     except ValueError as exc:
-        raise ProtocolError(str(exc)) from None
+        raise ProtocolError(*exc.args) from None
 
 
 def integer(request: dict, name: str, low: int, high: int, default=None) -> int:
@@ -49,14 +51,14 @@ def _checked(spec: Setting, request: dict, default):
     try:
         return spec.parse(default if value is None else value)
     except ValueError as exc:
-        raise ProtocolError(str(exc)) from None
+        raise ProtocolError(*exc.args) from None
 
 
 def choice(request: dict, name: str, choices, default=None):
     """``request[name]`` (or ``default``), which must be one of ``choices``."""
     value = request.get(name, default)
     if value not in choices:
-        raise ProtocolError(f"Unknown {name} {quote(value)}. Known: {', '.join(choices)}.")
+        raise ProtocolError(TEXTS("unknown", name=name, value=quote(value), known=list(choices)))
     return value
 
 

@@ -21,10 +21,19 @@ from . import ProtocolError, Session, handler
 from .fields import choice
 from .. import model_inputs
 from ..knn import KNN
+from ..messages import Texts
 from ..mlp import MLP
 from ..training import fold_input_transform
 
 SOURCES = ("default", "trained", "imported")
+
+#: Why a trained model cannot become the Draw tab's.
+TEXTS = Texts("in-use", {
+    "no-run": "No training run yet: start one with train_start.",
+    "not-images": "Only a model trained on images (digits, your classes or CIFAR-10) can "
+                  "classify pictures. This one was trained on {dataset}.",
+    "untrained": "This model has not been trained yet: press Play or Step first.",
+})
 
 
 def _plural(n: int, word: str) -> str:
@@ -104,14 +113,12 @@ def use_trained(session: Session, request: dict) -> dict:
         return {"current": "default", "in_use": in_use(session)}
     run = session.store.get("train")
     if run is None:
-        raise ProtocolError("No training run yet: start one with train_start.")
+        raise ProtocolError(TEXTS("no-run"))
     data = run.data
     if data.kind != "images":
-        raise ProtocolError(f"Only a model trained on images (digits, your classes or "
-                            f"CIFAR-10) can classify pictures. This one was trained on "
-                            f"{data.name!r}.")
+        raise ProtocolError(TEXTS("not-images", dataset=repr(data.name)))
     if run.trainer.step == 0:
-        raise ProtocolError("This model has not been trained yet: press Play or Step first.")
+        raise ProtocolError(TEXTS("untrained"))
     mlp = run.model.copy()  # a snapshot: training on does not change the one in use
     if run.trainer.input_transform is not None:  # CIFAR-10: it then reads pixels /255
         fold_input_transform(mlp, *run.trainer.input_transform)

@@ -35,6 +35,7 @@ from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES
 from .in_use import describe, input_of, models_in_use, put_in_use
 from .. import model_inputs, modelio
+from ..messages import Texts, reason
 from ..mlp import MLP
 from ..settings import MAX_QUOTE, quote
 
@@ -43,6 +44,41 @@ MAX_NAME = 200
 MAX_DESCRIPTION = 200  # characters of a file's own description that the page shows
 KINDS = ("mlp", "knn")
 IMAGE_INPUTS = {entry["size"] for entry in model_inputs.INPUTS.values()}  # 784, 3072
+
+#: Refusals of a model file by the page (the file's own faults: ``modelio.TEXTS``).
+TEXTS = Texts("models", {
+    "nothing-to-download": "No neural network is loaded, so there is nothing to download.",
+    "file-count": "Expected 1 or {max} model files (a network and its k-NN). Got {count}.",
+    "refused": "{file} was refused: {reason}",
+    "checksum": "{file} was refused: its numbers do not match the checksum it was saved with, "
+                "so it was changed or damaged after it was saved. Download the model again.",
+    "inputs-mlp": "{file} was refused: it is a MLP {layers} for {what}, but the Draw tab needs "
+                  "a model of images: {gray} inputs (28×28 digits) or {rgb} (32×32 colour "
+                  "photos, CIFAR-10).",
+    "inputs-knn": "{file} was refused: it is a k-NN for {what}, but the Draw tab needs a model "
+                  "of images: {gray} inputs (28×28 digits) or {rgb} (32×32 colour photos, "
+                  "CIFAR-10).",
+    "toy-inputs": "a 2-D toy set (2 inputs)",
+    "n-inputs": "{count} inputs",
+    "no-class-names": "{file} has {count} classes but no class names, so the page cannot say "
+                      "what it predicts.",
+    "other-classes-knn": "{file} classifies {classes} from {reads}, but the k-NN in use knows "
+                         "{known} from {known_reads}. Load it together with its k-NN file "
+                         "(select both files at once), so both models agree on the classes and "
+                         "on what they read.",
+    "other-classes-mlp": "{file} classifies {classes} from {reads}, but the neural network "
+                         "(MLP) in use knows {known} from {known_reads}. Load it together with "
+                         "its neural network (MLP) file (select both files at once), so both "
+                         "models agree on the classes and on what they read.",
+    "two-mlps": "{first} and {second} are both MLPs: load one network and, if you like, its "
+                "k-NN.",
+    "two-knns": "{first} and {second} are both k-NNs: load one network and, if you like, its "
+                "k-NN.",
+    "classes-differ": "{mlp} classifies {mlp_classes} but {knn} classifies {knn_classes}: load a "
+                      "network with the k-NN made for the same classes.",
+    "inputs-differ": "{mlp} reads {mlp_reads} but {knn} reads {knn_reads}: load a network with "
+                     "the k-NN made for the same images.",
+})
 
 
 # ---------------------------------------------------------------- checksum
@@ -83,7 +119,7 @@ def model_export(session: Session, request: dict) -> dict:
         raise ProtocolError(f"Unknown format {quote(fmt)}. Known: npz, json.")
     model = models[kind]
     if model is None:
-        raise ProtocolError("No neural network is loaded, so there is nothing to download.")
+        raise ProtocolError(TEXTS("nothing-to-download"))
     info = dict((models.get("info") or {}).get(kind) or {})
     description = info.get("description") or kind
     meta = {"class_names": list(models["class_names"]), "description": description,
@@ -120,8 +156,7 @@ def _files(request: dict) -> list[tuple[str, bytes]]:
         files = [{"bytes": request["bytes"], "name": request.get("name")}]
     if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES:
         count = len(files) if isinstance(files, list) else files
-        raise ProtocolError(f"Expected 1 or {MAX_FILES} model files (a network and its k-NN). "
-                            f"Got {quote(count)}.")
+        raise ProtocolError(TEXTS("file-count", max=MAX_FILES, count=quote(count)))
     out = []
     for i, entry in enumerate(files, start=1):
         if not isinstance(entry, dict):
@@ -134,10 +169,10 @@ def _files(request: dict) -> list[tuple[str, bytes]]:
     return out
 
 
-def _listed(names: list[str]) -> str:
-    """Class names for a message, cut to ``MAX_QUOTE`` characters."""
+def _listed(names: list[str]) -> list[str]:
+    """Class names for a message, cut to ``MAX_QUOTE`` characters in all ("…" at the cut)."""
     text = ", ".join(names)
-    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE - 1] + "…"
+    return names if len(text) <= MAX_QUOTE else (text[:MAX_QUOTE - 1] + "…").split(", ")
 
 
 def _description(meta: dict) -> str | None:
@@ -154,8 +189,7 @@ def _class_names(model, meta: dict, name: str) -> list[str]:
     n_classes = max(2, model.layer_sizes[-1]) if isinstance(model, MLP) else len(model.classes_)
     if n_classes == len(DIGIT_NAMES):
         return list(DIGIT_NAMES)
-    raise ProtocolError(f"{name} has {n_classes} classes but no class names, so the page "
-                        "cannot say what it predicts.")
+    raise ProtocolError(TEXTS("no-class-names", file=name, count=n_classes))
 
 
 def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
@@ -163,30 +197,24 @@ def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
     try:
         model, meta = modelio.model_from_bytes(blob)
     except modelio.ModelFileError as exc:
-        raise modelio.ModelFileError(f"{name} was refused: {exc}") from None
-    kind = "MLP" if isinstance(model, MLP) else "k-NN"
+        raise modelio.ModelFileError(TEXTS("refused", file=name, reason=reason(exc))) from None
     expected = meta.get("checksum")
     if expected is not None and expected != checksum(model):
-        raise modelio.ModelFileError(
-            f"{name} was refused: its numbers do not match the checksum it was saved with, so "
-            "it was changed or damaged after it was saved. Download the model again.")
+        raise modelio.ModelFileError(TEXTS("checksum", file=name))
     n_in = n_inputs(model)
     if n_in not in IMAGE_INPUTS:
-        what = "a 2-D toy set (2 inputs)" if n_in == 2 else f"{n_in} inputs"
-        shape = f"{'-'.join(map(str, model.layer_sizes))} " if isinstance(model, MLP) else ""
-        raise ProtocolError(f"{name} was refused: it is a {kind} {shape}for {what}, but the "
-                            "Draw tab needs a model of images: 784 inputs (28×28 digits) or "
-                            "3072 (32×32 colour photos, CIFAR-10).")
+        what = TEXTS("toy-inputs") if n_in == 2 else TEXTS("n-inputs", count=n_in)
+        sizes = {"gray": model_inputs.INPUTS["gray28"]["size"],
+                 "rgb": model_inputs.INPUTS["rgb32"]["size"]}
+        if isinstance(model, MLP):
+            raise ProtocolError(TEXTS("inputs-mlp", file=name, what=what, **sizes,
+                                      layers="-".join(map(str, model.layer_sizes))))
+        raise ProtocolError(TEXTS("inputs-knn", file=name, what=what, **sizes))
     return model, meta, _class_names(model, meta, name)
 
 
 def n_inputs(model) -> int:
     return int(model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1])
-
-
-def _reads(model) -> str:
-    """What a model reads, in words: "28×28 grayscale images (digits)"."""
-    return model_inputs.describe(n_inputs(model))["description"]
 
 
 def _companion(kind: str, classes: list[str], size: int, current: dict, default: dict,
@@ -197,13 +225,10 @@ def _companion(kind: str, classes: list[str], size: int, current: dict, default:
         if list(models["class_names"]) == classes and models[kind] is not None \
                 and input_of(models)["size"] == size:
             return models[kind], {"source": "default", **(models["info"][kind] or {})}
-    other = "k-NN" if kind == "knn" else "neural network (MLP)"
-    reads = model_inputs.describe(size)["description"]
-    raise ProtocolError(
-        f"{name} classifies {_listed(classes)} from {reads}, but the {other} in use knows "
-        f"{_listed(current['class_names'])} from {input_of(current)['description']}. Load it "
-        f"together with its {other} file (select both files at once), so both models agree "
-        "on the classes and on what they read.")
+    raise ProtocolError(TEXTS(f"other-classes-{kind}", file=name, classes=_listed(classes),
+                              reads=model_inputs.said(size),
+                              known=_listed(current["class_names"]),
+                              known_reads=model_inputs.said(input_of(current)["size"])))
 
 
 @handler("model_import")
@@ -215,18 +240,16 @@ def model_import(session: Session, request: dict) -> dict:
         model, meta, classes = read_model(name, blob)
         kind = "mlp" if isinstance(model, MLP) else "knn"
         if kind in loaded:
-            raise ProtocolError(f"{loaded[kind][1]} and {name} are both "
-                                f"{'MLPs' if kind == 'mlp' else 'k-NNs'}: load one network "
-                                "and, if you like, its k-NN.")
+            raise ProtocolError(TEXTS(f"two-{kind}s", first=loaded[kind][1], second=name))
         loaded[kind] = (model, name, meta, classes)
     if len(loaded) == 2 and loaded["mlp"][3] != loaded["knn"][3]:
-        raise ProtocolError(f"{loaded['mlp'][1]} classifies {_listed(loaded['mlp'][3])} but "
-                            f"{loaded['knn'][1]} classifies {_listed(loaded['knn'][3])}: "
-                            "load a network with the k-NN made for the same classes.")
+        raise ProtocolError(TEXTS("classes-differ", mlp=loaded["mlp"][1],
+                                  mlp_classes=_listed(loaded["mlp"][3]), knn=loaded["knn"][1],
+                                  knn_classes=_listed(loaded["knn"][3])))
     if len(loaded) == 2 and n_inputs(loaded["mlp"][0]) != n_inputs(loaded["knn"][0]):
-        raise ProtocolError(f"{loaded['mlp'][1]} reads {_reads(loaded['mlp'][0])} but "
-                            f"{loaded['knn'][1]} reads {_reads(loaded['knn'][0])}: load a "
-                            "network with the k-NN made for the same images.")
+        raise ProtocolError(TEXTS("inputs-differ", mlp=loaded["mlp"][1], knn=loaded["knn"][1],
+                                  mlp_reads=model_inputs.said(n_inputs(loaded["mlp"][0])),
+                                  knn_reads=model_inputs.said(n_inputs(loaded["knn"][0]))))
     default = session.store.setdefault("default_models", dict(current))
     classes = next(iter(loaded.values()))[3]
     new, info = {}, {}

@@ -56,7 +56,7 @@ from .. import datasets
 from ..knn import KNN, KNN_PRESETS
 from ..photos import to_rgb32
 from ..preprocess import deskew as preprocess_deskew
-from ..preprocess import to_mnist
+from ..preprocess import TEXTS, to_mnist
 
 
 RGB32 = 3072  # 32×32 colour inputs (CIFAR-10)
@@ -71,7 +71,7 @@ def image28_from_request(request: dict) -> np.ndarray:
                             f"field. Got fields {sorted(k for k in request if k not in ('id', 'type'))}.")
     pixels = rgba_image(request["image"])
     if not pixels[..., 3].any():
-        raise ValueError("The image is empty: draw a digit first.")
+        raise ValueError(TEXTS("empty"))
     # Transparent pixels are white paper: composite RGBA over white before preprocessing.
     alpha = pixels[..., 3:4].astype(np.float32) / 255
     rgb = pixels[..., :3].astype(np.float32) * alpha + 255 * (1 - alpha)

@@ -33,6 +33,9 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
    standardised), points? [[feature values]],
    feature_names?}, steps: [{name, phase, layer, title, formula, explanation, shapes, value,
    image_axis, check}], rules (as ``stepper_rules``: the trained network changes)}
+The texts (net and sample ``description``, a step's ``title`` and ``explanation``, a check's
+``method``, and in the rules every ``label``, ``description`` and ``missing``) are
+{message_key, params, message} (``messages.Message.wire``).
 Arrays are encoded by ``encode_array``: nested lists when they have at most ``SMALL``
 entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carry
 ``estimate`` (and ``analytic`` on a subset, with ``indices``) in the same encoding.
@@ -40,7 +43,8 @@ entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carr
 Request type ``stepper_rules`` {net?, sample?} -> ``stepper_nets.rules`` {nets, notations,
 max_batch, learning_rate}, plus ``sample`` ({source, index, batch, spec}: what the spec
 ``sample`` means for ``net``, its default when empty, null when the network is missing) and
-``notice`` (why a spec the network does not take was replaced by its default, else null).
+``notice`` (why a spec the network does not take was replaced by its default, as
+{message_key, params, message}; else null).
 
 Left out on purpose: keeping the updated weights (each request steps from the same network).
 """
@@ -55,7 +59,8 @@ from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES, integer, number, setting
 from .. import model_inputs
 from .predict import image28_from_request, predict
-from .stepper_nets import DRAWN, MAX_BATCH, Net, build, parse_sample, rules, spec_of
+from .stepper_nets import DRAWN, MAX_BATCH, TEXTS, Net, build, parse_sample, rules, spec_of
+from ..messages import reason
 from ..mlp import MLP
 from ..settings import SETTINGS
 from ..trace import backprop_steps
@@ -89,11 +94,12 @@ def encode_array(a):
 
 
 def encode_step(step: dict) -> dict:
-    out = dict(step)
+    """A step as it travels: arrays encoded, title, explanation and check method as wires."""
+    out = dict(step, title=step["title"].wire(), explanation=step["explanation"].wire())
     out["value"] = encode_array(step["value"])
     check = step["check"]
     if check is not None:
-        check = dict(check)
+        check = dict(check, method=check["method"].wire())
         check["estimate"] = encode_array(check["estimate"])
         check["analytic"] = encode_array(check["analytic"])
         out["check"] = check
@@ -149,20 +155,20 @@ def _drawing(session: Session, request: dict, net: Net) -> tuple[np.ndarray, np.
     label = request.get("label")
     read = _page_reading(session, X[0]) if label is None and net.untrained else None
     if read is not None:
-        label, guess = read, " (how the page's models read it: pick the digit you drew)"
+        label, how = read, "drawing-read"
     elif label is None:
         proba = net.model.predict_proba(X)[0]
         label = int(proba[0] > 0.5) if proba.shape == (1,) else int(np.argmax(proba))
-        guess = " (the network's own guess: pick what you drew)"
+        how = "drawing-guess"
     else:
         if isinstance(label, float) and label.is_integer():
             label = int(label)
         if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(names):
             raise ProtocolError(f"Expected label an integer in 0..{len(names) - 1}. "
                                 f"Got {label!r}.")
-        guess = ""
-    return X, np.array([label]), {"description": f"your drawing, target {names[label]}{guess}",
-                                  "images": X.tobytes()}
+        how = "drawing"
+    said = TEXTS(how, target=names[label])
+    return X, np.array([label]), {"description": said.wire(), "images": X.tobytes()}
 
 
 def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: int):
@@ -171,7 +177,7 @@ def _batch(session: Session, request: dict, net: Net, kind: str, start: int, n: 
         return _drawing(session, request, net)
     idx = np.arange(start, start + n)
     X, y, shown = net.source.take(idx)
-    return X, y, {"description": net.source.describe(start, y), **shown}
+    return X, y, {"description": net.source.describe(start, y).wire(), **shown}
 
 
 @handler("stepper")
@@ -186,7 +192,7 @@ def stepper(session: Session, request: dict) -> dict:
     model = net.model
     steps = backprop_steps(model, X, _targets(model, y), notation=notation, learning_rate=rate)
     return {
-        "net": {"name": net.name, "description": net.sentence,
+        "net": {"name": net.name, "description": net.sentence.wire(),
                 "layer_sizes": list(model.layer_sizes), "activation": model.activation,
                 "loss": model.loss_name, "dtype": model.dtype.name,
                 "input": model_inputs.describe(model.layer_sizes[0])},
@@ -211,8 +217,8 @@ def stepper_rules(session: Session, request: dict) -> dict:
     try:
         kind, start, n = net.check(*parse_sample(spec))
     except ProtocolError as exc:
-        out["notice"] = (f'Ignored link setting sample="{spec}": {exc} Showing the '
-                         f"{net.label.lower()}'s default sample ({net.default}) instead.")
+        out["notice"] = TEXTS("ignored", spec=spec, reason=reason(exc), default=net.default,
+                              net=TEXTS(f"net-{net.name}")).wire()
         kind, start, n = net.check(*parse_sample(net.default))
     out["sample"] = {"source": kind, "index": start, "batch": n,
                      "spec": spec_of(kind, start, n)}

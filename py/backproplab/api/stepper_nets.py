@@ -23,6 +23,7 @@ from .data import digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
 from ..cifar.unpickle import N_PIXELS
+from ..messages import Texts
 from ..mlp import MLP
 from ..settings import SETTINGS, quote
 
@@ -30,12 +31,73 @@ LAB_SIZES = [784, 16, 10]
 SEED_SIZES = [2, 3, 3, 1]
 DEFAULT_RATE = 0.1
 MAX_BATCH = 16
+
+#: Refusals of a sample (a link's, or the form's), and the words they are made of.
+TEXTS = Texts("stepper", {
+    "sample": "Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', 'batch:<n>', "
+              "'batch:<n>@<i>' or 'drawn'. Got {value}.",
+    "batch": "Expected a batch of 1..{max} samples. Got {count}.",
+    "indices-digit": "Expected digit indices 0..{last}. Got {got}.",
+    "indices-person": "Expected person indices 0..{last}. Got {got}.",
+    "indices-train": "Expected training sample indices 0..{last}. Got {got}.",
+    "no-trained": "No trained network yet: train one in the Train tab, or pick the lab's or the "
+                  "seed's network.",
+    "points-not-drawings": "The trained network classifies points ({dataset}), not drawings: "
+                           "pick a training sample.",
+    "takes": "The {net} takes {what}: sample {choices} or {last}. Got {kind}.",
+    "takes-one": "The {net} takes {what}: sample {last}. Got {kind}.",
+    "net-lab": "lab network",
+    "net-seed": "seed network",
+    "net-trained": "trained network",
+    "what-digit": "digits",
+    "what-person": "people",
+    "what-train": "training samples",
+    "what-drawings": "drawings",
+    "ignored": "Ignored link setting sample=\"{spec}\": {reason} Showing the {net}'s default "
+               "sample ({default}) instead.",
+    "label-lab": "Lab network",
+    "label-seed": "Seed network",
+    "label-trained": "Trained network",
+    "source-digit": "MNIST digit",
+    "source-person": "Person",
+    "source-train": "Training sample",
+    "source-train-image": "Training image",
+    "notation-rows": "Samples as rows",
+    "notation-cols": "Samples as columns",
+    "notation-rows-sub": "the lab: {formula}",
+    "notation-cols-sub": "the seed: {formula}",
+    "summary": "{sizes} · {activation} · {loss}",
+    "not-trained-yet": "not trained yet",
+    "sentence-lab": "The lab's network: {sizes}, sigmoid, mean squared error, freshly initialised "
+                    "(seed {seed}), as before the lab's first learn_once_mse step.",
+    "sentence-seed": "The second seed's network: {sizes}, sigmoid, binary cross-entropy, on its "
+                     "10 people (weight and height standardised).",
+    "sentence-current": "The page's current network: {sizes}, {activation}, {loss}.",
+    "sentence-run": "Your trained network: {sizes}, {activation}, {loss}, on {dataset}.",
+    "digit-one": "digit #{index} (a {label})",
+    "digit-many": "digits #{first}–#{last} ({labels})",
+    "person-one": "person #{index} (weight lb, height in; standardised)",
+    "person-many": "people #{first}–#{last} (weight lb, height in; standardised)",
+    "train-one": "training sample #{index} ({name})",
+    "train-many": "training samples #{first}–#{last}",
+    "cifar-one": "CIFAR-10 training image #{index} ({name})",
+    "cifar-many": "CIFAR-10 training images #{first}–#{last}",
+    "photos-not-open": "This network reads 32×32 colour photos: open CIFAR-10 in the Train tab "
+                       "to step through it with its images.",
+    "drawing": "your drawing, target {target}",
+    "drawing-read": "your drawing, target {target} (how the page's models read it: pick the "
+                    "digit you drew)",
+    "drawing-guess": "your drawing, target {target} (the network's own guess: pick what you "
+                     "drew)",
+})
 DRAWN = "drawn"
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
 _LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
 NOTATIONS = [
-    {"name": "rows", "label": "Samples as rows", "description": "the lab: Z = A·W + B"},
-    {"name": "cols", "label": "Samples as columns", "description": "the seed: Z = W·A + b"},
+    {"name": "rows", "label": TEXTS("notation-rows").wire(),
+     "description": TEXTS("notation-rows-sub", formula="Z = A·W + B").wire()},
+    {"name": "cols", "label": TEXTS("notation-cols").wire(),
+     "description": TEXTS("notation-cols-sub", formula="Z = W·A + b").wire()},
 ]
 
 
@@ -45,15 +107,14 @@ def parse_sample(spec) -> tuple[str, int, int]:
     """``"digit:3"`` -> ("digit", 3, 1); ``"batch:4@10"`` -> ("batch", 10, 4); ``"drawn"``."""
     match = _SAMPLE.match(spec) if isinstance(spec, str) else None
     if not match:
-        raise ProtocolError("Expected sample 'digit:<i>', 'person:<i>', 'train:<i>', "
-                            f"'batch:<n>', 'batch:<n>@<i>' or 'drawn'. Got {quote(spec)}.")
+        raise ProtocolError(TEXTS("sample", value=quote(spec)))
     if spec == DRAWN:
         return DRAWN, 0, 1
     if match.group(1):
         return match.group(1), int(match.group(2)), 1
     n = int(match.group(3))
     if not 1 <= n <= MAX_BATCH:
-        raise ProtocolError(f"Expected a batch of 1..{MAX_BATCH} samples. Got {n}.")
+        raise ProtocolError(TEXTS("batch", max=MAX_BATCH, count=n))
     return "batch", int(match.group(4) or 0), n
 
 
@@ -74,12 +135,11 @@ class Source:
     reads, the labels, and what the page shows of them (images or points)."""
 
     kind: str                 # its name in a spec: digit | person | train
-    label: str                # what the page calls it
-    noun: str                 # one of them, in messages ("digit", "person", "training sample")
     count: int
     take: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
-    describe: Callable[[int, np.ndarray], str]  # (start, y) -> "digit #3 (a 5)"
+    describe: Callable[[int, np.ndarray], object]  # (start, y) -> Message "digit #3 (a 5)"
     aliases: tuple = ()       # other kinds read as this one (links written before)
+    label: object = None      # its name on the page, a Message (None: the kind's)
 
 
 @dataclass
@@ -87,27 +147,27 @@ class Net:
     """One network the stepper walks through, with the samples it takes."""
 
     name: str
-    label: str
     model: MLP | None
-    sentence: str             # what it is, in a sentence (the reply's net.description)
+    sentence: object          # what it is, a Message (the reply's net.description)
     learning_rate: float
     class_names: list
     source: Source | None = None
     drawing: bool = False     # takes a drawing (784 inputs, image classes)
     batches: tuple = (1, 2, 4, 8, 16)
     default: str = ""
-    refusal: str = ""         # why it refuses a kind of sample (when the generic text is wrong)
-    missing: str = ""         # why there is no network (``model`` is None) or nothing to step
-                              # through (no source, no drawing)
+    refusal: object = None    # why it refuses a drawing (a Message; when the generic one is wrong)
+    missing: object = None    # why there is no network (``model`` is None) or nothing to step
+                              # through (no source, no drawing): a Message
     untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
-    def summary(self) -> str:
+    def summary(self):
+        """"784 → 16 → 10 · sigmoid · MSE" (a Message), or "not trained yet"."""
         if self.model is None:
-            return "not trained yet"
+            return TEXTS("not-trained-yet")
         m = self.model
-        return (f"{' → '.join(map(str, m.layer_sizes))} · {m.activation} · "
-                f"{_LOSS_SHORT.get(m.loss_name, m.loss_name)}")
+        return TEXTS("summary", sizes=arrows(m.layer_sizes), activation=m.activation,
+                     loss=_LOSS_SHORT.get(m.loss_name, m.loss_name))
 
     @property
     def usable(self) -> bool:
@@ -126,17 +186,18 @@ class Net:
             return DRAWN, 0, 1
         if src is not None and (kind == "batch" or kind == src.kind or kind in src.aliases):
             if start + n > src.count:
-                raise ProtocolError(f"Expected {src.noun} indices 0..{src.count - 1}. Got {start}"
-                                    + (f"..{start + n - 1}." if n > 1 else "."))
+                got = f"{start}..{start + n - 1}" if n > 1 else str(start)
+                raise ProtocolError(TEXTS(f"indices-{src.kind}", last=src.count - 1, got=got))
             return src.kind, start, n
         if self.refusal and kind == DRAWN:
             raise ProtocolError(self.refusal)
         takes = ([f"'{src.kind}:<i>'", "'batch:<n>'"] if src else []) + (
             [f"'{DRAWN}'"] if self.drawing else []) or ["none"]
-        what = ("people" if src.noun == "person" else f"{src.noun}s") if src else "drawings"
-        listed = ", ".join(takes[:-1]) + " or " + takes[-1] if len(takes) > 1 else takes[0]
-        raise ProtocolError(f"The {self.label.lower()} takes {what}: sample {listed}. "
-                            f"Got {kind!r}.")
+        what = TEXTS(f"what-{src.kind}" if src else "what-drawings")
+        said = {"net": TEXTS(f"net-{self.name}"), "what": what, "last": takes[-1],
+                "kind": repr(kind)}
+        raise ProtocolError(TEXTS("takes", choices=takes[:-1], **said) if len(takes) > 1
+                            else TEXTS("takes-one", **said))
 
     def rules(self) -> dict:
         """What the page is told about this network (see ``rules``)."""
@@ -146,9 +207,13 @@ class Net:
             default = {"source": kind, "index": start, "batch": n, "spec": self.default}
         src = self.source
         return {
-            "name": self.name, "label": self.label, "description": self.summary,
-            "available": self.usable, "missing": self.missing or None,
-            "sources": [{"kind": src.kind, "label": src.label, "max_index": src.count - 1}]
+            "name": self.name, "label": TEXTS(f"label-{self.name}").wire(),
+            "description": self.summary.wire(),
+            "available": self.usable,
+            "missing": self.missing.wire() if self.missing else None,
+            "sources": [{"kind": src.kind,
+                         "label": (src.label or TEXTS(f"source-{src.kind}")).wire(),
+                         "max_index": src.count - 1}]
             if src else [],
             "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
             "max_batch": self.max_batch(),
@@ -157,6 +222,11 @@ class Net:
             "class_names": list(self.class_names),
             "learning_rate": self.learning_rate,
         }
+
+
+def arrows(sizes) -> str:
+    """[784, 16, 10] -> "784 → 16 → 10"."""
+    return " → ".join(map(str, sizes))
 
 
 def class_interleaved(y) -> np.ndarray:
@@ -170,7 +240,7 @@ def class_interleaved(y) -> np.ndarray:
     return np.lexsort((y, rank))
 
 
-def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> Source:
+def _digit_source(session: Session, aliases=()) -> Source:
     X, y = digits(session)
     order = session.store.get("stepper_digit_order")
     if order is None or len(order) != len(y):
@@ -182,18 +252,17 @@ def _digit_source(session: Session, label: str = "MNIST digit", aliases=()) -> S
 
     def describe(start, ys):
         if len(ys) == 1:
-            return f"digit #{start} (a {int(ys[0])})"
-        return f"digits #{start}–#{start + len(ys) - 1} ({', '.join(str(int(v)) for v in ys)})"
+            return TEXTS("digit-one", index=start, label=int(ys[0]))
+        return TEXTS("digit-many", first=start, last=start + len(ys) - 1,
+                     labels=[int(v) for v in ys])
 
-    return Source("digit", label, "digit", len(y), take, describe, aliases)
+    return Source("digit", len(y), take, describe, aliases)
 
 
 def _lab(session: Session, request: dict) -> Net:
     seed = setting(request, "seed")
     model = MLP(LAB_SIZES, activation="sigmoid", loss="mse", dtype="float64", seed=seed)
-    return Net("lab", "Lab network", model,
-               f"The lab's network: 784 → 16 → 10, sigmoid, mean squared error, freshly "
-               f"initialised (seed {seed}), as before the lab's first learn_once_mse step.",
+    return Net("lab", model, TEXTS("sentence-lab", sizes=arrows(LAB_SIZES), seed=seed),
                DEFAULT_RATE, DIGIT_NAMES, _digit_source(session), drawing=True,
                default="digit:0", untrained=True)
 
@@ -209,13 +278,12 @@ def _seed(session: Session, request: dict) -> Net:
                                  "feature_names": list(datasets.AT_RISK_FEATURES)}
 
     def describe(start, ys):
-        who = f"person #{start}" if len(ys) == 1 else f"people #{start}–#{start + len(ys) - 1}"
-        return who + " (weight lb, height in; standardised)"
+        if len(ys) == 1:
+            return TEXTS("person-one", index=start)
+        return TEXTS("person-many", first=start, last=start + len(ys) - 1)
 
-    people = Source("person", "Person", "person", len(y), take, describe)
-    return Net("seed", "Seed network", model,
-               "The second seed's network: 2 → 3 → 3 → 1, sigmoid, binary cross-entropy, on its "
-               "10 people (weight and height standardised).",
+    people = Source("person", len(y), take, describe)
+    return Net("seed", model, TEXTS("sentence-seed", sizes=arrows(SEED_SIZES)),
                DEFAULT_RATE, ["not at risk", "at risk"], people, batches=(1, 2, 5, 10),
                default=f"batch:{len(y)}")
 
@@ -232,22 +300,19 @@ def _trained(session: Session, request: dict) -> Net:
     if run is not None:
         return _run_net(run)
     if not isinstance(current, MLP):
-        return Net("trained", "Trained network", None, "", DEFAULT_RATE, [],
-                   missing="No trained network yet: train one in the Train tab, or pick the "
-                           "lab's or the seed's network.")
+        return Net("trained", None, None, DEFAULT_RATE, [],
+                   missing=TEXTS("no-trained"))
     sizes = current.layer_sizes
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
     photos = _cifar_source(session) if sizes[0] == N_PIXELS else None
     source = _digit_source(session, aliases=("train",)) if on_digits else photos
-    return Net("trained", "Trained network", current,
-               f"The page's current network: {' → '.join(map(str, sizes))}, "
-               f"{current.activation}, {current.loss_name}.",
+    return Net("trained", current,
+               TEXTS("sentence-current", sizes=arrows(sizes), activation=current.activation,
+                     loss=current.loss_name),
                DEFAULT_RATE, names, source, drawing=sizes[0] == PIXELS,
                default="digit:0" if on_digits else "train:0" if photos else "",
-               missing="" if source or sizes[0] != N_PIXELS else
-               "This network reads 32×32 colour photos: open CIFAR-10 in the Train tab to step "
-               "through it with its images.")
+               missing=None if source or sizes[0] != N_PIXELS else TEXTS("photos-not-open"))
 
 
 def _cifar_source(session: Session) -> Source | None:
@@ -263,10 +328,10 @@ def _cifar_source(session: Session) -> Source | None:
 
     def describe(start, ys):
         if len(ys) == 1:
-            return f"CIFAR-10 training image #{start} ({names[int(ys[0])]})"
-        return f"CIFAR-10 training images #{start}–#{start + len(ys) - 1}"
+            return TEXTS("cifar-one", index=start, name=names[int(ys[0])])
+        return TEXTS("cifar-many", first=start, last=start + len(ys) - 1)
 
-    return Source("train", "Training image", "training image", len(y), take, describe)
+    return Source("train", len(y), take, describe, label=TEXTS("source-train-image"))
 
 
 def _run_net(run) -> Net:
@@ -286,20 +351,19 @@ def _run_net(run) -> Net:
 
     def describe(start, ys):
         if len(ys) == 1:
-            return f"training sample #{start} ({classes[int(ys[0])]})"
-        return f"training samples #{start}–#{start + len(ys) - 1}"
+            return TEXTS("train-one", index=start, name=classes[int(ys[0])])
+        return TEXTS("train-many", first=start, last=start + len(ys) - 1)
 
-    train = Source("train", "Training sample", "training sample", len(data.y_train), take,
-                   describe, aliases=("person",) if at_risk else ())
+    train = Source("train", len(data.y_train), take, describe,
+                   aliases=("person",) if at_risk else ())
     images = data.kind == "images"
-    return Net("trained", "Trained network", model,
-               f"Your trained network: {' → '.join(map(str, model.layer_sizes))}, "
-               f"{s['activation']}, {s['loss']}, on {s['dataset']}.",
+    return Net("trained", model,
+               TEXTS("sentence-run", sizes=arrows(model.layer_sizes),
+                     activation=s["activation"], loss=s["loss"], dataset=s["dataset"]),
                float(s.get("lr", DEFAULT_RATE)), classes, train,
                drawing=images and model.layer_sizes[0] == PIXELS,
                default="train:0",
-               refusal="" if images else f"The trained network classifies points "
-                                         f"({s['dataset']}), not drawings: pick a training sample.")
+               refusal=None if images else TEXTS("points-not-drawings", dataset=s["dataset"]))
 
 
 NETS: dict[str, Callable[[Session, dict], Net]] = {"lab": _lab, "seed": _seed, "trained": _trained}

@@ -11,13 +11,15 @@ missing one takes its default for the dataset (``settings.defaults_for``):
     noise, k, deskew, cifar_inputs, classes?} (datasets: ``api.data``; ``classes`` for ``mine``:
     ``[{name, images: [bytes 784 each]}]``)
     -> {dataset, kind: "images"|"points", classes: [names], n_train, n_test,
-    test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note, matmul (the
-    product in use: "blas", "cblas" or "einsum"), class_counts,
+    test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note (what the split
+    is, as {message_key, params, message}: ``messages``), matmul (the product in use:
+    "blas", "cblas" or "einsum"), class_counts,
     bounds?: [xmin, xmax, ymin, ymax], points?: {train: [[x, y, label]...], test: [...]}}
 ``train_steps`` {steps? | budget_ms?, since?: int, map_size?: int}
     Runs ``steps`` optimizer steps, or as many as fit in ``budget_ms`` (at least one).
-    -> {state: "running"|"done"|"diverged", error (why it diverged, else None), epoch,
-    epochs, step, total_steps, samples_seen, samples_per_s, seconds, eta_s, loss, done,
+    -> {state: "running"|"done"|"diverged", error (why it diverged, as {message_key,
+    params, message}; else None), epoch, epochs, step, total_steps, samples_seen,
+    samples_per_s, seconds, eta_s, loss, done,
     history: entries since ``since`` [{epoch, train_loss, train_accuracy, test_loss,
     test_accuracy}], history_len, test_accuracy, map? (2-D sets: the decision map, below)}
     A diverging run (NaN/inf) keeps its last good weights and answers state "diverged".
@@ -52,6 +54,7 @@ from .fields import integer, number, rgba_image, setting
 from .. import linalg
 from ..cifar import judge
 from ..knn import KNN
+from ..messages import Texts, carried, reason
 from ..mlp import MLP
 from ..preprocess import to_mnist
 from ..settings import TRAINING, defaults_for
@@ -59,6 +62,14 @@ from ..training import Trainer, TrainingDiverged
 
 MAX_MAP = 200
 EVAL_ROWS = 1024          # CIFAR-10 test rows converted to floats at a time
+
+#: Refusals of a training run's settings, and of an image for "my classes".
+TEXTS = Texts("train", {
+    "bce-classes": "binary_cross_entropy needs exactly 2 classes; this dataset has {count}. "
+                   "Choose softmax_cross_entropy or mse.",
+    "k-too-big": "Expected k <= {max} (the training set's size). Got {k}.",
+    "image-refused": "Image {index}: {reason}",
+})
 
 
 # ---------------------------------------------------------------- the run
@@ -71,7 +82,7 @@ class TrainRun:
         self.data, self.model, self.trainer = data, model, trainer
         self.k, self.deskew, self.settings = k, deskew, settings
         self.state = "running"      # running | done | diverged
-        self.error: str | None = None
+        self.error: dict | None = None  # why it diverged: {message_key, params, message}
         self.knn: KNN | None = None
 
     def knn_rows(self, X):
@@ -108,11 +119,9 @@ def train_start(session: Session, request: dict) -> dict:
     data = build_data(session, request, name, s["seed"])
     n_classes = len(data.classes)
     if s["loss"] == "binary_cross_entropy" and n_classes != 2:
-        raise ProtocolError(f"binary_cross_entropy needs exactly 2 classes; this dataset has "
-                            f"{n_classes}. Choose softmax_cross_entropy or mse.")
+        raise ProtocolError(TEXTS("bce-classes", count=n_classes))
     if s["k"] > len(data.y_train):
-        raise ProtocolError(f"Expected k <= {len(data.y_train)} (the training set's size). "
-                            f"Got {s['k']}.")
+        raise ProtocolError(TEXTS("k-too-big", max=len(data.y_train), k=s["k"]))
     n_out = 1 if s["loss"] == "binary_cross_entropy" else n_classes
     layer_sizes = [data.X_train.shape[1], *s["hidden"], n_out]
     model = MLP(layer_sizes, activation=s["activation"], loss=s["loss"], dtype="float32",
@@ -128,7 +137,7 @@ def train_start(session: Session, request: dict) -> dict:
               "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)),
               "test_is_train": data.test_is_train, "layer_sizes": layer_sizes,
               "steps_per_epoch": trainer.steps_per_epoch, "total_steps": trainer.total_steps,
-              "epochs": s["epochs"], "note": data.note, "matmul": linalg.backend(),
+              "epochs": s["epochs"], "note": data.note.wire(), "matmul": linalg.backend(),
               "class_counts": np.bincount(data.y_train, minlength=n_classes).tolist()}
     if data.kind == "points":
         result["bounds"] = data.bounds()
@@ -156,7 +165,7 @@ def train_steps(session: Session, request: dict) -> dict:
             else:
                 _run_for(trainer, number(request, "budget_ms", 1, 10_000, default=80))
         except TrainingDiverged as exc:  # the model keeps its last good weights
-            run.state, run.error = "diverged", str(exc)
+            run.state, run.error = "diverged", carried(exc).wire()
         if trainer.done:
             run.state = "done"
     result = _progress(run, since)
@@ -274,5 +283,5 @@ def dataset_preprocess(session: Session, request: dict) -> dict:
         try:
             out.append(to_mnist(pixels).tobytes())
         except ValueError as exc:
-            raise ProtocolError(f"Image {i}: {exc}") from None
+            raise ProtocolError(TEXTS("image-refused", index=i, reason=reason(exc))) from None
     return {"images": out}

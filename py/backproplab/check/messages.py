@@ -1,13 +1,20 @@
-"""English text of every message key (a translation replaces these dicts, keys unchanged).
+"""English text of every message key of the checker's report (``backproplab.messages``
+registers them; a translation translates the keys, ``py.<key>`` in the page's catalogues).
 
-``render(key, params)`` formats ``MESSAGES[key]`` with the params; ``explain(key)`` is the
-sentence naming a constant factor (``diagnoses.scale_explanations``). Keys are grouped:
-function verdicts, errors, array checks (partials), diagnoses, factor explanations.
+``render(key, params)`` is the English sentence; ``wired(key, params)`` the report entry's
+``{message_key, params, message}``, whose params carry every piece the sentence composes
+(``composed``: lists and sub-messages, never English text), so a translation renders the
+whole sentence. ``MESSAGES`` keys are the report's documented keys (no namespace);
+``explain.*`` name a constant factor (``diagnoses.scale_explanations``), ``rule.*`` a vote
+tie-break, ``report.*`` the composed pieces. Keys are grouped: function verdicts, errors,
+array checks (partials), diagnoses, factor explanations.
 """
 
 from __future__ import annotations
 
 import re
+
+from ..messages import Message, Texts, english, to_wire
 
 MESSAGES = {
     # ---- function verdicts
@@ -35,6 +42,7 @@ MESSAGES = {
     "split-fail": "The split is wrong: {failing_list}.",
     "not-tuple": "Returns {got_type}{got_len_text}; expected {expected}.",
     "missing": "Not defined in the given files.",
+    "loaded": "Loaded.",
     "float32-rounding": "Matches within the rounding of a² + b² − 2ab in float32 (relative error "
                         "{rel_error:.1e}).",
     "not-written": "Not written yet: its body still raises NotImplementedError.",
@@ -155,43 +163,82 @@ EXPLANATIONS = {
 RULES = {"lowest-label": "the lowest label wins", "other": "another rule",
          "nearest": "the nearest neighbour's label wins"}
 
+#: The pieces a sentence composes from structured params (``composed``), each a message of
+#: its own so that a translation renders it too.
+PHRASES = {
+    "failing-factor": "{name} ({factor:.4g} × expected)",
+    "failing-rel-error": "{name} (relative error {rel_error:.2g})",
+    "failing-wrong-shape": "{name} (wrong shape)",
+    "failing-not-array": "{name} (not an array)",
+    "failing-wrong-dtype": "{name} (wrong dtype)",
+    "failing-nan-values": "{name} (NaN)",
+    "because": ": {why}",
+    "of-length": " of length {got_len}",
+}
 
-def _error_text(e: dict) -> str:
+TEXTS = Texts("", MESSAGES)  # the report's keys, unprefixed (``render`` says them)
+EXPLAIN = Texts("explain", EXPLANATIONS)
+RULE = Texts("rule", RULES)
+PHRASE = Texts("report", PHRASES)
+
+
+def _failing(name: str, e: dict | None):
+    """One failing partial in ``failing_list``: its name, with what is wrong when known."""
+    if not e:
+        return name
     if e.get("factor") is not None:
-        return f"{e['factor']:.4g} × expected"
+        return PHRASE("failing-factor", name=name, factor=e["factor"])
     if e.get("rel_error") is not None:
-        return f"relative error {e['rel_error']:.2g}"
-    return SHORT.get(e.get("key"), e.get("key", ""))
+        return PHRASE("failing-rel-error", name=name, rel_error=e["rel_error"])
+    short = f"failing-{e.get('key')}"
+    return PHRASE(short, name=name) if short in PHRASE else f"{name} ({e.get('key', '')})"
 
 
-SHORT = {"wrong-shape": "wrong shape", "not-array": "not an array", "wrong-dtype": "wrong dtype",
-         "nan-values": "NaN"}
+#: The params that are lists of names (a translation joins them); other lists are shapes.
+ENUMERATIONS = ("failing", "failing_list", "got_text", "partials")
 
 
-def _list(names) -> str:
-    return ", ".join(names) if names else "—"
+def composed(key: str, params: dict) -> dict:
+    """``params`` plus the pieces ``key``'s sentence composes, language-neutral: failing_list
+    (a list of names or ``report.failing-*`` messages), because (``report.because`` with an
+    ``explain.*`` message, or ""), got_len_text, got_text (a list), rule_text (``rule.*``);
+    shapes (lists not in ``ENUMERATIONS``) as Python writes them, "[800, 3072]"."""
+    p = dict(params or {})
+    if "failing_errors" in p:
+        p["failing_list"] = [_failing(n, e) for n, e in p["failing_errors"].items()]
+    p.setdefault("failing_list", list(p.get("failing") or []) or "—")
+    why = p.get("explanation") or ""
+    p.setdefault("because", PHRASE("because", why=EXPLAIN(why)) if why in EXPLAIN else "")
+    if "got_len" in p:
+        p.setdefault("got_len_text", PHRASE("of-length", got_len=p["got_len"]) if p["got_len"]
+                     else "")
+    if isinstance(p.get("got"), list) and key in ("return-order", "split-order"):
+        p["got_text"] = list(p["got"])
+    if "rule" in p:
+        p["rule_text"] = RULE(p["rule"]) if p["rule"] in RULE else p["rule"]
+    for k, v in p.items():  # a shape such as [800, 3072] is shown as Python writes it
+        if isinstance(v, list) and k not in ENUMERATIONS:
+            p[k] = str(v)
+    return p
 
 
 def render(key: str, params: dict) -> str:
     """The English sentence of ``key`` with ``params`` (missing params shown as '?')."""
-    p = dict(params or {})
-    p.setdefault("failing_list", _list(p.get("failing")))
-    why = EXPLANATIONS.get(p.get("explanation") or "")
-    p.setdefault("because", f": {why}" if why else "")
-    if "got_len" in p:
-        p.setdefault("got_len_text", f" of length {p['got_len']}" if p["got_len"] else "")
-    if isinstance(p.get("got"), list) and key in ("return-order", "split-order"):
-        p["got_text"] = ", ".join(p["got"])
-    if "rule" in p:
-        p["rule_text"] = RULES.get(p["rule"], p["rule"])
-    if "failing_errors" in p:
-        p["failing_list"] = ", ".join(
-            f"{n} ({_error_text(e)})" if e else n for n, e in p["failing_errors"].items())
+    p = composed(key, params)
     for k in ("rel_error", "tol", "factor"):
         if p.get(k) is None and k in p:
             p[k] = float("nan")
-    template = MESSAGES.get(key, key)
     try:
-        return template.format(**p)
+        return str(Message(key, p))
     except (KeyError, ValueError, IndexError, TypeError):  # a param missing or not a number
-        return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(p.get(m.group(1), "?")), template)
+        template = MESSAGES.get(key, key)
+        return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(english(p.get(m.group(1), "?"))),
+                      template)
+
+
+def wired(key: str, params: dict) -> dict:
+    """A report entry's ``{message_key, params, message}``: the params with their composed
+    pieces as they travel (``messages.to_wire``), and the English sentence."""
+    p = composed(key, params)
+    return {"message_key": key, "params": {k: to_wire(v) for k, v in p.items()},
+            "message": render(key, params)}

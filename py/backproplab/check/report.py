@@ -9,13 +9,18 @@ Report (every key always present)::
                     partials: [{name, verdict, message_key, params, message, rel_error,
                                 expected_shape, got_shape, worst, expected, got, diff,
                                 step, formula}],
-                    diagnoses: [{key, informational, params, message, step, formula}],
-                    step, formula, stdout, error: null | {type, message, file, line, column}}],
+                    diagnoses: [{key, informational, message_key, params, message, step,
+                                 formula}],
+                    step, formula, stdout, error: null | {type, message, file, line, column,
+                                                          message_key?, params?}}],
      "not_defined": [names], "counts": {pass, fail, error, missing}}
 
 Keys of ``partials`` beyond name/verdict/message appear where they apply (the learn_once
-partials carry all of them). The verdict is "pass" only when every file loaded and every
-checked function passed.
+partials carry all of them). Every ``message`` is English; its ``message_key`` and ``params``
+(``check.messages.wired``: every piece the sentence composes, as lists and sub-messages) let
+the page say it in another language. A function's message is its verdict's sentence; the
+diagnoses say what is wrong (the CLI adds the first named one to the verdict's line).
+The verdict is "pass" only when every file loaded and every checked function passed.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import re
 
 from . import data, knn, learn, mlp  # noqa: F401 - they register their checks
 from .base import CHECKS, HELPERS, LAB_FUNCTIONS, ArityError, Context, entry
-from .messages import render
+from .messages import wired
 from .runner import PRINT_LIMIT, Session, StudentError, module_name, top_level_calls
+from ..messages import Message
 
 VERDICTS = ("pass", "fail", "error", "missing")
 
@@ -59,16 +65,21 @@ def _find(session: Session, name: str):
     return None, None
 
 
+def _error(info: dict) -> dict:
+    """A report's ``error`` from a ``StudentError.info``: ``{type, message, file, line,
+    column}``, plus ``message_key`` and ``params`` when the message is the checker's own."""
+    error = {k: info.get(k) for k in ("type", "message", "file", "line", "column")}
+    if isinstance(error["message"], Message):
+        error.update(error["message"].wire())
+    return error
+
+
 def _finish(e: dict, check, ctx) -> dict:
-    e["message"] = render(e["message_key"], {"name": e["name"], **e["params"]})
+    e.update(wired(e["message_key"], {"name": e["name"], **e["params"]}))
     for p in e["partials"]:
-        p.setdefault("params", {})
-        p["message"] = render(p["message_key"], p["params"])
+        p.update(wired(p["message_key"], p.get("params", {})))
     for d in e["diagnoses"]:
-        d["message"] = render(d["key"], d["params"])
-    named = [d for d in e["diagnoses"] if not d["informational"]]
-    if named and e["verdict"] == "fail":
-        e["message"] += " " + named[0]["message"]
+        d.update(wired(d["key"], d["params"]))
     if check is not None:
         e["step"] = e.get("step") or check.step
         e["formula"] = e.get("formula") or check.formula
@@ -91,7 +102,7 @@ def check_function(session: Session, name: str, func, seed: int = 0) -> dict:
             return _finish(entry(name, "missing", "not-written", {"file": err.info.get("file")}),
                            check, ctx)
         e = entry(name, "error", err.kind, {**err.info, "time_limit": session.time_limit})
-        e["error"] = {k: err.info.get(k) for k in ("type", "message", "file", "line", "column")}
+        e["error"] = _error(err.info)
     except ArityError as err:
         e = entry(name, "fail", "wrong-arity", {"got": err.got,
                                                 "expected": check.signature.split(" ->")[0]})
@@ -124,12 +135,9 @@ def check_files(files: dict, functions=None, time_limit: float = 10.0,
         err = session.load_errors.get(module_name(fname))
         info = err.info if err else None
         f = {"file": fname, "loaded": err is None,
-             "message_key": err.kind if err else "loaded",
-             "params": {**(info or {}), "time_limit": time_limit},
-             "error": ({k: info.get(k) for k in ("type", "message", "file", "line", "column")}
-                       if info else None),
+             **wired(err.kind if err else "loaded", {**(info or {}), "time_limit": time_limit}),
+             "error": _error(info) if info else None,
              "import_calls": top_level_calls(source, fname)}
-        f["message"] = render(f["message_key"], f["params"]) if err else "Loaded."
         file_entries.append(f)
     if file_entries:
         file_entries[0]["stdout"] = session.take_stdout()  # prints at import, all files
@@ -145,8 +153,7 @@ def check_files(files: dict, functions=None, time_limit: float = 10.0,
             e = entry(name, "error", "module-not-loaded", {
                 "file": defined[name], "error_type": err.info.get("type"),
                 "line": err.info.get("line")})
-            e["error"] = {k: err.info.get(k) for k in ("type", "message", "file", "line",
-                                                       "column")}
+            e["error"] = _error(err.info)
             e["file"] = defined[name]
             results.append(_finish(e, CHECKS[name], None))
         elif func is None:
@@ -181,7 +188,10 @@ def render_text(report: dict, verbose: bool = True) -> str:
             lines.append(f"{f['file']}: printed at import:\n" + _indent(f["stdout"], 4, 20))
     width = max([len(r["name"]) for r in report["functions"]] + [8])
     for r in report["functions"]:
-        lines.append(f"{r['verdict'].upper():5} {r['name']:{width}}  {r['message']}")
+        named = [d for d in r["diagnoses"] if not d["informational"]]
+        said = r["message"] + (f" {named[0]['message']}" if named and r["verdict"] == "fail"
+                               else "")
+        lines.append(f"{r['verdict'].upper():5} {r['name']:{width}}  {said}")
         if not verbose or r["verdict"] == "missing":
             continue
         for p in r["partials"]:

@@ -17,8 +17,10 @@ runs it as a module whose ``__name__`` is not ``"__main__"``. While student code
   ``matplotlib``/``tqdm`` becomes a do-nothing stand-in (plots at import are harmless).
 
 Every failure becomes ``StudentError.info``: ``{type, message, file, line, column}``, file
-and line of the innermost frame in the student's code. Left out on purpose: isolation from
-the file system or network (the CLI runs the checker in a subprocess; the page in a worker).
+and line of the innermost frame in the student's code; ``message`` is the exception's text,
+or a ``messages.Message`` when the checker says it (``TEXTS``). Left out on purpose:
+isolation from the file system or network (the CLI runs the checker in a subprocess; the
+page in a worker).
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ import warnings
 import numpy as np
 
 from .. import lab
+from ..messages import Texts, reason
+
+#: What the runner itself says about a failure (``info["message"]``); other messages are the
+#: exception's own text (the student's code, NumPy).
+TEXTS = Texts("check-run", {
+    "no-input": "input() waits for the keyboard: the checker cannot type for you. Pass values "
+                "as arguments instead.",
+    "still-running": "still running after {seconds:g} s",
+    "exit-status": "exit status {status}",
+})
 
 #: The lab's file names: ``import knn`` in the student's mlp.py finds the student's knn.py.
 LAB_MODULES = ("read_cifar", "knn", "mlp")
@@ -57,7 +69,7 @@ class StudentError(Exception):
     """Student code failed; ``info`` is the JSON-safe description, ``kind`` a message key."""
 
     def __init__(self, kind: str, info: dict):
-        super().__init__(info.get("message", kind))
+        super().__init__(str(info.get("message", kind)))
         self.kind, self.info = kind, info
 
 
@@ -154,8 +166,7 @@ def _failure_key(exc: BaseException, at_import: bool) -> str:
 
 
 def _no_input(*args, **kwargs):
-    raise RuntimeError("input() waits for the keyboard: the checker cannot type for you. "
-                       "Pass values as arguments instead.")
+    raise RuntimeError(TEXTS("no-input"))
 
 
 def _no_os_exit(status=0):
@@ -289,11 +300,13 @@ class Session:
                   if f.filename in self._student_files()]
         where = frames[-1] if frames else None
         if kind == "timeout":
-            message = f"still running after {self.time_limit:g} s"
+            message = TEXTS("still-running", seconds=self.time_limit)
         elif kind in ("sys-exit", "os-exit"):
-            message = f"exit status {exc.args[0] if exc.args else 0}"
+            status = exc.args[0] if exc.args else 0
+            message = TEXTS("exit-status",
+                            status=status if isinstance(status, int) else str(status))
         else:
-            message = str(exc)
+            message = reason(exc)
         info = {"type": type(exc).__name__, "message": message,
                 "file": where.filename if where else None,
                 "line": where.lineno if where else None, "column": None,

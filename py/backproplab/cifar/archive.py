@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ..cancel import Cancelled, report
+from ..messages import Texts, carried, reason
 from .unpickle import (CLASS_NAMES, N_PIXELS, CifarFormatError, batch_arrays, check_cifar10,
                        label_names, load_dict, refuse_cifar100)
 
@@ -41,7 +42,35 @@ FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
 BUFSIZE = 1 << 20  # tarfile's default (10 KiB) is ~10x slower through a gzip stream
 PIECE = 1 << 20    # bytes of a batch read between two chances to stop (CifarReader)
-_EXPECTED = f"{ARCHIVE}, its {FOLDER} folder, or the batch files data_batch_1..5, test_batch"
+
+#: What the student gave instead of CIFAR-10 (the batches' own faults: ``unpickle.TEXTS``).
+TEXTS = Texts("cifar-file", {
+    "expected": "{archive}, its {folder} folder, or the batch files data_batch_1..5, test_batch",
+    "no-batches-in": "{path} holds no CIFAR-10 batches; expected {expected}.",
+    "no-such-path": "No such file or folder: {path}.",
+    "zip": "{name} is a zip archive",
+    "bzip2": "{name} is a bzip2 file",
+    "empty": "{name} is empty",
+    "unknown": "{name} is not a CIFAR-10 file (it starts with {start})",
+    "not-cifar": "{what}; expected {expected}.",
+    "role": "{name}: cannot tell which CIFAR-10 batch this is (name {base}, batch_label "
+            "{label}); expected {batches}.",
+    "twice": "{role} was given twice (again as {name}).",
+    "only-meta": "No CIFAR-10 image batches were given (only {meta}); expected {expected}.",
+    "cifar-100": "{name} is the CIFAR-100 archive (cifar-100-python/); expected CIFAR-10 "
+                 "({archive}).",
+    "tar-ends": "{name} ends early (a truncated download?); expected {archive} (170498071 "
+                "bytes) or the extracted batch files.",
+    "tar-unreadable": "{name} is not a readable tar archive ({error}); expected {archive} "
+                      "(170498071 bytes) or the extracted batch files.",
+    "maybe-truncated": "{reason} The archive may be truncated (a partial download?).",
+    "tar-without": "{name} is a tar archive without CIFAR-10 batches (it holds {members}); "
+                   "expected {expected}.",
+    "tar-empty": "{name} is a tar archive without CIFAR-10 batches (it holds nothing); "
+                 "expected {expected}.",
+    "tar-lacks": "{name} lacks {missing}: a damaged or incomplete {archive}.",
+})
+_EXPECTED = TEXTS("expected", archive=ARCHIVE, folder=FOLDER)
 
 
 @dataclass
@@ -99,13 +128,13 @@ def _sources(sources) -> list:
             folder = inner if inner.is_dir() else path
             found = [folder / n for n in BATCHES + (META,) if (folder / n).is_file()]
             if not found:
-                raise FileNotFoundError(f"{str(path)!r} holds no CIFAR-10 batches; expected "
-                                        f"{_EXPECTED}.")
+                raise FileNotFoundError(TEXTS("no-batches-in", path=repr(str(path)),
+                                              expected=_EXPECTED))
             out += [(str(p), p) for p in found]
         elif path.is_file():
             out.append((str(path), path))
         else:
-            raise FileNotFoundError(f"No such file or folder: {str(path)!r}.")
+            raise FileNotFoundError(TEXTS("no-such-path", path=repr(str(path))))
     if not out:
         raise ValueError(f"Expected at least one path. Got {sources!r}.")
     return out
@@ -123,14 +152,14 @@ def _size(src) -> int:
     return Path(src).stat().st_size
 
 
-def _describe(head: bytes, name: str) -> str:
+def _describe(head: bytes, name: str):
     if head[:4] == b"PK\x03\x04":
-        return f"{name} is a zip archive"
+        return TEXTS("zip", name=name)
     if head[:3] == b"BZh":
-        return f"{name} is a bzip2 file"
+        return TEXTS("bzip2", name=name)
     if not head:
-        return f"{name} is empty"
-    return f"{name} is not a CIFAR-10 file (it starts with {head[:8]!r})"
+        return TEXTS("empty", name=name)
+    return TEXTS("unknown", name=name, start=repr(head[:8]))
 
 
 def _role(name: str, d: dict) -> str:
@@ -145,8 +174,8 @@ def _role(name: str, d: dict) -> str:
         return "test_batch"
     if label.startswith("training batch") and label.split()[2:3] and label.split()[2].isdigit():
         return f"data_batch_{label.split()[2]}"
-    raise CifarFormatError(f"{name}: cannot tell which CIFAR-10 batch this is (name "
-                           f"{base!r}, batch_label {label!r}); expected {', '.join(BATCHES)}.")
+    raise CifarFormatError(TEXTS("role", name=name, base=repr(base), label=repr(label),
+                                 batches=list(BATCHES)))
 
 
 class _Collector:
@@ -172,7 +201,7 @@ class _Collector:
         refuse_cifar100(d, name)
         role = _role(name, d)
         if self.has(role) or (role == META and self.class_names is not None):
-            raise CifarFormatError(f"{role} was given twice (again as {name}).")
+            raise CifarFormatError(TEXTS("twice", role=role, name=name))
         if role == META:
             self.class_names = label_names(d, name)
             return
@@ -192,8 +221,7 @@ class _Collector:
     def result(self) -> CifarData:
         names = [b for b in BATCHES if self.has(b)]
         if not names:
-            raise CifarFormatError(f"No CIFAR-10 image batches were given (only {META}); "
-                                   f"expected {_EXPECTED}.")
+            raise CifarFormatError(TEXTS("only-meta", meta=META, expected=_EXPECTED))
         class_names = self.class_names or list(CLASS_NAMES)
         if not self.aside and names == self.planned:
             return CifarData(self.X, self.y, class_names, names)
@@ -226,33 +254,31 @@ def _iter_tar(reader, name: str, mode: str, collector: _Collector):
                 seen.append(member.name)
                 parts = PurePosixPath(member.name).parts
                 if parts and parts[0] == "cifar-100-python":
-                    raise CifarFormatError(f"{name} is the CIFAR-100 archive "
-                                           "(cifar-100-python/); expected CIFAR-10 "
-                                           f"({ARCHIVE}).")
+                    raise CifarFormatError(TEXTS("cifar-100", name=name, archive=ARCHIVE))
                 base = parts[-1] if parts else ""
                 if not member.isfile() or base not in BATCHES + (META,):
                     continue
                 body = yield from _pieces(tar.extractfile(member))
                 collector.add(f"{name}:{member.name}", load_dict(body, f"{name}:{member.name}"))
     except (tarfile.ReadError, EOFError, zlib.error, OSError) as exc:
-        what = "ends early (a truncated download?)" if isinstance(exc, EOFError) or \
-            "unexpected end" in str(exc) or "compressed file ended" in str(exc) \
-            else f"is not a readable tar archive ({exc})"
-        raise CifarFormatError(f"{name} {what}; expected {ARCHIVE} (170498071 bytes) or the "
-                               "extracted batch files.") from None
+        ends = isinstance(exc, EOFError) or "unexpected end" in str(exc) \
+            or "compressed file ended" in str(exc)
+        raise CifarFormatError(TEXTS("tar-ends", name=name, archive=ARCHIVE) if ends else
+                               TEXTS("tar-unreadable", name=name, error=str(exc),
+                                     archive=ARCHIVE)) from None
     except CifarFormatError as exc:
-        if "is not a CIFAR-10 python batch" in str(exc):  # a cut-off member
-            raise CifarFormatError(f"{exc} The archive may be truncated (a partial "
-                                   "download?).") from None
+        said = carried(exc)
+        if said is not None and said.key == "cifar-file.not-a-batch":  # a cut-off member
+            raise CifarFormatError(TEXTS("maybe-truncated", reason=reason(exc))) from None
         raise
     missing = [b for b in BATCHES if not collector.has(b)]
     if len(missing) == len(BATCHES):
-        shown = ", ".join(seen[:5]) + (", ..." if len(seen) > 5 else "")
-        raise CifarFormatError(f"{name} is a tar archive without CIFAR-10 batches (it holds "
-                               f"{shown or 'nothing'}); expected {_EXPECTED}.")
+        if not seen:
+            raise CifarFormatError(TEXTS("tar-empty", name=name, expected=_EXPECTED))
+        raise CifarFormatError(TEXTS("tar-without", name=name, expected=_EXPECTED,
+                                     members=seen[:5] + (["..."] if len(seen) > 5 else [])))
     if missing:
-        raise CifarFormatError(f"{name} lacks {', '.join(missing)}: a damaged or incomplete "
-                               f"{ARCHIVE}.")
+        raise CifarFormatError(TEXTS("tar-lacks", name=name, missing=missing, archive=ARCHIVE))
 
 
 def _iter_one(name: str, src, tracker: _Progress, collector: _Collector):
@@ -269,7 +295,8 @@ def _iter_one(name: str, src, tracker: _Progress, collector: _Collector):
             body = yield from _pieces(reader)
             collector.add(name, load_dict(body, name))
         else:
-            raise CifarFormatError(f"{_describe(head, name)}; expected {_EXPECTED}.")
+            raise CifarFormatError(TEXTS("not-cifar", what=_describe(head, name),
+                                         expected=_EXPECTED))
     finally:
         if raw is not src:
             raw.close()

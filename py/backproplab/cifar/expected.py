@@ -11,6 +11,8 @@ Left out on purpose: numbers for other datasets (the digits' are in ``knn``/``pr
 
 from __future__ import annotations
 
+from ..messages import Texts
+
 CHANCE = 0.10
 CHANCE_MARGIN = 0.02  # within this of CHANCE counts as "at chance"
 
@@ -33,6 +35,16 @@ EXPECTED_ACCURACY: dict[str, dict] = {
     },
 }
 
+#: The badge's sentence, by badge.
+TEXTS = Texts("expected", {
+    "chance": "{accuracy:.3f} is chance level (0.10): look for a bug (labels, saturated units, "
+              "learning rate)",
+    "below": "{accuracy:.3f} is below the {low:.2f}–{high:.2f} public solutions report (a "
+             "smaller subset scores lower)",
+    "expected": "{accuracy:.3f} is in the expected {low:.2f}–{high:.2f}",
+    "above": "{accuracy:.3f} is above the usual {low:.2f}–{high:.2f}",
+})
+
 # which range a preset or model is judged against
 FOR_PRESET = {"cifar-lab": "mlp-lab", "cifar-better": "mlp-normalised", "knn": "knn-raw"}
 
@@ -40,7 +52,8 @@ FOR_PRESET = {"cifar-lab": "mlp-lab", "cifar-better": "mlp-normalised", "knn": "
 def judge(accuracy: float, key: str) -> dict:
     """A badge for ``accuracy`` against ``EXPECTED_ACCURACY[key]`` (or a preset name).
 
-    Returns ``{"badge": "chance" | "below" | "expected" | "above", "low", "high", "message"}``.
+    Returns ``{"badge": "chance" | "below" | "expected" | "above", "low", "high", "message",
+    "message_key", "params"}`` (the sentence, as ``messages.Message.wire``).
     """
     key = FOR_PRESET.get(key, key)
     if key not in EXPECTED_ACCURACY:
@@ -50,15 +63,13 @@ def judge(accuracy: float, key: str) -> dict:
             or not 0 <= accuracy <= 1:
         raise ValueError(f"Expected an accuracy in [0, 1]. Got {accuracy!r}.")
     r = EXPECTED_ACCURACY[key]
-    span = f"{r['low']:.2f}–{r['high']:.2f}"
     if abs(accuracy - CHANCE) <= CHANCE_MARGIN:
-        badge, message = "chance", (f"{accuracy:.3f} is chance level (0.10): look for a bug "
-                                    "(labels, saturated units, learning rate)")
+        badge = "chance"
     elif accuracy < r["low"]:
-        badge, message = "below", (f"{accuracy:.3f} is below the {span} public solutions "
-                                   "report (a smaller subset scores lower)")
+        badge = "below"
     elif accuracy <= r["high"]:
-        badge, message = "expected", f"{accuracy:.3f} is in the expected {span}"
+        badge = "expected"
     else:
-        badge, message = "above", f"{accuracy:.3f} is above the usual {span}"
-    return {"badge": badge, "low": r["low"], "high": r["high"], "message": message}
+        badge = "above"
+    return {"badge": badge, "low": r["low"], "high": r["high"],
+            **TEXTS(badge, accuracy=accuracy, low=r["low"], high=r["high"]).wire()}

@@ -13,8 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..messages import Texts
+
 DEFAULT_SIZES = (5000, 1000)
 LAB_SPLIT = 0.9  # the lab's split_factor
+
+#: Refusals of sizes the images read cannot give.
+TEXTS = Texts("cifar-subset", {
+    "too-few": "Asked for {n_train} + {n_test} images; only {n_read} were read (the lab's split "
+               "of them: {lab}).",
+    "class-too-small": "Class {label} has {count} images, fewer than the {train_share} + "
+                       "{test_share} a stratified {n_train} / {n_test} subset needs.",
+})
 
 
 def lab_sizes(n_images: int) -> tuple[int, int]:
@@ -47,16 +57,17 @@ def stratified_indices(y, n_train: int = DEFAULT_SIZES[0], n_test: int = DEFAULT
         raise ValueError(f"Expected integer labels y of shape (N,). Got {y.dtype} {y.shape}.")
     classes = np.unique(y)
     if n_train + n_test > len(y):
-        raise ValueError(f"Asked for {n_train} + {n_test} images; only {len(y)} were read "
-                         f"(the lab's split of them: {lab_sizes(len(y))}).")
+        raise ValueError(TEXTS("too-few", n_train=n_train, n_test=n_test, n_read=len(y),
+                               lab=str(lab_sizes(len(y)))))
     train_share, test_share = _shares(n_train, len(classes)), _shares(n_test, len(classes))
     rng = np.random.default_rng(seed)
     train, test = [], []
     for c, n_tr, n_te in zip(classes, train_share, test_share):
         members = np.flatnonzero(y == c)
         if n_tr + n_te > len(members):
-            raise ValueError(f"Class {int(c)} has {len(members)} images, fewer than the "
-                             f"{n_tr} + {n_te} a stratified {n_train} / {n_test} subset needs.")
+            raise ValueError(TEXTS("class-too-small", label=int(c), count=len(members),
+                                   train_share=int(n_tr), test_share=int(n_te), n_train=n_train,
+                                   n_test=n_test))
         order = members[rng.permutation(len(members))]
         test.append(order[:n_te])
         train.append(order[n_te:n_te + n_tr])

@@ -18,6 +18,8 @@ import pickle
 
 import numpy as np
 
+from ..messages import Texts, reason
+
 try:  # NumPy >= 2 keeps the array reconstructor here; the files name numpy.core.multiarray
     from numpy._core.multiarray import _reconstruct as _np_reconstruct
 except ImportError:  # pragma: no cover - NumPy 1.x
@@ -26,6 +28,29 @@ except ImportError:  # pragma: no cover - NumPy 1.x
 N_PIXELS = 3072  # 32 × 32 × 3
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                "ship", "truck")
+
+
+#: What a file that is not a CIFAR-10 batch is, and which globals a pickle may not name.
+TEXTS = Texts("cifar-file", {
+    "array-type": "Refusing to reconstruct an array of type {type}.",
+    "object-dtype": "Refusing a NumPy object dtype ({spec}) in a CIFAR batch.",
+    "codecs": "Refusing to load _codecs.encode: this pickle was rewritten by Python 3 (protocol "
+              "2 bytes), not the official Python 2 CIFAR-10 file; use the original download.",
+    "global": "Refusing to load {module}.{name}: a CIFAR-10 batch holds only a dict, lists, "
+              "bytes and a uint8 NumPy array.",
+    "in-file": "{name}: {reason}",
+    "not-a-batch": "{name} is not a CIFAR-10 python batch ({type}: {error}).",
+    "not-a-dict": "{name}: expected a pickled dict. Got {type}.",
+    "cifar-100-file": "{name} is a CIFAR-100 file (it has fine_labels); expected CIFAR-10 "
+                      "(cifar-10-python.tar.gz).",
+    "array-of": "{dtype} array of shape {shape}",
+    "data": "{name}: expected b'data' as a 2-D uint8 array. Got {got}.",
+    "labels": "{name}: expected b'labels' as a list of ints. Got {type}.",
+    "counts": "{name}: {images} images but {labels} labels.",
+    "pixels": "{name}: expected {expected} values per image (32×32×3). Got {got}.",
+    "label-range": "{name}: expected labels 0..9. Got {bad}.",
+    "label-names": "{name}: expected label_names, a list of 10 names. Got {value}.",
+})
 
 
 class CifarFormatError(ValueError):
@@ -42,14 +67,14 @@ class _NdarrayMarker:
 
 def _safe_reconstruct(subtype, shape, typecode):
     if subtype is not _NdarrayMarker:
-        raise UnsafePickleError(f"Refusing to reconstruct an array of type {subtype!r}.")
+        raise UnsafePickleError(TEXTS("array-type", type=repr(subtype)))
     return _np_reconstruct(np.ndarray, shape, typecode)
 
 
 def _safe_dtype(spec, align=False, copy=False):
     dtype = np.dtype(spec.decode("latin1") if isinstance(spec, bytes) else spec, align, copy)
     if dtype.hasobject:
-        raise UnsafePickleError(f"Refusing a NumPy object dtype ({spec!r}) in a CIFAR batch.")
+        raise UnsafePickleError(TEXTS("object-dtype", spec=repr(spec)))
     return dtype
 
 
@@ -71,13 +96,8 @@ class _CifarUnpickler(pickle.Unpickler):
         except KeyError:
             pass
         if (module, name) == ("_codecs", "encode"):
-            raise UnsafePickleError(
-                "Refusing to load _codecs.encode: this pickle was rewritten by Python 3 "
-                "(protocol 2 bytes), not the official Python 2 CIFAR-10 file; use the original "
-                "download.")
-        raise UnsafePickleError(
-            f"Refusing to load {module}.{name}: a CIFAR-10 batch holds only a dict, "
-            "lists, bytes and a uint8 NumPy array.")
+            raise UnsafePickleError(TEXTS("codecs"))
+        raise UnsafePickleError(TEXTS("global", module=module, name=name))
 
 
 def load_dict(fileobj, name: str) -> dict:
@@ -89,19 +109,18 @@ def load_dict(fileobj, name: str) -> dict:
     try:
         obj = _CifarUnpickler(fileobj, encoding="bytes").load()
     except UnsafePickleError as exc:
-        raise UnsafePickleError(f"{name}: {exc}") from None
+        raise UnsafePickleError(TEXTS("in-file", name=name, reason=reason(exc))) from None
     except Exception as exc:  # truncated or garbled stream, wrong REDUCE arguments, ...
-        raise CifarFormatError(f"{name} is not a CIFAR-10 python batch ({type(exc).__name__}: "
-                               f"{exc}).") from None
+        raise CifarFormatError(TEXTS("not-a-batch", name=name, type=type(exc).__name__,
+                                     error=str(exc))) from None
     if not isinstance(obj, dict):
-        raise CifarFormatError(f"{name}: expected a pickled dict. Got {type(obj).__name__}.")
+        raise CifarFormatError(TEXTS("not-a-dict", name=name, type=type(obj).__name__))
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
 def refuse_cifar100(d: dict, name: str) -> None:
     if "fine_labels" in d or "fine_label_names" in d:
-        raise CifarFormatError(f"{name} is a CIFAR-100 file (it has fine_labels); expected "
-                               "CIFAR-10 (cifar-10-python.tar.gz).")
+        raise CifarFormatError(TEXTS("cifar-100-file", name=name))
 
 
 def batch_arrays(d: dict, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -109,26 +128,25 @@ def batch_arrays(d: dict, name: str) -> tuple[np.ndarray, np.ndarray]:
     refuse_cifar100(d, name)
     data, labels = d.get("data"), d.get("labels")
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
-        got = (f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray)
-               else type(data).__name__)
-        raise CifarFormatError(f"{name}: expected b'data' as a 2-D uint8 array. Got {got}.")
+        got = (TEXTS("array-of", dtype=str(data.dtype), shape=str(data.shape))
+               if isinstance(data, np.ndarray) else type(data).__name__)
+        raise CifarFormatError(TEXTS("data", name=name, got=got))
     if not isinstance(labels, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in labels):
-        raise CifarFormatError(f"{name}: expected b'labels' as a list of ints. "
-                               f"Got {type(labels).__name__}.")
+        raise CifarFormatError(TEXTS("labels", name=name, type=type(labels).__name__))
     if len(labels) != data.shape[0]:
-        raise CifarFormatError(f"{name}: {data.shape[0]} images but {len(labels)} labels.")
+        raise CifarFormatError(TEXTS("counts", name=name, images=data.shape[0],
+                                     labels=len(labels)))
     return data, np.asarray(labels, dtype=np.int64)
 
 
 def check_cifar10(data: np.ndarray, labels: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-10's shapes and label range on top of ``batch_arrays`` -> (uint8, uint8)."""
     if data.shape[1] != N_PIXELS:
-        raise CifarFormatError(f"{name}: expected {N_PIXELS} values per image (32×32×3). "
-                               f"Got {data.shape[1]}.")
+        raise CifarFormatError(TEXTS("pixels", name=name, expected=N_PIXELS, got=data.shape[1]))
     if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
         bad = int(labels.min() if labels.min() < 0 else labels.max())
-        raise CifarFormatError(f"{name}: expected labels 0..9. Got {bad}.")
+        raise CifarFormatError(TEXTS("label-range", name=name, bad=bad))
     return np.ascontiguousarray(data), labels.astype(np.uint8)
 
 
@@ -138,6 +156,5 @@ def label_names(d: dict, name: str) -> list[str]:
     names = d.get("label_names")
     if not isinstance(names, list) or len(names) != len(CLASS_NAMES) or not all(
             isinstance(n, (bytes, str)) for n in names):
-        raise CifarFormatError(f"{name}: expected label_names, a list of 10 names. "
-                               f"Got {names!r:.80}.")
+        raise CifarFormatError(TEXTS("label-names", name=name, value=f"{names!r:.80}"))
     return [n.decode("latin1") if isinstance(n, bytes) else n for n in names]

@@ -8,9 +8,10 @@ the steps a student walks through:
 2. backward: dC/dAL, dAL/dZL, dC/dZL, dC/dWL, dC/dBL, dC/dA(L-1), ..., dC/dW1, dC/dB1, dC/dA0
 3. update:   W1 <- W1 - eta dC/dW1, B1 <- ..., ..., the cost after the step
 
-Each step is a dict: ``name`` (stable id, e.g. ``"dC/dW2"``), ``phase``, ``layer``, ``title``,
-``formula`` (TeX in the chosen notation), ``explanation`` (one sentence: the chain-rule link;
-inline TeX between ``$``), ``shapes`` ([{symbol (TeX), shape}] operands then result),
+Each step is a dict: ``name`` (stable id, e.g. ``"dC/dW2"``), ``phase``, ``layer``, ``title``
+(a ``messages.Message``: ``str()`` is English), ``formula`` (TeX in the chosen notation),
+``explanation`` (a Message, one sentence: the chain-rule link; inline TeX between ``$``, passed
+as params), ``shapes`` ([{symbol (TeX), shape}] operands then result),
 ``value`` (ndarray in the model dtype, or a float for the cost), ``image_axis`` (axis of
 ``value`` that runs over an image's pixels: 784 of a 28×28 gray image or 3072 of a 32×32 colour
 one, else None) and ``check``.
@@ -27,7 +28,8 @@ finite differences, h = ``FD_STEP``: of the cost for dC/d(anything), of the acti
 dA/dZ. The relative error passes below ``CHECK_THRESHOLD``; arrays with more than
 ``max_checked`` entries are checked on a subset (the half with the largest |g| plus a seeded
 random half). ``value_vs_float64`` says how far the shown value (model dtype) is from the
-float64 re-run. Forward and update steps have ``check = None``.
+float64 re-run. A check's ``method`` is a Message. Forward and update steps have
+``check = None``.
 
 Modules: ``notation`` (symbols, TeX), ``checks`` (finite differences), ``steps`` (one builder
 per kind of step). Left out on purpose: optimizers other than plain SGD in the update step

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..gradcheck import numerical_gradient, relative_error
+from ..messages import Texts
 from .notation import Notation
 
 FD_STEP = 1e-5
@@ -22,6 +23,12 @@ FD_STEP = 1e-5
 #: the ReLU kink (the only non-smooth point) being crossed by one perturbation.
 CHECK_THRESHOLD = 1e-6
 MAX_CHECKED = 200
+
+#: How a check estimated the value (``method``).
+TEXTS = Texts("step.check", {
+    "cost": "centred finite differences of C in {at}, float64, h = {h}",
+    "slope": "centred finite differences of {act} at each entry of Z, float64, h = {h}",
+})
 
 
 def pick_entries(g: np.ndarray, max_checked: int) -> np.ndarray | None:
@@ -38,13 +45,13 @@ def pick_entries(g: np.ndarray, max_checked: int) -> np.ndarray | None:
     return np.sort(np.concatenate([top, others]))
 
 
-def _result(nt: Notation, method: str, shown_value, g64, analytic, estimate,
+def _result(nt: Notation, method, shown_value, g64, analytic, estimate,
             indices=None) -> dict:
     """The check dict; ``indices`` None: every entry (arrays shown in ``nt``), else the
     checked ones ((k, 2) in the shown notation) with ``analytic`` and ``estimate`` (k,)."""
     err = relative_error(analytic, estimate)
     return {
-        "method": f"{method}, float64, h = {FD_STEP:g}",
+        "method": method,
         "entries_checked": int(g64.size if indices is None else len(indices)),
         "entries_total": int(g64.size),
         "indices": None if indices is None else indices.tolist(),
@@ -58,14 +65,14 @@ def _result(nt: Notation, method: str, shown_value, g64, analytic, estimate,
 
 
 def cost_check(nt: Notation, shown_value: np.ndarray, g64: np.ndarray,
-               cost: Callable[[], float], x: np.ndarray, max_checked: int, what: str) -> dict:
+               cost: Callable[[], float], x: np.ndarray, max_checked: int, at: str) -> dict:
     """The float64 backward value ``g64`` = dC/dx against (C(x + h) - C(x - h)) / 2h.
 
     ``cost()`` reads ``x`` (perturbed in place and restored); ``g64``, ``x`` are rows-notation
     arrays, the result's arrays are in the shown notation.
     """
     flat = pick_entries(g64, max_checked)
-    method = f"centred finite differences of {what}"
+    method = TEXTS("cost", at=at, h=f"{FD_STEP:g}")
     if flat is None:
         return _result(nt, method, shown_value, g64, g64, numerical_gradient(cost, x, FD_STEP))
     est = numerical_gradient(cost, x, FD_STEP, entries=flat)
@@ -79,5 +86,5 @@ def slope_check(nt: Notation, shown_value: np.ndarray, g64: np.ndarray, activati
     """dA/dZ = f'(Z) (float64, ``g64``) against (f(Z + h) - f(Z - h)) / 2h at every entry."""
     f = activation.forward
     est = (f(Z64 + FD_STEP) - f(Z64 - FD_STEP)) / (2 * FD_STEP)
-    return _result(nt, f"centred finite differences of {activation.name} at each entry of Z",
+    return _result(nt, TEXTS("slope", act=activation.name, h=f"{FD_STEP:g}"),
                    shown_value, g64, g64, est)

@@ -70,9 +70,10 @@ class Notation:
             return np.ascontiguousarray(value.T)
         return value
 
-    def q(self, question: int) -> str:
-        """' (lab Q3)' where the lab's derivation numbers this step (its 2-layer network)."""
-        return f" (lab Q{question})" if self.rows and self.L == 2 else ""
+    @property
+    def lab_numbered(self) -> bool:
+        """The lab's derivation numbers this network's steps (rows, 2 layers: Q1..Q9)."""
+        return self.rows and self.L == 2
 
 
 _ACT_TEX = {

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..gradcheck import cost_from
+from ..losses import WHY
 from ..mlp import MLP, Forward, Gradients
 from ..model_inputs import INPUTS
 from .checks import cost_check, slope_check
 from .notation import (Notation, activation_slope_tex, activation_tex, cost_tex,
                        output_gradient_tex)
+from .step_texts import TEXTS
 
 # inputs that are images (28×28 gray, 32×32 colour): values along that axis can be shown as images
 IMAGE_SIZES = {entry["size"]: kind for kind, entry in INPUTS.items()}
-_PIXELS = {"gray28": ", pixels scaled to 0..1.",
-           "rgb32": ", 32×32 colour images (the R, G, B planes one after another) as the "
-                    "network reads them."}
+_PIXELS = {"gray28": "-pixels", "rgb32": "-colour"}  # the input step's text for each kind
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Pass:
         else:
             x = (self.fwd64.A if at == "A" else self.fwd64.Z)[l].copy()
             cost = lambda: cost_from(self.m64, l, x, self.Y64, at)  # noqa: E731
-        return cost_check(self.nt, shown, g64, cost, x, self.max_checked, f"C in {at}")
+        return cost_check(self.nt, shown, g64, cost, x, self.max_checked, at)
 
 
 def step(name, phase, layer, title, formula, explanation, shapes, value, check=None,
@@ -98,12 +98,24 @@ def step(name, phase, layer, title, formula, explanation, shapes, value, check=N
             "image_axis": image_axis}
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
+#: How Z depends on one weight (rows, cols notation).
+_LINK = {True: r"\partial Z_{nj} / \partial W_{ij} = A_{ni}",
+         False: r"\partial Z_{ij} / \partial W_{ik} = A_{kj}"}
 
 
-def _samples(n: int) -> str:
-    return "one sample (a sum of one term)" if n == 1 else f"{n} samples"
+def _count(n: int, noun: str):
+    """"1 sample", "3 samples" (noun: samples, rows or columns)."""
+    return TEXTS(f"{noun}-one" if n == 1 else noun, count=n)
+
+
+def _samples(n: int):
+    """What a gradient is summed over: "one sample (a sum of one term)", "3 samples"."""
+    return TEXTS("one-term") if n == 1 else TEXTS("over-samples", count=n)
+
+
+def _q(nt: Notation, question: int):
+    """' (lab Q3)' where the lab's derivation numbers this step (its 2-layer network), else ''."""
+    return TEXTS("lab-q", n=question) if nt.lab_numbered else ""
 
 
 # ---------------------------------------------------------------- forward
@@ -119,11 +131,10 @@ def forward_steps(p: Pass) -> list[dict]:
 def input_step(p: Pass) -> dict:
     """A_0 = X (uint8 pixels / 255)."""
     nt, A0 = p.nt, p.fwd.A[0]
-    layout = ("one sample per row (the lab's layout)" if nt.rows else
-              "one sample per column (the second seed's layout)")
-    return step("A0", "forward", 0, "Input", f"{nt.A(0)} = X",
-                f"The input: {_count(p.N, 'sample')} of {A0.shape[1]} features, {layout}"
-                + _PIXELS.get(IMAGE_SIZES.get(A0.shape[1]), "."),
+    pixels = _PIXELS.get(IMAGE_SIZES.get(A0.shape[1]), "")
+    key = ("input.rows" if nt.rows else "input.cols") + pixels
+    return step("A0", "forward", 0, TEXTS("input.title"), f"{nt.A(0)} = X",
+                TEXTS(key, samples=_count(p.N, "samples"), features=A0.shape[1]),
                 [p.shape(nt.A(0), A0.shape)], nt.show(A0), image_axis=p.image_axis(1))
 
 
@@ -131,13 +142,12 @@ def weighted_sum_step(p: Pass, l: int) -> dict:
     """Z_l = A_{l-1} W_l + B_l (rows); Z_l = W_l A_{l-1} + b_l (cols)."""
     nt, fwd, model = p.nt, p.fwd, p.model
     a, w = nt.product(nt.A(l - 1), nt.W(l))
-    prev = "input" if l == 1 else f"layer {l - 1}'s activations"
-    return step(f"Z{l}", "forward", l, f"Weighted sums, layer {l}",
+    return step(f"Z{l}", "forward", l, TEXTS("z.title", layer=l),
                 rf"{nt.Z(l)} = {a} {w} + {nt.B(l)}",
-                f"Each of the {model.layer_sizes[l]} units of layer {l} sums the {prev} "
-                f"${nt.A(l - 1)}$ weighted by its {'column' if nt.rows else 'row'} of "
-                f"${nt.W(l)}$, plus its bias; ${nt.B(l)}$ is added to every sample (broadcast "
-                f"over the {_count(p.N, 'row' if nt.rows else 'column')}).",
+                TEXTS("z.from-input" if l == 1 else "z.from-layer", units=model.layer_sizes[l],
+                      layer=l, prev=l - 1, a=nt.A(l - 1), w=nt.W(l), b=nt.B(l),
+                      part=TEXTS("part-column" if nt.rows else "part-row"),
+                      over=_count(p.N, "rows" if nt.rows else "columns")),
                 [p.shape(nt.A(l - 1), fwd.A[l - 1].shape), p.shape(nt.W(l), model.W[l - 1].shape),
                  p.shape(nt.B(l), model.B[l - 1].shape), p.shape(nt.Z(l), fwd.Z[l].shape)],
                 nt.show(fwd.Z[l]))
@@ -147,34 +157,22 @@ def activation_step(p: Pass, l: int) -> dict:
     """A_l = f(Z_l): the hidden activation, or the loss's output activation at l = L."""
     nt, fwd = p.nt, p.fwd
     act = p.model.activation_of(l).name
-    out = " This is the network's output." if l == p.model.n_layers else ""
+    out = TEXTS("output") if l == p.model.n_layers else ""
     if act == "softmax":
-        why = (f"Softmax turns each sample's {p.model.layer_sizes[l]} scores into "
-               f"probabilities that are positive and sum to 1.{out}")
+        why = TEXTS("a.softmax", units=p.model.layer_sizes[l], output=out)
     else:
-        why = (f"The activation {act} is applied to each entry of ${nt.Z(l)}$ on its own, "
-               f"so ${nt.A(l)}$ has the same shape.{out}")
-    return step(f"A{l}", "forward", l, f"Activations, layer {l}", activation_tex(nt, act, l),
+        why = TEXTS("a.elementwise", act=act, z=nt.Z(l), a=nt.A(l), output=out)
+    return step(f"A{l}", "forward", l, TEXTS("a.title", layer=l), activation_tex(nt, act, l),
                 why, [p.shape(nt.Z(l), fwd.Z[l].shape), p.shape(nt.A(l), fwd.A[l].shape)],
                 nt.show(fwd.A[l]))
-
-
-_COST_WHY = {
-    "mse": "The cost is the mean of the squared errors over all {N}·{n_out} entries, as the "
-           "lab's np.mean(np.square(A2 - Y)).",
-    "binary_cross_entropy": "Binary cross-entropy: the log-probability the network gives the "
-                            "true class, averaged over the {samples} and negated.",
-    "softmax_cross_entropy": "Cross-entropy: only the log-probability of each sample's true "
-                             "class counts (Y is one-hot), averaged over the {samples}.",
-}
 
 
 def cost_step(p: Pass) -> dict:
     """C(A_L, Y), averaged over the batch (see ``losses``)."""
     nt, L = p.nt, p.model.n_layers
-    why = _COST_WHY[p.model.loss_name].format(N=p.N, n_out=p.model.layer_sizes[-1],
-                                              samples=_count(p.N, "sample"))
-    return step("C", "forward", L, "Cost", cost_tex(nt, p.model.loss_name), why,
+    why = TEXTS(f"cost.why-{p.model.loss_name}", N=p.N, n_out=p.model.layer_sizes[-1],
+                samples=_count(p.N, "samples"))
+    return step("C", "forward", L, TEXTS("cost.title"), cost_tex(nt, p.model.loss_name), why,
                 [p.shape(nt.A(L), p.fwd.A[L].shape), p.shape("Y", p.Y.shape),
                  p.shape("C", ())], float(p.cost))
 
@@ -195,42 +193,22 @@ def output_gradient_step(p: Pass) -> dict:
     """dC/dA_L: the loss's ``grad_A``."""
     nt, L, N, loss = p.nt, p.model.n_layers, p.N, p.model.loss_name
     g, g64 = p.grads.layer(L), p.grads64.layer(L)
-    if loss == "mse":
-        why = (f"Backprop starts at the cost{nt.q(2)}: each squared error "
-               f"$(A - Y)^2$ has slope $2(A - Y)$, divided by the {N}·{p.model.layer_sizes[-1]} "
-               "entries the mean runs over (the lab writes $2/N_{out}$ for one sample).")
-    elif loss == "binary_cross_entropy":
-        why = ("Backprop starts at the cost: $-[y \\log a + (1-y)\\log(1-a)]$ has slope "
-               f"$-(y/a - (1-y)/(1-a))$ in $a$, divided by the {N} samples.")
-    else:
-        why = ("Backprop starts at the cost: $-\\sum_j y_j \\log a_j$ has slope "
-               f"$-y_j/a_j$, divided by the {N} samples; it is non-zero only at the true "
-               "class. Training never multiplies it by the softmax Jacobian: see the "
-               "next step.")
-    return step(f"dC/dA{L}", "backward", L, "Cost gradient at the output",
+    why = TEXTS(f"out.why-{loss}", N=N, n_out=p.model.layer_sizes[-1], q=_q(nt, 2),
+                lab="2/N_{out}")
+    return step(f"dC/dA{L}", "backward", L, TEXTS("out.title"),
                 output_gradient_tex(nt, loss), why,
                 [p.shape(nt.A(L), p.fwd.A[L].shape), p.shape("Y", p.Y.shape),
                  p.shape(nt.dC(nt.A(L)), g.dA.shape)],
                 nt.show(g.dA), p.check(g.dA, g64.dA, "A", L))
 
 
-_SLOPE_WHY = {
-    "sigmoid": "$A = \\sigma(Z)$ entry by entry, so each $A_{{ij}}$ depends only on $Z_{{ij}}$ "
-               "and this derivative has the shape of $Z$: $\\sigma' = \\sigma(1 - \\sigma)${q}, "
-               "read off the forward pass's A.",
-    "tanh": "$A = \\tanh(Z)$ entry by entry, so each $A_{{ij}}$ depends only on $Z_{{ij}}$: "
-            "$\\tanh' = 1 - \\tanh^2$, read off the forward pass's A.",
-    "relu": "$A = \\max(0, Z)$ entry by entry: slope 1 where the unit is active, 0 where it is "
-            "off (the kink at 0 is given slope 0).",
-}
-
-
 def slope_step(p: Pass, l: int) -> dict:
     """dA_l/dZ_l = f'(Z_l), elementwise (the activation's ``derivative``)."""
     nt, g, g64 = p.nt, p.grads.layer(l), p.grads64.layer(l)
     act = p.model.activation_of(l)
-    return step(f"dA{l}/dZ{l}", "backward", l, f"Activation slope, layer {l}",
-                activation_slope_tex(nt, act.name, l), _SLOPE_WHY[act.name].format(q=nt.q(1)),
+    return step(f"dA{l}/dZ{l}", "backward", l, TEXTS("slope.title", layer=l),
+                activation_slope_tex(nt, act.name, l),
+                TEXTS(f"slope.why-{act.name}", q=_q(nt, 1), a="A_{ij}", z="Z_{ij}"),
                 [p.shape(nt.Z(l), p.fwd.Z[l].shape),
                  p.shape(nt.d(nt.A(l), nt.Z(l)), g.dA_dZ.shape)],
                 nt.show(g.dA_dZ),
@@ -243,19 +221,19 @@ def error_step(p: Pass, l: int) -> dict:
     g, g64 = p.grads.layer(l), p.grads64.layer(l)
     error = rf"\frac{{1}}{{{nt.N}}} \left({nt.A(L)} - Y\right)"  # (A_L - Y) / N
     if l == L and loss_fn.grad_Z is not None:
-        formula, why = rf"{nt.dC(nt.Z(L))} = {error}", loss_fn.why
+        formula, why = rf"{nt.dC(nt.Z(L))} = {error}", WHY(loss_fn.name)
     else:
         formula = rf"{nt.dC(nt.Z(l))} = {nt.dC(nt.A(l))} {nt.had} {nt.d(nt.A(l), nt.Z(l))}"
-        why = (f"Chain rule{nt.q(3 if l == L else 7)}: $Z_{{ij}}$ reaches C only through "
-               f"$A_{{ij}}$, so the two partials multiply entry by entry.")
+        why = TEXTS("error.chain", q=_q(nt, 3 if l == L else 7), a="A_{ij}",
+                    z="Z_{ij}")
         if l == L:  # the chain through the output sigmoid, simplified or not (see the loss)
             A = nt.A(L)
             formula += (rf" = {error}" if loss_fn.name == "binary_cross_entropy" else
                         rf" = \frac{{2}}{{{nt.N}\,{nt.n_out()}}} \left({A} - Y\right) "
                         rf"{nt.had} {A} {nt.had} (1 - {A})")
-            why += " " + loss_fn.why
+            why = TEXTS("error.then", chain=why, why=WHY(loss_fn.name))
     slope = [] if g.dA_dZ is None else [p.shape(nt.d(nt.A(l), nt.Z(l)), g.dA_dZ.shape)]
-    return step(f"dC/dZ{l}", "backward", l, f"Error at the weighted sums, layer {l}",
+    return step(f"dC/dZ{l}", "backward", l, TEXTS("error.title", layer=l),
                 formula, why,
                 [p.shape(nt.dC(nt.A(l)), g.dA.shape)] + slope
                 + [p.shape(nt.dC(nt.Z(l)), g.dZ.shape)],
@@ -266,18 +244,13 @@ def weight_gradient_step(p: Pass, l: int) -> dict:
     """dC/dW_l = A_{l-1}^T dC/dZ_l (rows); dC/dZ_l A_{l-1}^T (cols)."""
     nt, g, g64 = p.nt, p.grads.layer(l), p.grads64.layer(l)
     a, b = nt.product(nt.T(nt.A(l - 1)), nt.dC(nt.Z(l)))
-    if nt.rows:
-        link = ("$Z = A W + B$ is linear in W: $\\partial Z_{nj} / \\partial W_{ij} = A_{ni}$, "
-                "so each weight's gradient is (its input) × (the error at its unit)")
-    else:
-        link = ("$Z = W A + b$ is linear in W: $\\partial Z_{ij} / \\partial W_{ik} = A_{kj}$, "
-                "so each weight's gradient is (the error at its unit) × (its input)")
     shapes = nt.product(p.shape(nt.T(nt.A(l - 1)), p.fwd.A[l - 1].shape[::-1]),
                         p.shape(nt.dC(nt.Z(l)), g.dZ.shape))
-    return step(f"dC/dW{l}", "backward", l, f"Weight gradient, layer {l}",
+    return step(f"dC/dW{l}", "backward", l, TEXTS("dw.title", layer=l),
                 rf"{nt.dC(nt.W(l))} = {a}\, {b}",
-                f"{link}, summed over the {_samples(p.N)}: ${a}$ times "
-                f"${b}${nt.q(4 if l == 2 else 8)}.",
+                TEXTS("dw.rows" if nt.rows else "dw.cols", samples=_samples(p.N), a=a, b=b,
+                      link=_LINK[nt.rows],
+                      q=_q(nt, 4 if l == 2 else 8)),
                 [*shapes, p.shape(nt.dC(nt.W(l)), g.dW.shape)],
                 nt.show(g.dW), p.check(g.dW, g64.dW, "W", l),
                 image_axis=p.image_axis(0) if l == 1 else None)
@@ -291,11 +264,9 @@ def bias_gradient_step(p: Pass, l: int) -> dict:
         formula = rf"{dB} = \sum_{{n=1}}^{{N}} {dZ}_{{n,:}} = \mathbf{{1}}_N^{{\top}} {dZ}"
     else:
         formula = rf"{dB} = \sum_{{j=1}}^{{m}} {dZ}_{{:,j}} = {dZ}\, \mathbf{{1}}_m"
-    lab = (f" (the lab's Q{5 if l == 2 else 9} has N = 1: ${dB} = {dZ}$)."
-           if nt.rows and nt.L == 2 else ".")
-    return step(f"dC/dB{l}", "backward", l, f"Bias gradient, layer {l}", formula,
-                f"Each bias is added to every sample with slope 1, so its gradient is the "
-                f"error at its unit summed over the {_samples(p.N)}{lab}",
+    return step(f"dC/dB{l}", "backward", l, TEXTS("db.title", layer=l), formula,
+                TEXTS("db.why-lab" if nt.lab_numbered else "db.why", samples=_samples(p.N),
+                      n=5 if l == 2 else 9, db=dB, dz=dZ),
                 [p.shape(dZ, g.dZ.shape), p.shape(dB, g.dB.shape)],
                 nt.show(g.dB), p.check(g.dB, g64.dB, "B", l))
 
@@ -305,17 +276,14 @@ def passed_down_step(p: Pass, l: int) -> dict:
     nt, g, g64 = p.nt, p.grads.layer(l), p.grads64.layer(l)
     a, b = nt.product(nt.dC(nt.Z(l)), nt.T(nt.W(l)))
     if l > 1:
-        why = (f"Each activation of layer {l - 1} feeds all {p.model.layer_sizes[l]} units of "
-               f"layer {l}, so its gradient sums their errors weighted by the same weights, "
-               f"transposed{nt.q(6)}; layer {l - 1}'s steps start from here.")
+        why = TEXTS("down.layer", layer=l - 1, units=p.model.layer_sizes[l], above=l,
+                    q=_q(nt, 6))
     else:
-        why = ("The same rule one layer further down gives the gradient with respect to the "
-               "input: it updates no weight, but shows which inputs"
-               + (" (pixels)" if p.image_in else "") + " would change the cost most.")
+        why = TEXTS("down.input-pixels" if p.image_in else "down.input")
     shapes = nt.product(p.shape(nt.dC(nt.Z(l)), g.dZ.shape),
                         p.shape(nt.T(nt.W(l)), p.model.W[l - 1].shape[::-1]))
     return step(f"dC/dA{l - 1}", "backward", l - 1,
-                f"Gradient passed down to {f'layer {l - 1}' if l > 1 else 'the input'}",
+                TEXTS("down.title", layer=l - 1) if l > 1 else TEXTS("down.title-input"),
                 rf"{nt.dC(nt.A(l - 1))} = {a}\, {b}", why,
                 [*shapes, p.shape(nt.dC(nt.A(l - 1)), g.dA_prev.shape)],
                 nt.show(g.dA_prev), p.check(g.dA_prev, g64.dA_prev, "A", l - 1),
@@ -335,23 +303,19 @@ def update_steps(p: Pass, sgd) -> list[dict]:
         for kind, sym, old, updated, grad in (
                 ("W", nt.W(l), model.W[l - 1], new.W[l - 1], grads.layer(l).dW),
                 ("B", nt.B(l), model.B[l - 1], new.B[l - 1], grads.layer(l).dB)):
-            noun = "weight" if kind == "W" else "bias"
             steps.append(step(
                 f"{kind}{l} ← {kind}{l} − η·dC/d{kind}{l}", "update", l,
-                f"Gradient step, {'weights' if kind == 'W' else 'biases'} of layer {l}",
+                TEXTS(f"update.title-{kind}", layer=l),
                 rf"{sym} \leftarrow {sym} - \eta\, {nt.dC(sym)},\quad \eta = {eta:g}",
-                f"Plain gradient descent: move every {noun} a small step (η = {eta:g}) "
-                f"against its gradient; here the largest change is "
-                f"{float(np.max(np.abs(updated - old))):.3g}.",
+                TEXTS(f"update.why-{kind}", eta=eta, change=float(np.max(np.abs(updated - old)))),
                 [p.shape(sym, old.shape), p.shape(nt.dC(sym), grad.shape),
                  p.shape(sym, updated.shape)],
                 nt.show(updated), image_axis=p.image_axis(0) if kind == "W" and l == 1 else None))
     C, C_new = p.cost, new.loss(p.fwd.A[0], p.Y)
     sq = float(sum(np.sum(np.square(g.astype(np.float64))) for g in grads.parameter_grads()))
     return steps + [step(
-        "C after", "update", model.n_layers, "Cost after the step",
+        "C after", "update", model.n_layers, TEXTS("after.title"),
         rf"C' = C\!\left(\theta - \eta \nabla C\right) \approx C - \eta\, "
         rf"\lVert \nabla C \rVert^2",
-        f"The same forward pass with the new parameters: the cost went from {C:.6g} to "
-        f"{C_new:.6g}; to first order it should fall by η‖∇C‖² = {eta * sq:.3g}.",
+        TEXTS("after.why", before=float(C), after=float(C_new), drop=eta * sq),
         [p.shape("C'", ())], float(C_new))]

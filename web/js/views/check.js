@@ -11,6 +11,7 @@
 // (./check/results.js), #view-check[data-checker] (loading | ready | checking | error).
 
 import { el, addStylesheet } from "../ui.js";
+import { t, pyMessage } from "../i18n.js";
 import { createClient } from "../client.js";
 import { createEditor } from "./check/editor.js";
 import { createFiles } from "./check/files.js";
@@ -25,36 +26,37 @@ export async function init(ctx) {
   addStylesheet(new URL("../../css/check.css", import.meta.url));
   const section = document.getElementById("view-check");
   const fileInput = el("input", { id: "check-file", type: "file", accept: ".py,text/x-python", multiple: true, class: "visually-hidden" });
-  const openLabel = el("label", { for: "check-file", class: "button button-small", text: "Open .py files…" });
-  const downloadButton = el("button", { id: "check-download", type: "button", class: "button button-small", text: "Download" });
-  const resetButton = el("button", { id: "check-reset", type: "button", class: "button button-small", text: "Starter" , title: "Put the lab's starter back in this file (download yours first to keep it)" });
-  const tabs = el("div", { class: "check-file-tabs", role: "tablist", "aria-label": "Your files" });
+  const openLabel = el("label", { for: "check-file", class: "button button-small", text: t("check.open") });
+  const downloadButton = el("button", { id: "check-download", type: "button", class: "button button-small", text: t("check.download") });
+  const resetButton = el("button", { id: "check-reset", type: "button", class: "button button-small", text: t("check.starter"), title: t("check.starterTitle") });
+  const tabs = el("div", { class: "check-file-tabs", role: "tablist", "aria-label": t("check.files") });
   const editorHost = el("div", { id: "check-editor", class: "check-editor", dataset: { marks: "0" } });
-  const runButton = el("button", { id: "check-run", type: "button", class: "button button-primary", disabled: true, text: "Check my code" });
-  const stopButton = el("button", { id: "check-stop", type: "button", class: "button", hidden: true, text: "Stop" });
-  const status = el("p", { id: "check-status", class: "check-status", role: "status", text: "Starting a separate Python for your code…" });
+  const runButton = el("button", { id: "check-run", type: "button", class: "button button-primary", disabled: true, text: t("check.run") });
+  const stopButton = el("button", { id: "check-stop", type: "button", class: "button", hidden: true, text: t("check.stop") });
+  const status = el("p", { id: "check-status", class: "check-status", role: "status", text: t("check.starting") });
   const results = el("div", { id: "check-results", class: "check-results" }, [
-    el("p", { class: "train-placeholder", text: "Write or open your lab functions (mlp.py, knn.py, read_cifar.py), then press “Check my code”. Each function is run on small test inputs and compared with the reference, partial derivative by partial derivative (dW1, db1, dW2, db2), with the mistake named when it is a known one." }),
+    el("p", { class: "train-placeholder", text: t("check.intro") }),
   ]);
   section.append(el("div", { class: "check-layout" }, [
     el("article", { class: "card check-editor-card" }, [
       el("header", { class: "card-header check-editor-head" }, [
-        el("h3", { class: "card-title", text: "Your code" }),
-        el("div", { class: "check-actions" }, [openLabel, fileInput, downloadButton, resetButton]),
+        el("h3", { class: "card-title", text: t("check.yourCode") }),
+        el("div", { class: "check-actions", dataset: { part: "check-files" } }, [openLabel, fileInput, downloadButton, resetButton]),
       ]),
       el("div", { class: "check-run-row" }, [runButton, stopButton, status]),
       tabs,
       editorHost,
     ]),
-    el("section", { class: "check-results-col", "aria-label": "Results" }, [results]),
+    el("section", { class: "check-results-col", "aria-label": t("check.results") }, [results]),
   ]));
 
   const say = (text, level = "info") => {
     status.textContent = text;
     status.dataset.level = level;
   };
-  const editor = createEditor(editorHost, { label: "Python code editor", onChange: (text) => files.edited(text) });
+  const editor = createEditor(editorHost, { label: t("check.editor"), onChange: (text) => files.edited(text) });
   const files = createFiles(tabs, { editor, alert: ctx.alert, say });
+  ctx.lessonParts.code = { get: () => files.snapshot(), set: (code) => files.adopt(code) };  // lesson files
   section.querySelector(".check-run-row").append(files.savedNote);
   let checker = null;
   let lastReport = null;
@@ -72,10 +74,10 @@ export async function init(ctx) {
       const { files: starters } = await checker.call("check_starters");
       await files.restore(starters);
       setState("ready");
-      say("Ready: your code runs in its own Python, apart from your models.");
+      say(t("check.ready"));
     }).catch((error) => {
       setState("error");
-      say(`The checker's Python could not start: ${error.message}`, "error");
+      say(t("check.notStarted", { error: pyMessage(error) }), "error");
     });
   }
 
@@ -85,19 +87,18 @@ export async function init(ctx) {
     setState("checking");
     delete results.dataset.verdict;
     const started = performance.now();
-    const ticker = setInterval(() => say(`Checking your code… ${Math.round((performance.now() - started) / 1000)} s (stopped after ${HARD_LIMIT_MS / 1000} s at most).`), 1000);
-    say("Checking your code…");
+    const ticker = setInterval(() => say(t("check.checkingFor", { seconds: Math.round((performance.now() - started) / 1000), limit: HARD_LIMIT_MS / 1000 })), 1000);
+    say(t("check.checking"));
     try {
       lastReport = await checker.call("check", { files: sources, time_limit: SOFT_LIMIT_S }, [], { timeoutMs: HARD_LIMIT_MS });
       const { passed, total } = renderReport(results, lastReport, { onLine: goToLine, onStep: openStep, renderTex });
       editor.mark(marksFor(lastReport, files.current));
       if (matchMedia("(max-width: 1000px)").matches) results.scrollIntoView({ block: "start" });  // stacked: show them
-      say(total ? `${passed} of ${total} right. Details below.` : "No lab function found.", passed === total && total ? "success" : "info");
+      say(total ? t("check.score", { count: passed, total }) : t("check.noFunction"), passed === total && total ? "success" : "info");
     } catch (error) {
-      const why = error.name === "TimeoutError"
-        ? `Your code did not finish within ${HARD_LIMIT_MS / 1000} s (a very long NumPy computation?), so its Python was stopped and restarted.`
-        : error.name === "WorkerCrashed" ? "Your code stopped its Python (too much memory, or something it cannot survive); a fresh one is starting."
-          : error.name === "WorkerRestarted" ? "Stopped. A fresh Python is starting for your code." : error.message;
+      const why = error.name === "TimeoutError" ? t("check.timeout", { limit: HARD_LIMIT_MS / 1000 })
+        : error.name === "WorkerCrashed" ? t("check.crashed")
+          : error.name === "WorkerRestarted" ? t("check.stopped") : pyMessage(error);
       results.dataset.verdict = "error";
       results.replaceChildren(el("p", { class: "check-summary", role: "status", text: why }));
       say(why, "error");
@@ -108,7 +109,7 @@ export async function init(ctx) {
         setState("ready");
       } catch (error) {
         setState("error");
-        say(`The checker's Python could not restart: ${error.message}`, "error");
+        say(t("check.notRestarted", { error: pyMessage(error) }), "error");
       }
     }
   }

@@ -5,7 +5,8 @@
 // while drawing (throttled to one request per 100 ms, one in flight at a time) and after each
 // stroke, undo and clear; replies to stale requests are dropped.
 
-import { el, throttle, drawGray, percent, withArticle, announce } from "../ui.js";
+import { el, throttle, drawGray, percent, announce } from "../ui.js";
+import { t } from "../i18n.js";
 import { createPad } from "../pad.js";
 import { setDrawTabDigit } from "../draw-tab-digit.js";
 
@@ -81,7 +82,7 @@ export function init(ctx) {
       return;
     }
     if (!ready) {
-      setStatus("waiting", "Your drawing is kept: the prediction appears as soon as Python is ready.");
+      setStatus("waiting", t("draw.status.waiting"));
       return;
     }
     if (inflight) {
@@ -103,8 +104,8 @@ export function init(ctx) {
       }
     } catch (error) {
       if (id === sequence) {
-        setStatus("error", `No prediction: ${error?.message || error}`);
-        ctx.alert(`Prediction failed: ${error?.message || error}`);
+        setStatus("error", t("draw.status.error", { reason: error?.message || error }));
+        ctx.alert(t("draw.failed", { reason: error?.message || error }));
       }
     } finally {
       inflight = false;
@@ -119,8 +120,8 @@ export function init(ctx) {
   function spoken({ mlp, knn }) {
     const name = ctx.className;
     const network = mlp && [...mlp.probabilities].every(Number.isFinite)
-      ? `The network says ${name(mlp.label)}, ${percent(mlp.probabilities[mlp.label])} sure. ` : "";
-    return `${network}k-nearest neighbours say ${name(knn.label)}.`;
+      ? [t("draw.spoken.mlp", { label: name(mlp.label), p: mlp.probabilities[mlp.label] })] : [];
+    return [...network, t("draw.spoken.knn", { label: name(knn.label) })].join(" ");
   }
 
   function setStatus(state, text) {
@@ -130,7 +131,7 @@ export function init(ctx) {
 
   function showEmpty() {
     delete card.dataset.drawing;
-    setStatus("empty", "Draw something to see a prediction.");
+    setStatus("empty", t("draw.status.empty"));
     padVerdict.replaceChildren();
     for (const out of [prediction, knnPrediction]) {
       out.textContent = "–";
@@ -156,30 +157,30 @@ export function init(ctx) {
       // a network whose outputs overflow gives NaN: never show "NaN% sure", say why instead
       prediction.textContent = "–";
       delete prediction.dataset.label;
-      confidence.textContent = "no answer: the network's outputs are not numbers (NaN or infinity)";
+      confidence.textContent = t("draw.confidence.nan");
       renderChart(null);
     } else if (mlp) {
       prediction.textContent = name(mlp.label);
       prediction.dataset.label = String(mlp.label);
-      confidence.textContent = `${percent(mlp.probabilities[mlp.label])} sure`;
+      confidence.textContent = t("draw.confidence", { p: mlp.probabilities[mlp.label] });
       renderChart(mlp.probabilities, mlp.label);
     } else {
       prediction.textContent = "–";
       delete prediction.dataset.label;
-      confidence.textContent = "no network loaded";
+      confidence.textContent = t("draw.confidence.none");
       renderChart(null);
     }
     knnPrediction.textContent = name(knn.label);
     knnPrediction.dataset.label = String(knn.label);
     const n = knn.neighbours?.length ?? 0;
     const agree = knn.neighbours ? knn.neighbours.filter((nb) => nb.label === knn.label).length : 0;
-    knnVotes.textContent = n ? `${agree} of ${n} neighbours agree` : "\u00a0";
+    knnVotes.textContent = n ? t("draw.votes", { count: agree, total: n }) : "\u00a0";
     renderNeighbours(knn.neighbours, knn.label);
     padVerdict.replaceChildren(
-      numbers ? el("span", {}, ["Network", el("b", { text: name(mlp.label) })]) : null,
-      el("span", { class: "knn" }, ["k-NN", el("b", { text: name(knn.label) })]),
+      numbers ? el("span", {}, [t("draw.network"), el("b", { text: name(mlp.label) })]) : null,
+      el("span", { class: "knn" }, [t("draw.knn"), el("b", { text: name(knn.label) })]),
     );
-    setStatus("done", `Predicted in ${Math.round(ms)} ms, entirely in your browser.`);
+    setStatus("done", t("draw.status.done", { ms: Math.round(ms) }));
   }
 
   // One row per class; rebuilt only when the classes change (the Train view can swap in a
@@ -211,7 +212,7 @@ export function init(ctx) {
       fill.style.width = `${(100 * p).toFixed(1)}%`;
       value.textContent = probabilities ? percent(p) : "";
       row.classList.toggle("is-top", probabilities !== null && c === top);
-      row.setAttribute("aria-label", probabilities ? `${label}: ${percent(p)}` : label);
+      row.setAttribute("aria-label", probabilities ? t("draw.chart.row", { label, p }) : label);
     });
   }
 
@@ -219,17 +220,17 @@ export function init(ctx) {
     knnK.textContent = list?.length ? String(list.length) : "k";
     neighbours.style.setProperty("--n", String(Math.min(Math.max(list?.length ?? 1, 1), 6)));
     if (!list || !list.length) {
-      neighbours.replaceChildren(el("li", { class: "neighbours-empty", text: "The closest training images will appear here." }));
+      neighbours.replaceChildren(el("li", { class: "neighbours-empty", text: t("draw.neighbours.empty") }));
       return;
     }
     neighbours.replaceChildren(
       ...list.map((nb) => {
-        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `Training image ${nb.index}, ${withArticle(ctx.className(nb.label))}` });
+        const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": t("draw.neighbour.label", { index: String(nb.index), label: ctx.className(nb.label) }) });
         drawGray(canvas, nb.pixels);
         return el("li", { class: `neighbour${nb.label === label ? " is-agree" : ""}`, dataset: { index: String(nb.index), label: String(nb.label) } }, [
           canvas,
           el("span", { class: "neighbour-label", text: ctx.className(nb.label) }),
-          el("span", { class: "neighbour-distance", title: "Euclidean distance between the two images, as the k-NN measures it", text: `d = ${formatDistance(nb.distance)}` }),
+          el("span", { class: "neighbour-distance", title: t("draw.distance.title"), text: `d = ${formatDistance(nb.distance)}` }),
         ]);
       }),
     );

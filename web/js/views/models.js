@@ -12,9 +12,10 @@
 // is opened without any. A full disk refuses the new write; what was saved before stays.
 
 import { el, cut, downloadFile } from "../ui.js";
+import { t, formatList } from "../i18n.js";
 import { loadModel, saveModel, deleteModel, loadDataset, listDatasets, loadSettings, saveSettings as keepSettings, onBlocked, blocked } from "../storage.js";
 import { startOffline, storageSummary, requestPersistence } from "../offline.js";
-import { openingHash } from "../state.js";
+import { openingHash, VIEW_KEYS } from "../state.js";
 
 const CURRENT = "current";
 const MAX_FILE_BYTES = 256 * 1024 * 1024;  // modelio's limits: any model file,
@@ -22,23 +23,24 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;   // and a JSON one (parsing 100 MB wou
 
 /** Refuse a file that cannot be a model by its size and first bytes, before reading it whole. */
 async function precheck(file) {
-  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${megabytes(file.size)}, larger than any model file (256 MB).`);
+  if (file.size > MAX_FILE_BYTES) throw new Error(t("models.too_big", { name: file.name, size: megabytes(file.size) }));
   const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const zip = head[0] === 0x50 && head[1] === 0x4b;  // "PK": an .npz
   const json = new TextDecoder().decode(head).trimStart().startsWith("{");
   if (!zip && !json) {
-    throw new Error(`${file.name} was refused: Not a backproplab model file: expected an .npz (zip) or JSON model.`);
+    throw new Error(t("models.not_model", { name: file.name }));
   }
   if (json && file.size > MAX_JSON_BYTES) {
-    throw new Error(`${file.name} was refused: it is ${megabytes(file.size)}, over the 64 MB limit for JSON model files (save bigger models as .npz).`);
+    throw new Error(t("models.json_too_big", { name: file.name, size: megabytes(file.size) }));
   }
 }
 
+/** A size in decimal units, as browsers report storage: 1.5e6 -> "1.5 MB" ("1,5 Mo" in French). */
 function megabytes(bytes) {
   if (bytes == null) return "?";
-  if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
-  return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes < 1e6) return t("app.size.kb", { n: Math.max(1, Math.round(bytes / 1e3)) });
+  if (bytes < 1e9) return t("app.size.mb", { n: +(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0) });
+  return t("app.size.gb", { n: +(bytes / 1e9).toFixed(1) });
 }
 
 function isQuotaError(error) {
@@ -89,11 +91,8 @@ export function init(ctx) {
     } catch (error) {
       card.saved.dataset.save = "failed";
       const size = megabytes((record.mlp?.byteLength ?? 0) + (record.knn?.byteLength ?? 0));
-      ctx.alert(isQuotaError(error)
-        ? `This browser's storage is full, so your model (${size}) was not saved for next time. ` +
-          "Everything saved before is kept. Download it (Model card, Download) to keep it as a file, " +
-          "or free space by deleting browsing data of other sites."
-        : `Your model could not be saved in this browser: ${error?.message || error}. Download it to keep it.`);
+      ctx.alert(isQuotaError(error) ? t("models.quota", { size })
+        : t("models.save_failed", { reason: error?.message || error }));
     }
     return refreshStorage();
   }
@@ -104,7 +103,7 @@ export function init(ctx) {
     try {
       record = await loadModel(CURRENT);
     } catch (error) {
-      ctx.alert(`Your saved model could not be read from this browser: ${error?.message || error}`, { level: "warning" });
+      ctx.alert(t("models.read_failed", { reason: error?.message || error }), { level: "warning" });
       return false;
     }
     if (!record || (!record.mlp && !record.knn)) return false;
@@ -114,10 +113,10 @@ export function init(ctx) {
       const { models } = result.in_use;
       keptInfo = record.info ?? null;
       ctx.inUse.set(result.in_use, "restored");
-      ctx.alert(`${why}: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
+      ctx.alert(t(`models.restored.${why}`, { description: models.mlp?.description || models.knn?.description }), { level: "success" });
       return true;
     } catch (error) {
-      ctx.alert(`Your saved model could not be loaded back (${error.message}). The default model is in use; your file is still saved.`, { level: "warning" });
+      ctx.alert(t("models.restore_failed", { reason: error.message }), { level: "warning" });
       return false;
     }
   }
@@ -131,12 +130,12 @@ export function init(ctx) {
     if (!["trained", "default", "imported"].includes(cause)) return;
     keepCurrent(models).catch((error) => {
       card.saved.dataset.save = "failed";
-      ctx.alert(`Your model could not be saved: ${error.message}`);
+      ctx.alert(t("models.save_error", { reason: error.message }));
     });
   });
 
   // After a worker crash the client starts a new one; main.js calls this once it is ready.
-  ctx.afterRestart = () => restoreCurrent({ why: "Python restarted and your model was loaded back" });
+  ctx.afterRestart = () => restoreCurrent({ why: "restart" });
 
   // ---- the card's buttons ------------------------------------------------------------------
 
@@ -147,9 +146,9 @@ export function init(ctx) {
     try {
       const file = await ctx.client.call("model_export", { kind });
       downloadFile(file.bytes, file.filename);
-      card.note.textContent = `Downloaded ${file.filename} (${megabytes(file.bytes.byteLength)}).`;
+      card.note.textContent = t("models.downloaded", { file: file.filename, size: megabytes(file.bytes.byteLength) });
     } catch (error) {
-      ctx.alert(`The model could not be downloaded: ${error.message}`);
+      ctx.alert(t("models.download_failed", { reason: error.message }));
     }
   }
 
@@ -160,11 +159,12 @@ export function init(ctx) {
     try {
       for (const f of chosen) await precheck(f);
       const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      card.note.textContent = `Checking ${chosen.map((f) => f.name).join(" and ")}…`;
+      const names = formatList(chosen.map((f) => f.name));
+      card.note.textContent = t("models.checking", { files: names });
       const result = await ctx.client.call("model_import", { files });
       const { models } = result.in_use;
-      card.note.textContent = `Loaded ${chosen.map((f) => f.name).join(" and ")}: the Draw tab now uses it.`;
-      ctx.alert(`Model loaded: ${models.mlp?.description || models.knn?.description}.`, { level: "success" });
+      card.note.textContent = t("models.loaded_note", { files: names });
+      ctx.alert(t("models.loaded", { description: models.mlp?.description || models.knn?.description }), { level: "success" });
       ctx.inUse.set(result.in_use, "imported");
     } catch (error) {
       card.note.textContent = "";
@@ -175,7 +175,7 @@ export function init(ctx) {
   card.useDefault.addEventListener("click", async () => {
     try {
       const result = await ctx.client.call("use_trained", { model: "default" });
-      card.note.textContent = "Back to the default model.";
+      card.note.textContent = t("models.default_note");
       ctx.inUse.set(result.in_use, "default");
       if (card.useDefault.hidden && document.activeElement === card.useDefault) card.download.focus();
     } catch (error) {
@@ -191,24 +191,25 @@ export function init(ctx) {
     const source = mlp?.source ?? (models ? "default" : "loading");
     card.current.dataset.source = source;
     card.current.dataset.cause = cause;
-    card.current.textContent = !models ? "Loading the models…"
-      : mlp ? `Neural network: ${mlp.description}${origin(mlp)}.`
-        : "No neural network is loaded.";
-    card.currentKnn.textContent = models?.knn ? `Nearest neighbours: ${models.knn.description.replace(/^k-NN, /, "")}.` : "";
+    const from = mlp && origin(mlp);
+    card.current.textContent = !models ? t("models.loading")
+      : mlp ? t(`models.current.${from}`, { description: mlp.description, file: from === "kept_file" ? keptInfo.mlp.file : mlp.file })
+        : t("models.current.none");
+    card.currentKnn.textContent = models?.knn ? t("models.current.knn", { description: models.knn.description.replace(/^k-NN, /, "") }) : "";
     const custom = customKinds(models);
     card.download.disabled = !mlp;
     show(card.downloadKnn, custom.includes("knn"));
     show(card.useDefault, custom.length > 0);
   }
 
-  /** Where the network comes from, as far as the student is concerned. */
+  /** Where the network comes from, as far as the student is concerned: a models.current.* key
+   *  ("kept_file" names keptInfo's file, "file" the network's own). */
   function origin(mlp) {
     if (cause === "restored" && mlp.source !== "default") {
       const kept = keptInfo?.mlp;
-      return kept?.source === "imported" && kept.file ? ` (from ${kept.file}, kept in this browser)`
-        : kept?.source === "trained" ? " (trained in this browser, kept from last time)" : " (kept in this browser from last time)";
+      return kept?.source === "imported" && kept.file ? "kept_file" : kept?.source === "trained" ? "kept_trained" : "kept";
     }
-    return mlp.file ? ` (from ${mlp.file})` : "";
+    return mlp.file ? "file" : "mlp";
   }
 
   async function refreshStorage() {
@@ -220,21 +221,21 @@ export function init(ctx) {
     const kept = [];
     if (record) {
       const bytes = (record.mlp?.byteLength ?? 0) + (record.knn?.byteLength ?? 0);
-      kept.push(`your model (${megabytes(bytes)})`);
+      kept.push(t("models.saved.model", { size: megabytes(bytes) }));
     }
     for (const id of datasetIds) {
       const dataset = await loadDataset(id).catch(() => null);
       const images = dataset?.classes?.reduce((n, c) => n + (c.images?.length ?? 0), 0) ?? 0;
-      if (images) kept.push(`${dataset.name || id} (${dataset.classes.length} classes, ${images} images)`);
+      if (images) kept.push(t("models.saved.dataset", { name: dataset.name || id, classes: dataset.classes.length, count: images }));
     }
-    card.saved.textContent = blocked ? "This browser blocks storage for this page: nothing of yours can be saved in it this time."
-      : kept.length ? `Saved in this browser: ${kept.join(", ")}.` : "Nothing of yours is saved in this browser yet.";
+    card.saved.textContent = blocked ? t("models.saved.blocked")
+      : kept.length ? t("models.saved.list", { items: kept.join(", ") }) : t("models.saved.none");
     card.saved.dataset.model = record ? "saved" : "none";
     if (summary.usage == null) {
-      card.storage.textContent = "Storage use: not reported by this browser.";
+      card.storage.textContent = t("models.storage.unknown");
     } else {
-      const kept = summary.persisted ? "kept until you clear it" : "the browser may clear it when the disk is nearly full";
-      card.storage.textContent = `Storage: ${megabytes(summary.usage)} used of ${megabytes(summary.quota)} available (${kept}).`;
+      const sizes = { used: megabytes(summary.usage), quota: megabytes(summary.quota) };
+      card.storage.textContent = t(summary.persisted ? "models.storage.persisted" : "models.storage.evictable", sizes);
     }
     card.storage.dataset.usage = String(summary.usage ?? "");
     card.storage.dataset.persisted = String(summary.persisted);
@@ -266,14 +267,16 @@ export function init(ctx) {
   }
 
   function saveSettings() {
-    keepSettings(location.hash.slice(1)).catch(() => {});
+    const params = new URLSearchParams(location.hash.slice(1));
+    for (const key of VIEW_KEYS) params.delete(key);  // a lesson's view comes from its link only
+    keepSettings(params.toString().replace(/%2C/g, ",")).catch(() => {});
   }
 
   // ---- storage blocked by the browser: say it once, then carry on without saving -----------
 
   onBlocked((reason) => {
-    ctx.alert(`This browser blocks storage for this page (${cut(reason, 80)}), so your models, classes and ` +
-      "settings cannot be saved this time. Everything else works: download a model to keep it.", { level: "warning", timeout: 0 });
+    // embedded, the frame's top line says so already (modes.js)
+    if (ctx.state.mode !== "embed") ctx.alert(t("models.blocked", { reason: cut(reason, 80) }), { level: "warning", timeout: 0 });
     card.root.dataset.storage = "blocked";
     refreshStorage();
   });
@@ -284,7 +287,7 @@ export function init(ctx) {
   refreshStorage();
   ctx.whenReady().then(async () => {
     render();
-    await restoreCurrent({ why: "Your model from last time is loaded" });
+    await restoreCurrent({ why: "boot" });
     // The offline copy is saved once Python runs, so it does not slow down the first start.
     startOffline({ alert: ctx.alert }).subscribe((s) => {
       card.offline.dataset.state = s.state;
@@ -297,19 +300,19 @@ export function init(ctx) {
 function buildCard() {
   const current = el("p", { id: "model-current", class: "card-sub", dataset: { source: "loading" } });
   const currentKnn = el("p", { id: "model-current-knn", class: "card-sub" });
-  const download = el("button", { id: "model-download", class: "button", type: "button", text: "Download model (.npz)", disabled: true });
-  const downloadKnn = el("button", { id: "model-download-knn", class: "button", type: "button", text: "Download its k-NN (.npz)", hidden: true });
+  const download = el("button", { id: "model-download", class: "button", type: "button", text: t("models.download"), disabled: true });
+  const downloadKnn = el("button", { id: "model-download-knn", class: "button", type: "button", text: t("models.download_knn"), hidden: true });
   const file = el("input", { id: "model-file", class: "visually-hidden", type: "file", multiple: true, accept: ".npz,.json,application/json,application/zip" });
-  const load = el("label", { for: "model-file", class: "button", text: "Load a model file…" });
-  const useDefault = el("button", { id: "model-default", class: "button", type: "button", text: "Back to the default model", hidden: true });
+  const load = el("label", { for: "model-file", class: "button", text: t("models.load") });
+  const useDefault = el("button", { id: "model-default", class: "button", type: "button", text: t("models.default"), hidden: true });
   const note = el("p", { id: "model-note", class: "card-sub", "aria-live": "polite" });
   const offline = el("p", { id: "offline-status", class: "card-sub", dataset: { state: "unsupported" } });
   const saved = el("p", { id: "saved-list", class: "card-sub" });
   const storage = el("p", { id: "storage-use", class: "card-sub" });
-  const root = el("article", { id: "model-card", class: "card model-card", "aria-labelledby": "model-title" }, [
+  const root = el("article", { id: "model-card", class: "card model-card", "aria-labelledby": "model-title", dataset: { part: "model-card" } }, [
     el("header", { class: "card-header" }, [
-      el("h3", { id: "model-title", class: "card-title", text: "Your model, saved and offline" }),
-      el("p", { class: "card-sub", text: "Download the model the Draw tab uses, or load a model file (.npz or .json; for your own classes, select the network and its k-NN together)." }),
+      el("h3", { id: "model-title", class: "card-title", text: t("models.title") }),
+      el("p", { class: "card-sub", text: t("models.sub") }),
     ]),
     current,
     currentKnn,

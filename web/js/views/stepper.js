@@ -11,6 +11,7 @@
 // far), #stepper-step[data-step-name][data-check][data-shape]; the parts list theirs.
 
 import { el, debounce, addStylesheet } from "../ui.js";
+import { t, lang, formatNumber, pyMessage } from "../i18n.js";
 import { loadKatex } from "./stepper/tex.js";
 import { renderCard } from "./stepper/card.js";
 import { createFlow } from "./stepper/flow.js";
@@ -59,13 +60,13 @@ export async function init(ctx) {
   const timeline = createTimeline({ onShow: showStep, isActive: () => ctx.state.tab === "stepper" });
 
   const card = el("article", { id: "stepper-step", class: "card stepper-card", "aria-live": "polite", dataset: { stepName: "", check: "none" } },
-    [el("p", { class: "stepper-empty", text: "Loading the steps…" })]);
+    [el("p", { class: "stepper-empty", text: t("stepper.loading") })]);
   const status = el("div", { class: "stepper-status", id: "stepper-status", role: "status" });
   const flowHost = el("div", { class: "card stepper-flow", id: "stepper-flow" });
   const stage = el("div", { class: "stepper-stage" }, [timeline.nav, timeline.progress, status, flowHost, card]);
-  const side = el("nav", { class: "card stepper-side", "aria-label": "All steps" }, [el("h3", { class: "stepper-side-title", text: "Steps" }), timeline.list]);
+  const side = el("nav", { class: "card stepper-side", "aria-label": t("stepper.allSteps") }, [el("h3", { class: "stepper-side-title", text: t("stepper.steps") }), timeline.list]);
   const root = el("div", { id: "stepper", class: "stepper", dataset: { state: "idle" } }, [
-    el("p", { class: "stepper-intro", text: "Every partial derivative of one gradient step, in order: the formula in the source documents' notation, the shapes, the actual numbers, and a finite-difference check that the derivative is right." }),
+    el("p", { class: "stepper-intro", text: t("stepper.intro") }),
     el("div", { class: "card stepper-controls" }, [...controls.rows, sample.node, controls.noteNode]),
     el("div", { class: "stepper-layout" }, [side, stage]),
   ]);
@@ -102,7 +103,7 @@ export async function init(ctx) {
     chosen = told.sample;
     if (chosen) sourceChoice = chosen.source !== "drawn" ? chosen.source : sourceChoice === "drawtab" ? "drawtab" : "pad";
     if (told.notice) {
-      ctx.alert(told.notice, { level: "warning", timeout: 0 });
+      ctx.alert(pyMessage(told.notice), { level: "warning", timeout: 0 });
       adopt("");
     }
   }
@@ -126,7 +127,7 @@ export async function init(ctx) {
     const id = ++seq;
     timeline.stop();
     root.dataset.state = "loading";
-    status.textContent = "Computing every partial derivative and its finite-difference check…";
+    status.textContent = t("stepper.computing");
     try {
       const client = await ctx.whenReady();
       katex = katex || (await katexReady);
@@ -154,7 +155,7 @@ export async function init(ctx) {
       status.textContent = "";
     } catch (error) {
       if (id !== seq) return;
-      showError(error?.message || String(error));
+      showError(pyMessage(error) || String(error));
     }
   }
 
@@ -165,10 +166,11 @@ export async function init(ctx) {
     card.dataset.check = "none";
     const nets = rules?.nets ?? [];
     const missing = nets.some((n) => n.name === ctx.state.net && !n.available);
-    const buttons = missing ? nets.filter((n) => n.available).map((n) => el("button", { class: "button button-small", type: "button", text: `Use the ${n.label.toLowerCase()}`, onclick: () => pickNet(n.name) })) : [];
+    const lower = (label) => label.charAt(0).toLocaleLowerCase(lang) + label.slice(1);  // "Lab network" -> "lab network"
+    const buttons = missing ? nets.filter((n) => n.available).map((n) => el("button", { class: "button button-small", type: "button", text: t("stepper.useNet", { net: lower(pyMessage(n.label)) }), onclick: () => pickNet(n.name) })) : [];
     flowHost.replaceChildren();
     flow = null;
-    card.replaceChildren(el("div", { class: "stepper-error" }, [el("p", { text: `No steps: ${message}` }), el("div", { class: "stepper-error-actions" }, buttons)]));
+    card.replaceChildren(el("div", { class: "stepper-error" }, [el("p", { text: t("stepper.noSteps", { error: message }) }), el("div", { class: "stepper-error-actions" }, buttons)]));
     timeline.clear();
   }
 
@@ -182,7 +184,7 @@ export async function init(ctx) {
     const fallback = rules.nets.find((n) => n.name === reply.net.name)?.default?.spec;
     adopt(ctx.state.sample === "" && spec === fallback ? "" : spec); // a clean URL for the default
     renderControls();
-    controls.setNote(`${reply.net.description} η = ${reply.learning_rate}.`);
+    controls.setNote(t("stepper.netNote", { description: pyMessage(reply.net.description), rate: formatNumber(reply.learning_rate, { maximumSignificantDigits: 6 }) }));
     if (source === "drawn") controls.setLabel(reply.sample.labels[0]);
     sample.render(reply.sample);
     flow = createFlow(katex, reply);

@@ -8,7 +8,8 @@
 // layout (the cards), settings form, run, my-classes editor, charts, confusion matrix and
 // gallery, decision map.
 
-import { el, percent, announce, addStylesheet, formatSeconds } from "../ui.js";
+import { announce, addStylesheet, formatSeconds } from "../ui.js";
+import { t, formatNumber, pyMessage } from "../i18n.js";
 import { presetFor, TRAINING_KEYS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
@@ -21,8 +22,11 @@ import { createCifarPanel } from "./train/cifar.js";
 
 
 function formatRate(n) {
-  return n >= 1000 ? `${(n / 1000).toFixed(n >= 10000 ? 0 : 1)}k` : String(Math.round(n));
+  return n >= 1000 ? `${formatNumber(n / 1000, { maximumFractionDigits: n >= 10000 ? 0 : 1, minimumFractionDigits: n >= 10000 ? 0 : 1 })}k` : formatNumber(Math.round(n));
 }
+
+/** An accuracy as a bare number: 0.9731 -> "97.3%" ("97,3 %" in French). */
+const percent = (p) => formatNumber(p, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 
 export async function init(ctx) {
@@ -40,6 +44,7 @@ export async function init(ctx) {
   const knnChart = createKnnChart(ui.knnHost);
   const map = createDecisionMap(ui.mapCanvas);
   const classes = createClassesEditor(ui.classesHost, ctx, { onChange: () => ctx.state.dataset === "mine" && run.schedulePrepare() });
+  ctx.lessonParts.classes = { get: () => classes.payload(), set: (list) => classes.replace(list) };  // lesson files
   const run = createRun(ctx, ui, {
     charts, knnChart, map, classes, cifar, onStatus, showLayout, showProgress, showAccuracy,
     showEvaluation: (result) => {
@@ -61,7 +66,7 @@ export async function init(ctx) {
     const focused = document.activeElement;
     ui.playButton.hidden = running;
     ui.pauseButton.hidden = !running;
-    ui.playButton.querySelector("span:last-child").textContent = status === "paused" ? "Resume" : status === "done" ? "Restart" : "Play";
+    ui.playButton.querySelector("span:last-child").textContent = t(status === "paused" ? "train.run.resume" : status === "done" ? "train.run.restart" : "train.run.play");
     ui.playButton.disabled = !ready;
     ui.stepButton.disabled = !ready || running || status === "done";
     ui.resetButton.disabled = !ready;
@@ -69,7 +74,7 @@ export async function init(ctx) {
     ui.knnButton.disabled = !ready || running || !summary;
     ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
     ui.useButton.disabled = !ready || running || !run.usable;
-    ui.useButton.title = run.isPoints() ? "A model of 2-D points cannot read drawings: train on digits or your classes." : "";
+    ui.useButton.title = run.isPoints() ? t("train.use.notForPoints") : "";
     // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
     // follows, never lost to the body
     const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];
@@ -94,7 +99,7 @@ export async function init(ctx) {
     const few = value != null && run.fewTest();
     ui.accuracy.textContent = value == null ? "–" : few ? `${percent(value)}*` : percent(value);
     ui.accuracy.dataset.meaningful = String(!few);
-    ui.accuracyNote.textContent = few ? `* on only ${run.summary.n_test} test images: not meaningful` : "";
+    ui.accuracyNote.textContent = few ? t("train.accuracy.few", { count: run.summary.n_test }) : "";
     if (value == null) delete ui.accuracy.dataset.value;
     else ui.accuracy.dataset.value = String(value);
   }
@@ -110,8 +115,8 @@ export async function init(ctx) {
     ui.statEpoch.textContent = `${p.epoch} / ${p.epochs}`;
     ui.statRate.textContent = p.samples_per_s ? formatRate(p.samples_per_s) : "–";
     ui.statRate.dataset.value = String(p.samples_per_s || 0);
-    ui.statLeft.textContent = p.done ? "done" : formatSeconds(p.eta_s);
-    ui.statLoss.textContent = p.loss == null ? "–" : Number(p.loss).toPrecision(3);
+    ui.statLeft.textContent = p.done ? t("train.stat.done") : formatSeconds(p.eta_s);
+    ui.statLoss.textContent = p.loss == null ? "–" : formatNumber(Number(p.loss), { minimumSignificantDigits: 3, maximumSignificantDigits: 3 });
   }
 
   // ---- which model the Draw tab uses ---------------------------------------------------------
@@ -124,20 +129,24 @@ export async function init(ctx) {
     const trained = Boolean(mlp && mlp.source !== "default");
     ui.defaultButton.hidden = !trained;
     body.dataset.drawModel = trained ? "trained" : "default";
-    const uses = inUseCause === "restored" ? "uses your model from last time (kept in this browser):"
-      : inUseCause === "imported" && mlp.file ? `uses the model loaded from ${mlp.file}:` : "now uses";
-    ui.inUse.textContent = trained
-      ? `The Draw tab ${uses} ${mlp.description}${mlp.test_accuracy != null ? ` (${percent(mlp.test_accuracy)} on its test set)` : ""}${models.knn ? ", and a k-NN over the same images" : ""}.${names.length ? ` Classes: ${names.join(", ")}.` : ""}`
-      : "The Draw tab uses the default models.";
+    if (!trained) {
+      ui.inUse.textContent = t("train.inUse.default");
+      return;
+    }
+    const uses = inUseCause === "restored" ? "train.inUse.restored" : inUseCause === "imported" && mlp.file ? "train.inUse.imported" : "train.inUse.now";
+    const details = (mlp.test_accuracy != null ? t("train.inUse.accuracy", { accuracy: mlp.test_accuracy }) : "")
+      + (models.knn ? t("train.inUse.knn") : "");
+    const sentence = t(uses, { model: mlp.description, details, file: mlp.file });
+    ui.inUse.textContent = names.length ? `${sentence} ${t("train.inUse.classes", { names: names.join(", ") })}` : sentence;
   }
 
   async function useModel(which) {
     try {
       const result = await ctx.client.call("use_trained", { model: which });
       ctx.inUse.set(result.in_use, result.current);
-      ctx.alert(result.current === "trained" ? "Your model is now the one the Draw tab uses." : "The Draw tab is back to the default models.", { level: "success" });
+      ctx.alert(t(result.current === "trained" ? "train.use.done" : "train.use.defaultDone"), { level: "success" });
     } catch (error) {
-      ctx.alert(error.message);
+      ctx.alert(pyMessage(error));
     }
   }
 
@@ -190,7 +199,7 @@ export async function init(ctx) {
   });
 
   onStatus();
-  run.say("Python is loading in the background: the controls wake up when it is ready.");
+  run.say(t("train.message.loading"));
   await classes.loaded;
   ctx.whenReady().then(async () => {
     showInUse();

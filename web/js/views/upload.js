@@ -4,7 +4,7 @@
 // (see image-decode.js); Python gets downscaled RGBA and runs the same preprocessing as for
 // the draw pad. Files are processed one at a time, in the order given.
 
-import { el, drawGray, drawRGB, percent } from "../ui.js";
+import { el, drawGray, drawRGB } from "../ui.js";
 import { t } from "../i18n.js";
 import { decodeImageFile, ImageRefused } from "../image-decode.js";
 
@@ -33,7 +33,7 @@ export function init(ctx) {
       const item = createItem(file);
       results.append(item.node);
       // one at a time; a surprise in one file must not stop the ones after it
-      queue = queue.then(() => processFile(file, item)).catch((error) => fail(item, `Something went wrong with this file: ${error?.message || error}`));
+      queue = queue.then(() => processFile(file, item)).catch((error) => fail(item, t("upload.failed", { reason: error?.message || error })));
     }
   }
 
@@ -93,7 +93,7 @@ function hasFiles(event) {
 function createItem(file) {
   const thumb = el("div", { class: "placeholder", "aria-hidden": "true" });
   const seen = el("div", { class: "placeholder", "aria-hidden": "true" });
-  const verdict = el("div", { class: "upload-verdict" }, [el("span", { class: "upload-pending", text: "Reading…" })]);
+  const verdict = el("div", { class: "upload-verdict" }, [el("span", { class: "upload-pending", text: t("upload.reading") })]);
   const node = el("li", { class: "upload-item", dataset: { file: file.name } }, [
     el("span", { class: "upload-name", title: file.name, text: file.name }),
     thumb,
@@ -108,10 +108,10 @@ async function processFile(file, item) {
   try {
     decoded = await decodeImageFile(file);
   } catch (error) {
-    fail(item, error instanceof ImageRefused ? error.message : `Could not read the file: ${error?.message || error}`);
+    fail(item, error instanceof ImageRefused ? error.message : t("upload.unreadable", { reason: error?.message || error }));
     return;
   }
-  const thumbCanvas = el("canvas", { class: "upload-thumb", role: "img", "aria-label": `${file.name}, as uploaded` });
+  const thumbCanvas = el("canvas", { class: "upload-thumb", role: "img", "aria-label": t("upload.thumb.label", { name: file.name }) });
   const scale = Math.min(1, (2 * THUMB) / Math.max(decoded.width, decoded.height));
   thumbCanvas.width = Math.max(1, Math.round(decoded.width * scale));
   thumbCanvas.height = Math.max(1, Math.round(decoded.height * scale));
@@ -119,20 +119,20 @@ async function processFile(file, item) {
   decoded.thumbnail.close();
   item.thumb.replaceWith(thumbCanvas);
   item.thumb = thumbCanvas;
-  item.verdict.replaceChildren(el("span", { class: "upload-pending", text: "Waiting for Python…" }));
+  item.verdict.replaceChildren(el("span", { class: "upload-pending", text: t("upload.waiting") }));
 
   const client = await ctxReady();
-  item.verdict.replaceChildren(el("span", { class: "upload-pending", text: "Predicting…" }));
+  item.verdict.replaceChildren(el("span", { class: "upload-pending", text: t("upload.predicting") }));
   let result;
   try {
     const rgba = decoded.rgba;
     result = await client.call("predict", { image: { width: decoded.sendWidth, height: decoded.sendHeight, rgba } }, [rgba.buffer]);
   } catch (error) {
-    fail(item, `No prediction: ${error?.message || error}`);
+    fail(item, t("upload.no_prediction", { reason: error?.message || error }));
     return;
   }
   const colour = Boolean(result.image32);  // a CIFAR-10 model: the photo shrunk to 32×32 colour
-  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": colour ? t("upload.photo.seen") : "The 28 by 28 image the network sees" });
+  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": t(colour ? "upload.photo.seen" : "draw.seen.label") });
   if (colour) drawRGB(seen, result.image32);
   else drawGray(seen, result.image28);
   item.seen.replaceWith(seen);
@@ -145,9 +145,9 @@ async function processFile(file, item) {
   item.verdict.replaceChildren(
     el("span", { class: "upload-top" }, [
       el("span", { class: "upload-label", text: name(top.label) }),
-      mlp ? el("span", { class: "upload-sure", text: Number.isFinite(mlp.probabilities[mlp.label]) ? `${percent(mlp.probabilities[mlp.label])} sure` : "no answer: the network's outputs are not numbers" }) : null,
+      mlp ? el("span", { class: "upload-sure", text: Number.isFinite(mlp.probabilities[mlp.label]) ? t("draw.confidence", { p: mlp.probabilities[mlp.label] }) : t("upload.nan") }) : null,
     ]),
-    el("span", { class: "upload-meta", text: `k-NN: ${name(knn.label)}` }),
+    el("span", { class: "upload-meta", text: t("upload.knn", { label: name(knn.label) }) }),
     el("span", { class: "upload-meta", text: `${FORMAT_LABEL[decoded.format]} · ${decoded.width}×${decoded.height}` }),
   );
 }

@@ -7,16 +7,30 @@ import { EditorState } from "../../../vendor/codemirror/codemirror-state.js";
 import { python } from "../../../vendor/codemirror/codemirror-lang-python.js";
 import { setDiagnostics, lintGutter } from "../../../vendor/codemirror/codemirror-lint.js";
 import { HighlightStyle, syntaxHighlighting } from "../../../vendor/codemirror/codemirror-language.js";
-import { tags as t } from "../../../vendor/codemirror/lezer-highlight.js";
+import { tags } from "../../../vendor/codemirror/lezer-highlight.js";
+import { t } from "../../i18n.js";
+
+// CodeMirror's own words (search panel, folding, lint list) by its English phrase: check.cm.<key>.
+const PHRASES = {
+  "Find": "find", "Replace": "replace", "next": "next", "previous": "previous", "all": "all",
+  "match case": "matchCase", "regexp": "regexp", "by word": "byWord", "replace": "replaceOne",
+  "replace all": "replaceAll", "close": "close", "Go to line": "goToLine", "go": "go",
+  "current match": "currentMatch", "on line": "onLine", "replaced match on line $": "replacedOnLine",
+  "replaced $ matches": "replacedMatches", "Fold line": "foldLine", "Unfold line": "unfoldLine",
+  "Folded lines": "foldedLines", "Unfolded lines": "unfoldedLines", "folded code": "foldedCode",
+  "unfold": "unfold", "to": "to", "Selection deleted": "selectionDeleted", "Diagnostics": "diagnostics",
+  "No diagnostics": "noDiagnostics", "Control character": "controlCharacter", "Completions": "completions",
+};
+const phrases = () => EditorState.phrases.of(Object.fromEntries(Object.entries(PHRASES).map(([english, key]) => [english, t(`check.cm.${key}`)])));
 
 // Syntax colours from the page's CSS variables (check.css), so light and dark both read at AA.
 const highlight = HighlightStyle.define([
-  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword, t.bool, t.null, t.self], color: "var(--code-keyword)" },
-  { tag: [t.string, t.special(t.string)], color: "var(--code-string)" },
-  { tag: [t.number], color: "var(--code-number)" },
-  { tag: [t.comment, t.lineComment, t.docString], color: "var(--code-comment)", fontStyle: "italic" },
-  { tag: [t.function(t.definition(t.variableName)), t.definition(t.className)], color: "var(--code-definition)" },
-  { tag: [t.invalid], color: "var(--bad)" },
+  { tag: [tags.keyword, tags.controlKeyword, tags.definitionKeyword, tags.moduleKeyword, tags.operatorKeyword, tags.bool, tags.null, tags.self], color: "var(--code-keyword)" },
+  { tag: [tags.string, tags.special(tags.string)], color: "var(--code-string)" },
+  { tag: [tags.number], color: "var(--code-number)" },
+  { tag: [tags.comment, tags.lineComment, tags.docString], color: "var(--code-comment)", fontStyle: "italic" },
+  { tag: [tags.function(tags.definition(tags.variableName)), tags.definition(tags.className)], color: "var(--code-definition)" },
+  { tag: [tags.invalid], color: "var(--bad)" },
 ]);
 
 const theme = EditorView.theme({
@@ -35,6 +49,7 @@ export function createEditor(host, { label, onChange = () => {} }) {
   const root = host.attachShadow({ mode: "open" });
   const extensions = () => [
     basicSetup,
+    phrases(),
     python(),
     syntaxHighlighting(highlight),
     lintGutter(),

@@ -4,6 +4,7 @@
 // editor) and downloaded back as .py files.
 
 import { el, formatBytes, downloadFile } from "../../ui.js";
+import { t } from "../../i18n.js";
 import { loadCode, saveCode } from "../../storage.js";
 
 const MAX_FILE_BYTES = 200_000;   // the checker's limit per file (api/check.py MAX_CHARS)
@@ -16,6 +17,8 @@ export function createFiles(tabsHost, { editor, alert, say }) {
   let files = {};          // name -> source
   let current = null;
   let starters = {};       // name -> starter source (from Python)
+  let adopted = {};        // name -> a lesson's starter source (they win over Python's)
+  let restored = false;
   let saveTimer = null;
   const savedNote = el("span", { id: "check-saved", class: "muted small", "aria-live": "polite" });
 
@@ -57,11 +60,11 @@ export function createFiles(tabsHost, { editor, alert, say }) {
     try {
       await saveCode({ files, current });
       savedNote.dataset.save = "done";
-      savedNote.textContent = "Saved in this browser.";
+      savedNote.textContent = t("check.saved");
     } catch (error) {
       savedNote.dataset.save = "failed";
-      savedNote.textContent = "Not saved in this browser: download your files to keep them.";
-      alert(`Your code could not be saved in this browser (${error?.message || error}). Download it to keep it.`);
+      savedNote.textContent = t("check.notSaved");
+      alert(t("check.saveFailed", { error: error?.message || error }));
     }
   }
 
@@ -71,23 +74,23 @@ export function createFiles(tabsHost, { editor, alert, say }) {
     const refused = [];
     let last = null;
     for (const file of chosen.slice(0, MAX_FILES)) {
-      if (!/\.py$/i.test(file.name)) refused.push(`${file.name} is not a .py file`);
-      else if (file.size > MAX_FILE_BYTES) refused.push(`${file.name} is ${formatBytes(file.size)}, more than a lab file (${formatBytes(MAX_FILE_BYTES)})`);
+      if (!/\.py$/i.test(file.name)) refused.push(t("check.refused.notPython", { name: file.name }));
+      else if (file.size > MAX_FILE_BYTES) refused.push(t("check.refused.tooBig", { name: file.name, size: formatBytes(file.size), max: formatBytes(MAX_FILE_BYTES) }));
       else {
         const text = await file.text();
-        if (text.includes("\u0000")) refused.push(`${file.name} is not text`);
+        if (text.includes("\u0000")) refused.push(t("check.refused.notText", { name: file.name }));
         else {
           files[file.name] = text;
           last = file.name;
         }
       }
     }
-    if (chosen.length > MAX_FILES) refused.push(`only the first ${MAX_FILES} files are opened`);
-    if (refused.length) alert(`Not opened: ${refused.join("; ")}.`, { level: "warning" });
+    if (chosen.length > MAX_FILES) refused.push(t("check.refused.tooMany", { max: MAX_FILES }));
+    if (refused.length) alert(t("check.refused.list", { reasons: refused.join(t("check.refused.separator")) }), { level: "warning" });
     if (last) {
       current = null;
       show(last);
-      say(`Opened ${chosen.filter((f) => files[f.name] !== undefined).map((f) => f.name).join(", ")}. Press “Check my code”.`);
+      say(t("check.opened", { names: chosen.filter((f) => files[f.name] !== undefined).map((f) => f.name).join(", ") }));
       await save();
     }
   }
@@ -125,19 +128,40 @@ export function createFiles(tabsHost, { editor, alert, say }) {
       scheduleSave();
     },
     hasStarter: () => Boolean(current && current in starters),
+    /** The files as they are (the kept ones before the tab was first shown), or null. */
+    async snapshot() {
+      if (restored) return this.all();
+      try {
+        return (await loadCode())?.files ?? null;
+      } catch {
+        return null;
+      }
+    },
+    /** A lesson's starter code ({name: source}): it becomes the files, and their starters. */
+    async adopt(code) {
+      adopted = { ...code };
+      starters = { ...starters, ...adopted };
+      files = { ...adopted };
+      current = null;
+      if (restored) show(Object.keys(files)[0]);
+      else current = Object.keys(files)[0];  // the editor shows them when the tab first opens
+      await save();
+    },
     /** The kept code, else the starters; `starterFiles`: {name: source} from Python. */
     async restore(starterFiles) {
-      starters = starterFiles;
+      starters = { ...starterFiles, ...adopted };
       let kept = null;
       try {
         kept = await loadCode();
       } catch {
         // storage unavailable: the starters it is (storage.js reports why when saving)
       }
-      files = kept?.files && Object.keys(kept.files).length ? { ...kept.files } : { ...starterFiles };
+      const lesson = Object.keys(adopted).length ? adopted : null;  // storage refused it: kept here
+      files = kept?.files && Object.keys(kept.files).length ? { ...kept.files } : { ...(lesson ?? starterFiles) };
       current = null;
+      restored = true;
       show(kept?.current in files ? kept.current : Object.keys(files)[0]);
-      savedNote.textContent = kept ? "Your code from last time." : "";
+      savedNote.textContent = kept ? t("check.kept") : "";
     },
   };
 }

@@ -8,8 +8,10 @@
 // [data-diagnosis], [data-file-error].
 
 import { el } from "../../ui.js";
+import { t, has, pyMessage } from "../../i18n.js";
 
-const VERDICT_TEXT = { pass: "passes", fail: "wrong", error: "error", missing: "missing" };
+/** A verdict's words (check.verdict.<verdict>), or the verdict itself if the page has none. */
+const verdictText = (verdict) => (has(`check.verdict.${verdict}`) ? t(`check.verdict.${verdict}`) : verdict);
 
 function fmt(x) {
   if (x == null || !Number.isFinite(x)) return String(x);
@@ -29,8 +31,8 @@ function heatMap(diff, label) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(cols, rows);
   diff.flat().forEach((v, i) => {
-    const t = Math.min(1, Math.abs(v ?? 0) / max);
-    const [r, g, b] = (v ?? 0) >= 0 ? [255, 255 * (1 - t), 255 * (1 - t)] : [255 * (1 - t), 255 * (1 - t), 255];
+    const k = Math.min(1, Math.abs(v ?? 0) / max);
+    const [r, g, b] = (v ?? 0) >= 0 ? [255, 255 * (1 - k), 255 * (1 - k)] : [255 * (1 - k), 255 * (1 - k), 255];
     image.data.set([r, g, b, 255], 4 * i);
   });
   ctx.putImageData(image, 0, 0);
@@ -40,18 +42,19 @@ function heatMap(diff, label) {
 
 function partialView(p) {
   const node = el("li", { class: "check-partial", dataset: { partial: p.name, verdict: p.verdict } }, [
-    el("span", { class: "check-partial-name", text: p.name }),
-    el("span", { class: `check-badge check-badge-${p.verdict}`, text: p.verdict === "pass" ? "✓" : "✗", "aria-label": p.verdict === "pass" ? "right" : "wrong" }),
-    el("span", { class: "check-partial-message", text: p.message }),
+    el("span", { class: "check-partial-name", translate: "no", text: p.name }),
+    el("span", { class: `check-badge check-badge-${p.verdict}`, text: p.verdict === "pass" ? "✓" : "✗", "aria-label": t(p.verdict === "pass" ? "check.partial.right" : "check.partial.wrong") }),
+    el("span", { class: "check-partial-message", text: pyMessage(p) }),
   ]);
   if (p.verdict === "pass") return node;
   const details = el("div", { class: "check-partial-details" }, [
-    el("p", { class: "small", text: `Shape: expected ${shapeText(p.expected_shape)}, got ${shapeText(p.got_shape)}.${p.rel_error != null ? ` Relative error ${fmt(p.rel_error)}.` : ""}` }),
+    el("p", { class: "small", text: [t("check.partial.shape", { expected: shapeText(p.expected_shape), got: shapeText(p.got_shape) }),
+      p.rel_error != null ? t("check.partial.relError", { error: fmt(p.rel_error) }) : null].filter(Boolean).join(" ") }),
   ]);
   if (p.worst?.length) {
     details.append(el("table", { class: "check-worst" }, [
-      el("caption", { class: "small", text: "Entries that differ most" }),
-      el("thead", {}, [el("tr", {}, ["entry", "expected", "got"].map((t) => el("th", { scope: "col", text: t })))]),
+      el("caption", { class: "small", text: t("check.partial.worst") }),
+      el("thead", {}, [el("tr", {}, ["entry", "expected", "got"].map((column) => el("th", { scope: "col", text: t(`check.partial.${column}`) })))]),
       el("tbody", {}, p.worst.map((w) => el("tr", {}, [
         el("td", { text: `[${w.index.join(", ")}]` }), el("td", { text: fmt(w.expected) }), el("td", { text: fmt(w.got) }),
       ]))),
@@ -59,8 +62,8 @@ function partialView(p) {
   }
   if (Array.isArray(p.diff) && Array.isArray(p.diff[0])) {
     details.append(el("figure", { class: "check-heat-figure" }, [
-      heatMap(p.diff, `Difference got − expected for ${p.name}: red where yours is larger, blue where smaller`),
-      el("figcaption", { class: "small muted", text: "got − expected (red: yours larger, blue: smaller)" }),
+      heatMap(p.diff, t("check.partial.heat", { name: p.name })),
+      el("figcaption", { class: "small muted", text: t("check.partial.heatCaption") }),
     ]));
   }
   node.append(details);
@@ -69,37 +72,37 @@ function partialView(p) {
 
 function errorView(error, onLine) {
   if (!error) return null;
-  const where = error.line ? `${error.file || ""}, line ${error.line}` : error.file || "";
+  const where = error.line ? t("check.error.where", { file: error.file || "", line: error.line }) : error.file || "";
   const button = error.line
-    ? el("button", { type: "button", class: "button button-small check-goto", text: `Show line ${error.line}`, onclick: () => onLine(error.file, error.line) })
+    ? el("button", { type: "button", class: "button button-small check-goto", text: t("check.error.showLine", { line: error.line }), onclick: () => onLine(error.file, error.line) })
     : null;
   return el("div", { class: "check-error", dataset: { errorType: error.type } }, [
-    el("p", {}, [el("strong", { text: `${error.type}` }), where ? ` in ${where}: ` : ": ", error.message]),
+    el("p", {}, [el("strong", { text: `${error.type}` }), where ? ` ${t("check.error.in", { where })} ` : t("check.error.colon"), pyMessage(error)]),
     button,
   ]);
 }
 
 function functionView(f, { onLine, onStep, renderTex }) {
-  const formula = f.formula ? el("div", { class: "check-formula", role: "math", tabindex: "0", "aria-label": `Formula: ${f.formula}` }) : null;
+  const formula = f.formula ? el("div", { class: "check-formula", role: "math", tabindex: "0", "aria-label": t("check.formula", { formula: f.formula }) }) : null;
   if (formula) renderTex(formula, f.formula);
   return el("article", { class: "card check-function", dataset: { function: f.name, verdict: f.verdict } }, [
     el("header", { class: "check-function-head" }, [
-      el("h4", { class: "check-function-name", text: f.name }),
-      el("span", { class: `check-badge check-badge-${f.verdict}`, text: VERDICT_TEXT[f.verdict] ?? f.verdict }),
+      el("h4", { class: "check-function-name", translate: "no", text: f.name }),
+      el("span", { class: `check-badge check-badge-${f.verdict}`, text: verdictText(f.verdict) }),
       f.file ? el("span", { class: "muted small", text: f.file }) : null,
     ]),
-    el("p", { class: "check-message", text: f.message }),
+    el("p", { class: "check-message", text: pyMessage(f) }),
     f.diagnoses?.length ? el("ul", { class: "check-diagnoses" }, f.diagnoses.map((d) => el("li", {
       class: d.informational ? "check-diagnosis is-note" : "check-diagnosis", dataset: { diagnosis: d.key },
-    }, [el("strong", { text: d.informational ? "Note: " : "Diagnosis: " }), d.message]))) : null,
+    }, [el("strong", { text: t(d.informational ? "check.note" : "check.diagnosis") }), " ", pyMessage(d)]))) : null,
     f.partials?.length ? el("ul", { class: "check-partials" }, f.partials.map(partialView)) : null,
     formula ? el("div", { class: "check-how" }, [
-      el("p", { class: "small", text: "How it should be computed (the lab's notation):" }),
+      el("p", { class: "small", text: t("check.how") }),
       formula,
-      f.step ? el("button", { type: "button", class: "button button-small check-step-link", dataset: { step: f.step }, text: `See ${f.step} in the backprop stepper`, onclick: () => onStep(f.step) }) : null,
+      f.step ? el("button", { type: "button", class: "button button-small check-step-link", dataset: { step: f.step }, text: t("check.seeStep", { step: f.step }), onclick: () => onStep(f.step) }) : null,
     ]) : null,
     errorView(f.error, onLine),
-    f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: "What it printed" }), el("pre", { text: f.stdout })]) : null,
+    f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: t("check.printed") }), el("pre", { text: f.stdout })]) : null,
   ]);
 }
 
@@ -107,9 +110,9 @@ function functionView(f, { onLine, onStep, renderTex }) {
 function missingView(missing) {
   if (!missing.length) return null;
   return el("article", { class: "card check-missing" }, [
-    el("p", { class: "small", text: missing[0].message }),
+    el("p", { class: "small", text: pyMessage(missing[0]) }),
     el("ul", { class: "check-missing-list" }, missing.map((f) => el("li", {
-      dataset: { function: f.name, verdict: f.verdict }, title: f.message,
+      dataset: { function: f.name, verdict: f.verdict }, title: pyMessage(f),
     }, [el("code", { text: f.name }), f.file ? el("span", { class: "muted small", text: ` ${f.file}` }) : null]))),
   ]);
 }
@@ -120,20 +123,20 @@ export function renderReport(host, report, handlers) {
   const passed = functions.filter((f) => f.verdict === "pass").length;
   const fileProblems = (report.files ?? []).filter((f) => !f.loaded || f.import_calls?.length);
   host.dataset.verdict = report.verdict ?? (report.error ? "error" : "fail");
-  host.replaceChildren(
-    el("p", { class: "check-summary", role: "status", text: report.error ? report.error.message
-      : functions.length ? `${passed} of ${functions.length} function${functions.length === 1 ? "" : "s"} right.`
-        : "No lab function found in your files: define learn_once_mse, knn_predict, … with the lab's names." }),
+  host.replaceChildren(...[
+    el("p", { class: "check-summary", role: "status", text: report.error ? pyMessage(report.error)
+      : functions.length ? t("check.summary", { count: passed, total: functions.length })
+        : t("check.noFunctionHelp") }),
     ...fileProblems.map((f) => el("div", { class: "card check-file-problem", dataset: { fileError: f.file } }, [
-      el("p", { text: f.message }),
+      el("p", { text: pyMessage(f) }),
       errorView(f.error, handlers.onLine),
-      f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: "What it printed" }), el("pre", { text: f.stdout })]) : null,
+      f.stdout ? el("details", { class: "check-stdout" }, [el("summary", { text: t("check.printed") }), el("pre", { text: f.stdout })]) : null,
     ])),
     // what needs the student first: wrong, then right, then the functions not written yet
     ...functions.filter((f) => f.verdict === "fail" || f.verdict === "error").map((f) => functionView(f, handlers)),
     ...functions.filter((f) => f.verdict === "pass").map((f) => functionView(f, handlers)),
     missingView(functions.filter((f) => f.verdict === "missing")),
-  );
+  ].filter(Boolean));  // no "missing" card when every function is written
   return { passed, total: functions.length };
 }
 
@@ -141,6 +144,6 @@ export function renderReport(host, report, handlers) {
 export function marksFor(report, name) {
   const errors = [...(report.files ?? []).map((f) => f.error), ...(report.functions ?? []).map((f) => f.error)];
   const marks = new Map();  // one mark per line (a file's error is also each of its functions')
-  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${e.message}` });
+  for (const e of errors) if (e?.line && e.file === name && !marks.has(e.line)) marks.set(e.line, { line: e.line, message: `${e.type}: ${pyMessage(e)}` });
   return [...marks.values()];
 }

@@ -3,11 +3,11 @@
 // the value-mode preferences passed in.
 
 import { el } from "../../ui.js";
+import { t, pyMessage } from "../../i18n.js";
 import { typeset, typesetText } from "./tex.js";
 import { decode, renderArray, fmt, fmtFull } from "./matrix.js";
 
-const PHASE_LABEL = { forward: "Forward pass", backward: "Backward pass", update: "Update" };
-const MODE_LABEL = { table: "Numbers", heat: "Heat map", images: "As images" };
+// A phase's name is stepper.phase.<phase>, a way of showing values stepper.mode.<mode>.
 
 /** The data-check hook value of a step: pass, fail or none. */
 export function checkState(step) {
@@ -48,18 +48,18 @@ export function renderCard(card, step, ctx) {
   card.dataset.shape = result ? result.shape.join("x") : "";
 
   const head = el("header", { class: "stepper-step-head" }, [
-    el("span", { class: `stepper-phase is-${step.phase}`, text: PHASE_LABEL[step.phase] || step.phase }),
-    el("span", { class: "stepper-count", text: `Step ${ctx.index + 1} of ${ctx.total}` }),
-    el("h3", { class: "stepper-step-title" }, [step.title, el("code", { class: "stepper-step-name", text: step.name })]),
+    el("span", { class: `stepper-phase is-${step.phase}`, text: t(`stepper.phase.${step.phase}`) }),
+    el("span", { class: "stepper-count", text: t("stepper.card.count", { n: ctx.index + 1, total: ctx.total }) }),
+    el("h3", { class: "stepper-step-title" }, [pyMessage(step.title), el("code", { class: "stepper-step-name", text: step.name })]),
   ]);
 
-  const formula = el("div", { class: "stepper-formula", role: "math", "aria-label": `Formula: ${step.formula}` });
+  const formula = el("div", { class: "stepper-formula", role: "math", "aria-label": t("stepper.card.formula", { formula: step.formula }) });
   typeset(katex, formula, chain(step.formula));
 
   const explain = el("p", { class: "stepper-explain" });
-  typesetText(katex, explain, step.explanation);
+  typesetText(katex, explain, pyMessage(step.explanation));
 
-  const shapes = el("ul", { class: "stepper-shapes", "aria-label": "Shapes" },
+  const shapes = el("ul", { class: "stepper-shapes", "aria-label": t("stepper.card.shapes") },
     step.shapes.map((entry, i) => {
       const li = el("li", { class: `stepper-shape${i === step.shapes.length - 1 ? " is-result" : ""}`, dataset: { shape: entry.shape.join("x") } });
       typeset(katex, li, shapeTex(entry), { display: false });
@@ -70,16 +70,16 @@ export function renderCard(card, step, ctx) {
   const checkPanel = renderCheck(step, ctx);
 
   card.replaceChildren(head, formula, explain,
-    el("h4", { class: "stepper-subhead", text: "Shapes" }), shapes,
+    el("h4", { class: "stepper-subhead", text: t("stepper.card.shapes") }), shapes,
     values, checkPanel);
 }
 
 function renderValues(step, ctx) {
-  const section = el("section", { class: "stepper-values", "aria-label": "Values" });
+  const section = el("section", { class: "stepper-values", "aria-label": t("stepper.card.values") });
   if (typeof step.value === "number") {
     const big = el("div", { class: "stepper-scalar" });
     typeset(ctx.katex, big, `${step.name === "C after" ? "C'" : "C"} = ${fmtFull(step.value)}`);
-    section.append(el("h4", { class: "stepper-subhead", text: "Value" }), big);
+    section.append(el("h4", { class: "stepper-subhead", text: t("stepper.card.value") }), big);
     section.dataset.mode = "scalar";
     return section;
   }
@@ -89,60 +89,58 @@ function renderValues(step, ctx) {
   const perUnit = /W\d/.test(step.name); // W1 and dC/dW1: one image per hidden unit
   const { node, mode, modes } = renderArray(m, {
     imageAxis: step.image_axis, estimate, mode: want,
-    tileCaption: (t) => `${perUnit ? "unit" : "sample"} ${t}`,
+    tileCaption: (n) => t(perUnit ? "stepper.card.tileUnit" : "stepper.card.tileSample", { n }),
     allTiles: ctx.allTiles.has(step.name),
     onAllTiles: () => ctx.onAllTiles(step.name),
   });
   section.dataset.mode = mode;
   const switcher = modes.length > 1
-    ? el("div", { class: "stepper-modes", role: "group", "aria-label": "Show values as" },
+    ? el("div", { class: "stepper-modes", role: "group", "aria-label": t("stepper.card.modes") },
       modes.map((md) => el("button", {
         type: "button", class: "stepper-mode", "aria-pressed": String(md === mode), dataset: { mode: md },
-        text: MODE_LABEL[md], onclick: () => ctx.onMode(step.name, md),
+        text: t(`stepper.mode.${md}`), onclick: () => ctx.onMode(step.name, md),
       })))
     : null;
   section.append(
     el("div", { class: "stepper-values-head" }, [
-      el("h4", { class: "stepper-subhead", text: `Values (${m.rows} × ${m.cols})` }),
+      el("h4", { class: "stepper-subhead", text: t("stepper.card.valuesShape", { rows: m.rows, cols: m.cols }) }),
       switcher,
     ]),
     node,
-    el("p", { class: "stepper-hint", text: mode === "table" ? "Hover or tap a number for full precision." : "Hover or tap for the exact number." }),
+    el("p", { class: "stepper-hint", text: t(mode === "table" ? "stepper.card.hintTable" : "stepper.card.hintOther") }),
   );
   return section;
 }
 
 function renderCheck(step, ctx) {
   const state = checkState(step);
-  const panel = el("section", { class: `stepper-check is-${state}`, dataset: { check: state }, "aria-label": "Gradient check" });
+  const panel = el("section", { class: `stepper-check is-${state}`, dataset: { check: state }, "aria-label": t("stepper.check.label") });
   if (state === "none") {
-    const text = step.name === "C after"
-      ? "The cost after one step, next to its first-order prediction: a check of the whole gradient at once (they agree when η is small)."
-      : step.phase === "update"
-      ? "An update step: the parameters after one plain gradient-descent step. Nothing to check here: its gradient was checked above."
-      : "A forward step: this is what the network computes, so there is no derivative to check.";
-    panel.append(el("span", { class: "stepper-badge is-none", text: "No check" }), el("p", { text }));
+    const text = t(step.name === "C after" ? "stepper.check.noneCost" : step.phase === "update" ? "stepper.check.noneUpdate" : "stepper.check.noneForward");
+    panel.append(el("span", { class: "stepper-badge is-none", text: t("stepper.check.none") }), el("p", { text }));
     return panel;
   }
   const c = step.check;
-  const badge = el("span", { class: `stepper-badge is-${state}`, id: "stepper-check-badge", text: c.passed ? "✓ Check passed" : "✗ Check failed" });
+  const badge = el("span", { class: `stepper-badge is-${state}`, id: "stepper-check-badge", text: t(c.passed ? "stepper.check.passed" : "stepper.check.failed") });
   const summary = el("p", { class: "stepper-check-summary" });
-  typesetText(ctx.katex, summary,
-    `Relative error $\\lVert g - \\hat g \\rVert / (\\lVert g \\rVert + \\lVert \\hat g \\rVert) = ${texNumber(c.relative_error)}$ `
-    + `between backprop $g$ and a centred finite-difference estimate $\\hat g$ `
-    + `(pass below $${texNumber(c.threshold)}$).`);
+  // the formulas go in as parameters: the catalogue holds the prose, never the TeX
+  typesetText(ctx.katex, summary, t("stepper.check.summary", {
+    error: `$\\lVert g - \\hat g \\rVert / (\\lVert g \\rVert + \\lVert \\hat g \\rVert) = ${texNumber(c.relative_error)}$`,
+    g: "$g$", estimate: "$\\hat g$", threshold: `$${texNumber(c.threshold)}$`,
+  }));
+  const largest = Math.floor(c.entries_checked / 2);
   const scope = c.entries_checked === c.entries_total
-    ? `All ${c.entries_total.toLocaleString("en")} entries checked`
-    : `${c.entries_checked.toLocaleString("en")} of ${c.entries_total.toLocaleString("en")} entries checked: the ${Math.floor(c.entries_checked / 2)} largest and ${c.entries_checked - Math.floor(c.entries_checked / 2)} chosen at random`;
-  const method = el("p", { class: "stepper-check-method", text: `${scope}; ${c.method}.` });
+    ? t("stepper.check.all", { count: c.entries_total })
+    : t("stepper.check.some", { checked: c.entries_checked, count: c.entries_total, largest, random: c.entries_checked - largest });
+  const method = el("p", { class: "stepper-check-method", text: t("stepper.check.method", { scope, method: pyMessage(c.method) }) });
   const rows = comparisonRows(step);
   const table = el("table", { class: "stepper-compare" }, [
-    el("thead", {}, [el("tr", {}, [el("th", { text: "entry" }), el("th", { text: "backprop" }), el("th", { text: "finite difference" })])]),
+    el("thead", {}, [el("tr", {}, [el("th", { text: t("stepper.check.entry") }), el("th", { text: t("stepper.check.backprop") }), el("th", { text: t("stepper.check.estimate") })])]),
     el("tbody", {}, rows.map(([idx, a, b]) => el("tr", {}, [el("td", { text: `[${idx.join(", ")}]` }), el("td", { text: fmtFull(a) }), el("td", { text: fmtFull(b) })]))),
   ]);
-  panel.append(el("div", { class: "stepper-check-head" }, [badge, el("span", { class: "stepper-relerr", text: `rel. error ${fmt(c.relative_error)}` })]), summary, method, table);
+  panel.append(el("div", { class: "stepper-check-head" }, [badge, el("span", { class: "stepper-relerr", text: t("stepper.check.relError", { error: fmt(c.relative_error) }) })]), summary, method, table);
   if (c.value_vs_float64 > 0) {
-    panel.append(el("p", { class: "stepper-check-method", text: `The network computes in float32; the check reruns the same code in float64 (the shown values differ from it by ${fmt(c.value_vs_float64)} relative).` }));
+    panel.append(el("p", { class: "stepper-check-method", text: t("stepper.check.float32", { difference: fmt(c.value_vs_float64) }) }));
   }
   return panel;
 }

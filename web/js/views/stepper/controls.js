@@ -6,16 +6,17 @@
 // #stepper-batch, #stepper-label, #stepper-lr, #stepper-net-note.
 
 import { el } from "../../ui.js";
+import { t, pyMessage } from "../../i18n.js";
 
 /** The sources a network offers: its data, then (if it takes a drawing) the two pads. */
 const DRAWING_SOURCES = [
-  { value: "pad", label: "Draw here" },
-  { value: "drawtab", label: "The Draw tab's digit" },
+  { value: "pad", label: t("stepper.source.pad") },
+  { value: "drawtab", label: t("stepper.source.drawtab") },
 ];
 
 /** Buttons of which one is pressed; `set(options)` relabels them in place (focus survives). */
 function segmented(name, onPick) {
-  const group = el("div", { class: "stepper-segmented", role: "group", id: `stepper-${name}` }, [el("span", { class: "stepper-hint", text: "Loading…" })]);
+  const group = el("div", { class: "stepper-segmented", role: "group", id: `stepper-${name}` }, [el("span", { class: "stepper-hint", text: t("stepper.controls.loading") })]);
   let shown = "";
   group.set = (options) => {
     const key = options.map((o) => o.name).join(",");
@@ -28,8 +29,8 @@ function segmented(name, onPick) {
     }
     options.forEach((o, i) => {
       const button = group.children[i];
-      button.querySelector(".stepper-seg-label").textContent = o.label;
-      button.querySelector(".stepper-seg-sub").textContent = o.description;
+      button.querySelector(".stepper-seg-label").textContent = pyMessage(o.label);
+      button.querySelector(".stepper-seg-sub").textContent = pyMessage(o.description);
     });
   };
   group.select = (value) => {
@@ -58,14 +59,14 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
   const label = el("select", { id: "stepper-label", class: "stepper-input" });
   const rate = input({ id: "stepper-lr", type: "number", step: "any", inputmode: "decimal" });
   const field = (text, control, id) => el("label", { class: "stepper-field", id }, [el("span", { class: "stepper-field-label", text }), control]);
-  const indexField = field("Index", index, "stepper-index-field");
-  const batchField = field("Batch size", batch, "stepper-batch-field");
-  const labelField = field("Target (what you drew)", label, "stepper-label-field");
+  const indexField = field(t("stepper.controls.index"), index, "stepper-index-field");
+  const batchField = field(t("stepper.controls.batch"), batch, "stepper-batch-field");
+  const labelField = field(t("stepper.controls.target"), label, "stepper-label-field");
   const note = el("p", { class: "stepper-net-note", id: "stepper-net-note" });
-  const row = (title, content, extra = "") => el("div", { class: `stepper-control-row ${extra}` }, [el("span", { class: "stepper-control-title", text: title }), content]);
-  const sampleRow = row("Sample", el("div", { class: "stepper-fields" }, [field("From", source), indexField, batchField, labelField, field("Learning rate η", rate)]), "stepper-sample-row");
+  const row = (title, content, extra, setting) => el("div", { class: `stepper-control-row ${extra}`, dataset: { setting } }, [el("span", { class: "stepper-control-title", text: title }), content]);
+  const sampleRow = row(t("stepper.controls.sample"), el("div", { class: "stepper-fields" }, [field(t("stepper.controls.from"), source), indexField, batchField, labelField, field(t("stepper.controls.rate"), rate)]), "stepper-sample-row", "sample");
   sampleRow.hidden = true; // until Python has said what the networks take
-  const rows = [row("Network", netGroup), row("Notation", notationGroup), sampleRow];
+  const rows = [row(t("stepper.controls.network"), netGroup, "", "net"), row(t("stepper.controls.notation"), notationGroup, "", "notation"), sampleRow];
 
   source.addEventListener("change", () => onSample());
   index.addEventListener("change", () => onSample());
@@ -89,7 +90,7 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
       netGroup.select(name);
       notationGroup.set(rules.notations);
       notationGroup.select(notation);
-      const sources = [...(net?.sources ?? []).map((s) => ({ value: s.kind, label: s.label })), ...(net?.drawing ? DRAWING_SOURCES : [])];
+      const sources = [...(net?.sources ?? []).map((s) => ({ value: s.kind, label: pyMessage(s.label) })), ...(net?.drawing ? DRAWING_SOURCES : [])];
       fillSelect(source, sources, sourceChoice);
       const data = net?.sources.find((s) => s.kind === source.value);
       const sizes = [...new Set([...(net?.batches ?? []), chosen?.batch ?? 1])].sort((a, b) => a - b);

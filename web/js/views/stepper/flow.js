@@ -3,6 +3,7 @@
 // steps flow left to right, backward steps right to left.
 
 import { el } from "../../ui.js";
+import { t } from "../../i18n.js";
 import { typeset } from "./tex.js";
 
 function sup(notation, l) {
@@ -29,7 +30,7 @@ export function createFlow(katex, reply) {
   };
   const items = [make("A0", `A${sup(nt, 0)}`, dims(nt, n, sizes[0]), "act")];
   for (let l = 1; l <= L; l++) {
-    const params = el("li", { class: "flow-params-item" }, [el("ul", { class: "flow-params", "aria-label": `Parameters of layer ${l}` }, [
+    const params = el("li", { class: "flow-params-item" }, [el("ul", { class: "flow-params", "aria-label": t("stepper.flow.parameters", { l }) }, [
       make(`W${l}`, `W${sup(nt, l)}`, dims(nt, sizes[l - 1], sizes[l]), "param"),
       make(`B${l}`, `${nt === "rows" ? "B" : "b"}${sup(nt, l)}`, dims(nt, 1, sizes[l]), "param"),
     ])]);
@@ -39,8 +40,8 @@ export function createFlow(katex, reply) {
     items.push(make(`A${l}`, `A${sup(nt, l)}`, dims(nt, n, sizes[l]), "act"));
   }
   items.push(el("li", { class: "flow-arrow", "aria-hidden": "true", dataset: { key: "cost" } }));
-  items.push(make("C", "C", "scalar", "cost"));
-  const list = el("ol", { class: "flow", tabindex: "0", "aria-label": "Where this step is in the network (scrolls sideways on small screens)" }, items);
+  items.push(make("C", "C", t("stepper.flow.scalar"), "cost"));
+  const list = el("ol", { class: "flow", tabindex: "0", "aria-label": t("stepper.flow.label") }, items);
   const node = el("div", { class: "flow-wrap" }, [list]);
 
   function highlight(name, phase) {

@@ -6,6 +6,8 @@
 //   paintColourTile(imageData, (k) => value k of the tile, {side: 32, planes: 3}, {scale, gray})
 //   pixelValues(geometry, p, (k) => text of value k)   -> "R 0.2, G 0.5, B 0.9" for pixel p
 
+import { t } from "../../i18n.js";
+
 const GEOMETRY = { 784: { side: 28, planes: 1 }, 3072: { side: 32, planes: 3 } };
 
 /** {side, planes} of an image of `length` values, or null when it is no image. */
@@ -22,8 +24,8 @@ export function paintColourTile(img, value, { side }, { scale, gray }) {
   const n = side * side;
   for (let p = 0; p < n; p++) {
     for (let c = 0; c < 3; c++) {
-      const t = scale > 0 ? value(c * n + p) / scale : 0;
-      const v = gray ? 255 * t : 127.5 + 127.5 * t;
+      const u = scale > 0 ? value(c * n + p) / scale : 0;
+      const v = gray ? 255 * u : 127.5 + 127.5 * u;
       img.data[4 * p + c] = Number.isFinite(v) ? Math.round(Math.max(0, Math.min(255, v))) : (c === 1 ? 0 : 255);
     }
     img.data[4 * p + 3] = 255;
@@ -34,5 +36,5 @@ export function paintColourTile(img, value, { side }, { scale, gray }) {
 export function pixelValues({ side, planes }, p, text) {
   if (planes === 1) return text(p);
   const n = side * side;
-  return ["R", "G", "B"].map((name, c) => `${name} ${text(c * n + p)}`).join(", ");
+  return t("stepper.matrix.rgb", { r: text(p), g: text(n + p), b: text(2 * n + p) });
 }

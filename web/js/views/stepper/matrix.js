@@ -8,6 +8,7 @@
 
 import { el } from "../../ui.js";
 import { imageGeometry, paintColourTile, pixelValues } from "./image-tiles.js";
+import { t } from "../../i18n.js";
 
 const TABLE_MAX_CELLS = 160;
 const TABLE_MAX_COLS = 16;
@@ -115,7 +116,7 @@ function tipText(m, i, j, opts) {
   let text = `[${i}, ${j}] = ${fmtFull(v)}`;
   const est = opts.estimate;
   if (est && est.rows === m.rows && est.cols === m.cols) {
-    text += `   finite difference ${fmtFull(est.data[i * est.cols + j])}`;
+    text += `   ${t("stepper.matrix.estimate", { value: fmtFull(est.data[i * est.cols + j]) })}`;
   }
   return text;
 }
@@ -131,7 +132,7 @@ function showTip(tip, host, text, x, y) {
 
 function renderTable(m, opts, tip) {
   const gray = false;
-  const header = el("tr", {}, [el("th", { class: "corner", scope: "col" }, [el("span", { class: "visually-hidden", text: "row \\ column" })]), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
+  const header = el("tr", {}, [el("th", { class: "corner", scope: "col" }, [el("span", { class: "visually-hidden", text: t("stepper.matrix.corner") })]), ...Array.from({ length: m.cols }, (_, j) => el("th", { scope: "col", text: String(j) }))]);
   const rows = [];
   for (let i = 0; i < m.rows; i++) {
     const cells = [el("th", { scope: "row", text: String(i) })];
@@ -145,12 +146,12 @@ function renderTable(m, opts, tip) {
     rows.push(el("tr", {}, cells));
   }
   const table = el("table", { class: "stepper-table" }, [el("thead", {}, [header]), el("tbody", {}, rows)]);
-  const wrap = el("div", { class: "stepper-table-wrap", tabindex: "0", "aria-label": `${m.rows} by ${m.cols} values` }, [table]);
+  const wrap = el("div", { class: "stepper-table-wrap", tabindex: "0", "aria-label": t("stepper.matrix.table", { rows: m.rows, cols: m.cols }) }, [table]);
   return wrap;
 }
 
 function renderHeat(m, opts, tip) {
-  const canvas = el("canvas", { class: "stepper-heat", role: "img", "aria-label": `Heat map of ${m.rows} by ${m.cols} values from ${fmt(m.min)} to ${fmt(m.max)}` });
+  const canvas = el("canvas", { class: "stepper-heat", role: "img", "aria-label": t("stepper.matrix.heat", { rows: m.rows, cols: m.cols, min: fmt(m.min), max: fmt(m.max) }) });
   canvas.width = m.cols;
   canvas.height = m.rows;
   const gfx = canvas.getContext("2d");
@@ -196,15 +197,17 @@ function renderTiles(m, opts, tip) {
   const gray = m.min >= 0;
   const isDark = dark();
   const tiles = [];
-  const caption = opts.tileCaption || ((t) => `${byColumn ? "column" : "row"} ${t}`);
+  const caption = opts.tileCaption || ((n) => t(byColumn ? "stepper.matrix.column" : "stepper.matrix.row", { n }));
   const shown = opts.allTiles ? count : Math.min(count, TILES_FIRST);
-  for (let t = 0; t < shown; t++) {
-    const canvas = el("canvas", { class: "stepper-tile", width: side, height: side, role: "img", "aria-label": `${byColumn ? "Column" : "Row"} ${t} as a ${side} by ${side}${geometry.planes === 3 ? " colour" : ""} image` });
+  const colour = geometry.planes === 3;
+  const imageKey = `stepper.matrix.${byColumn ? "column" : "row"}${colour ? "Colour" : ""}Image`;
+  for (let tile = 0; tile < shown; tile++) {
+    const canvas = el("canvas", { class: "stepper-tile", width: side, height: side, role: "img", "aria-label": t(imageKey, { n: tile }) });
     const gfx = canvas.getContext("2d");
     const img = gfx.createImageData(side, side);
     const scale = gray ? Math.max(m.max, 1e-12) : m.maxAbs; // one scale for all tiles: magnitudes compare
-    const value = (k) => (byColumn ? m.data[k * m.cols + t] : m.data[t * m.cols + k]);
-    if (geometry.planes === 3) paintColourTile(img, value, geometry, { scale, gray });
+    const value = (k) => (byColumn ? m.data[k * m.cols + tile] : m.data[tile * m.cols + k]);
+    if (colour) paintColourTile(img, value, geometry, { scale, gray });
     else for (let p = 0; p < 784; p++) {
       const [r, g, b] = colourFor(value(p), scale, { gray, isDark });
       img.data[4 * p] = r;
@@ -213,16 +216,16 @@ function renderTiles(m, opts, tip) {
       img.data[4 * p + 3] = 255;
     }
     gfx.putImageData(img, 0, 0);
-    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(t) })]);
+    const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(tile) })]);
     const locate = (event) => {
       const box = canvas.getBoundingClientRect();
       const x = Math.floor(((event.clientX - box.left) / box.width) * side);
       const y = Math.floor(((event.clientY - box.top) / box.height) * side);
       if (x < 0 || y < 0 || x >= side || y >= side) return;
       const p = y * side + x;
-      const [i, j] = byColumn ? [p, t] : [t, p];
-      const text = geometry.planes === 3 ? pixelValues(geometry, p, (k) => fmtFull(value(k))) : tipText(m, i, j, opts);
-      showTip(tip, grid.parentElement || grid, `${text}  (pixel row ${y}, column ${x})`, event.clientX, event.clientY);
+      const [i, j] = byColumn ? [p, tile] : [tile, p];
+      const text = colour ? pixelValues(geometry, p, (k) => fmtFull(value(k))) : tipText(m, i, j, opts);
+      showTip(tip, grid.parentElement || grid, `${text}  ${t("stepper.matrix.pixel", { y, x })}`, event.clientX, event.clientY);
     };
     canvas.addEventListener("pointermove", locate);
     canvas.addEventListener("pointerdown", locate);
@@ -231,9 +234,9 @@ function renderTiles(m, opts, tip) {
   }
   const grid = el("div", { class: `stepper-tiles${count === 1 ? " is-single" : ""}${count > 24 ? " is-many" : ""}` }, tiles);
   const more = shown < count && opts.onAllTiles
-    ? el("button", { type: "button", class: "button button-small stepper-more", text: `Show all ${count}`, onclick: opts.onAllTiles })
+    ? el("button", { type: "button", class: "button button-small stepper-more", text: t("stepper.matrix.showAll", { count }), onclick: opts.onAllTiles })
     : null;
-  return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray, geometry.planes === 3)]);
+  return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray, colour)]);
 }
 
 /** `colour`: tiles whose planes run dark to light (image-tiles.js), whatever their sign. */
@@ -245,6 +248,6 @@ function legend(m, gray = false, colour = false) {
     el("span", { text: fmt(lo) }),
     bar,
     el("span", { text: fmt(hi) }),
-    el("span", { class: "stepper-legend-range", text: `values ${fmt(m.min)} … ${fmt(m.max)}` }),
+    el("span", { class: "stepper-legend-range", text: t("stepper.matrix.range", { min: fmt(m.min), max: fmt(m.max) }) }),
   ]);
 }

@@ -5,6 +5,7 @@
 // #stepper-draw-tab-image, #stepper-draw-tab-note, #stepper-sample.
 
 import { el, drawGray, drawRGB } from "../../ui.js";
+import { t, pyMessage } from "../../i18n.js";
 import { createPad } from "../../pad.js";
 import { drawTabDigit } from "../../draw-tab-digit.js";
 import { fmt } from "./matrix.js";
@@ -13,15 +14,15 @@ const PAD_SEND_SIZE = 280; // the stepper's pad goes to the preprocessor as 280�
 
 /** onStroke(): the student finished a stroke on the stepper's pad. */
 export function createSample({ onStroke }) {
-  const padCanvas = el("canvas", { id: "stepper-pad", class: "stepper-pad", role: "img", "aria-label": "Drawing pad: draw a digit with mouse, finger or pen" });
-  const padClear = el("button", { id: "stepper-pad-clear", class: "button button-small", type: "button", text: "Clear" });
+  const padCanvas = el("canvas", { id: "stepper-pad", class: "stepper-pad", role: "img", "aria-label": t("stepper.sample.pad") });
+  const padClear = el("button", { id: "stepper-pad-clear", class: "button button-small", type: "button", text: t("stepper.sample.clear") });
   const pad = createPad(padCanvas, { onStroke: () => onStroke() });
   padClear.addEventListener("click", () => pad.clear());
-  const fromDraw = el("canvas", { id: "stepper-draw-tab-image", class: "stepper-thumb", width: 28, height: 28, role: "img", "aria-label": "The digit from the Draw tab" });
+  const fromDraw = el("canvas", { id: "stepper-draw-tab-image", class: "stepper-thumb", width: 28, height: 28, role: "img", "aria-label": t("stepper.sample.fromDrawTab") });
   const drawTabNote = el("p", { class: "stepper-hint", id: "stepper-draw-tab-note", text: "" });
   const padBox = el("div", { class: "stepper-pad-box", id: "stepper-pad-box", hidden: true }, [
     el("div", { class: "stepper-pad-wrap" }, [padCanvas, padClear]),
-    el("p", { class: "stepper-hint", text: "Draw a digit, then lift the pen: the steps follow." }),
+    el("p", { class: "stepper-hint", text: t("stepper.sample.padHint") }),
   ]);
   const drawTabBox = el("div", { class: "stepper-pad-box", id: "stepper-draw-tab-box", hidden: true }, [fromDraw, drawTabNote]);
   const preview = el("div", { class: "stepper-sample", id: "stepper-sample", "aria-live": "polite" });
@@ -40,14 +41,14 @@ export function createSample({ onStroke }) {
      */
     drawing(source) {
       if (source === "pad") {
-        return pad.isEmpty() ? { missing: "Draw a digit on the pad to step through it." } : { fields: { image: pad.toImage(PAD_SEND_SIZE) } };
+        return pad.isEmpty() ? { missing: t("stepper.sample.padEmpty") } : { fields: { image: pad.toImage(PAD_SEND_SIZE) } };
       }
       const pixels = drawTabDigit();
       if (!pixels) {
         drawTabBox.hidden = false;
         drawGray(fromDraw, new Uint8Array(784));
-        drawTabNote.textContent = "Nothing drawn in the Draw tab yet: draw a digit there, or draw here instead.";
-        return { missing: "Draw a digit in the Draw tab first." };
+        drawTabNote.textContent = t("stepper.sample.drawTabEmpty");
+        return { missing: t("stepper.sample.drawTabFirst") };
       }
       drawTabNote.textContent = "";
       drawTabBox.hidden = true; // the preview shows it, from the reply
@@ -61,7 +62,7 @@ export function createSample({ onStroke }) {
       if (sample.images) {
         const size = sample.images.length / sample.n;  // 784 (28×28 gray) or 3072 (32×32 colour)
         for (let k = 0; k < sample.n; k++) {
-          const canvas = el("canvas", { class: "stepper-thumb", role: "img", "aria-label": `Sample ${k}: ${name(k)}` });
+          const canvas = el("canvas", { class: "stepper-thumb", role: "img", "aria-label": t("stepper.sample.image", { k, name: name(k) }) });
           (size === 3072 ? drawRGB : drawGray)(canvas, sample.images.subarray(size * k, size * (k + 1)));
           items.push(el("figure", { class: "stepper-sample-item" }, [canvas, el("figcaption", { text: name(k) })]));
         }
@@ -75,7 +76,7 @@ export function createSample({ onStroke }) {
           ]))),
         ]));
       }
-      preview.replaceChildren(el("p", { class: "stepper-sample-desc", text: `Sample: ${sample.description}` }), el("div", { class: "stepper-sample-items" }, items));
+      preview.replaceChildren(el("p", { class: "stepper-sample-desc", text: t("stepper.sample.description", { description: pyMessage(sample.description) }) }), el("div", { class: "stepper-sample-items" }, items));
     },
   };
 }

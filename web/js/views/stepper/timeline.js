@@ -6,19 +6,19 @@
 // #stepper-play[aria-pressed], #stepper-next.
 
 import { el } from "../../ui.js";
+import { t, pyMessage } from "../../i18n.js";
 import { createPlayer } from "../../player.js";
 import { checkState, shortName } from "./card.js";
 
 const PLAY_MS = 2400;
-const PHASE_TITLE = { forward: "Forward", backward: "Backward", update: "Update" };
 
 /** onShow(index): show step `index`; isActive(): whether the arrow keys are ours (tab shown). */
 export function createTimeline({ onShow, isActive }) {
-  const list = el("ol", { id: "stepper-timeline", class: "stepper-timeline", "aria-label": "Steps" });
-  const prev = el("button", { id: "stepper-prev", class: "button", type: "button", "aria-label": "Previous step", "aria-keyshortcuts": "ArrowLeft" }, ["‹ ", el("span", { class: "stepper-nav-text", text: "Previous" })]);
-  const play = el("button", { id: "stepper-play", class: "button", type: "button", "aria-pressed": "false", text: "▶ Play" });
-  const next = el("button", { id: "stepper-next", class: "button button-primary", type: "button", "aria-label": "Next step", "aria-keyshortcuts": "ArrowRight" }, [el("span", { class: "stepper-nav-text", text: "Next" }), " ›"]);
-  const nav = el("div", { class: "stepper-nav" }, [prev, play, next, el("span", { class: "stepper-keys", text: "or ← →" })]);
+  const list = el("ol", { id: "stepper-timeline", class: "stepper-timeline", "aria-label": t("stepper.steps"), dataset: { setting: "step" } });
+  const prev = el("button", { id: "stepper-prev", class: "button", type: "button", "aria-label": t("stepper.nav.previousStep"), "aria-keyshortcuts": "ArrowLeft" }, ["‹ ", el("span", { class: "stepper-nav-text", text: t("stepper.nav.previous") })]);
+  const play = el("button", { id: "stepper-play", class: "button", type: "button", "aria-pressed": "false", text: t("stepper.nav.play") });
+  const next = el("button", { id: "stepper-next", class: "button button-primary", type: "button", "aria-label": t("stepper.nav.nextStep"), "aria-keyshortcuts": "ArrowRight" }, [el("span", { class: "stepper-nav-text", text: t("stepper.nav.next") }), " ›"]);
+  const nav = el("div", { class: "stepper-nav", dataset: { setting: "step" } }, [prev, play, next, el("span", { class: "stepper-keys", text: t("stepper.nav.keys") })]);
   const progress = el("div", { class: "stepper-progress", "aria-hidden": "true" }, [el("span", { class: "stepper-progress-fill" })]);
 
   let steps = [];
@@ -34,7 +34,7 @@ export function createTimeline({ onShow, isActive }) {
     wait: () => new Promise((resolve) => setTimeout(resolve, PLAY_MS)),
     onChange: (status) => {
       const running = status === "running";
-      play.textContent = running ? "❚❚ Pause" : "▶ Play";
+      play.textContent = t(running ? "stepper.nav.pause" : "stepper.nav.play");
       play.setAttribute("aria-pressed", String(running));
     },
   });
@@ -83,11 +83,11 @@ export function createTimeline({ onShow, isActive }) {
       if (!groups.length || groups.at(-1).phase !== step.phase) groups.push({ phase: step.phase, items: [] });
       groups.at(-1).items.push(el("li", {}, [el("button", {
         type: "button", class: "stepper-chip", dataset: { index: String(i), check: checkState(step), phase: step.phase, stepName: step.name },
-        title: step.title, onclick: () => go(i),
-      }, [el("span", { class: "stepper-chip-dot", "aria-hidden": "true" }), el("span", { class: "stepper-chip-name", text: shortName(step.name) })])]));
+        title: pyMessage(step.title), onclick: () => go(i),
+      }, [el("span", { class: "stepper-chip-dot", "aria-hidden": "true" }), el("span", { class: "stepper-chip-name", translate: "no", text: shortName(step.name) })])]));
     });
     list.replaceChildren(...groups.map((g) => el("li", { class: `stepper-group is-${g.phase}` }, [
-      el("span", { class: "stepper-group-title", text: PHASE_TITLE[g.phase] }), el("ol", { class: "stepper-group-items" }, g.items)])));
+      el("span", { class: "stepper-group-title", text: t(`stepper.group.${g.phase}`) }), el("ol", { class: "stepper-group-items" }, g.items)])));
   }
 
   prev.addEventListener("click", () => { stop(); go(current - 1); });
@@ -101,8 +101,8 @@ export function createTimeline({ onShow, isActive }) {
   });
   document.addEventListener("keydown", (event) => {
     if (!isActive() || event.altKey || event.ctrlKey || event.metaKey || !steps.length) return;
-    const t = event.target;
-    if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.getAttribute("role") === "tab")) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.getAttribute("role") === "tab")) return;
     const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: steps.length - 1 };
     if (!(event.key in moves)) return;
     event.preventDefault();

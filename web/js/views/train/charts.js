@@ -3,6 +3,8 @@
 // and the page's light/dark colours.
 
 import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+import { t, formatNumber } from "../../i18n.js";
+import { projector, onModeChange } from "../../modes.js";
 
 const TRAIN = "#f59e0b";
 const TEST = "#4f46e5";
@@ -15,14 +17,16 @@ function cssVar(name, fallback) {
 function axis(label, values) {
   const text = cssVar("--muted", "#5b6478");
   const grid = cssVar("--border", "#e2e6ee");
-  return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: 18, font: "12px system-ui", labelFont: "600 12px system-ui" };
+  const px = projector() ? 18 : 12;  // projector mode: readable from the back of the room
+  const big = projector() ? { size: 64 } : {};
+  return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: px + 6, font: `${px}px system-ui`, labelFont: `600 ${px}px system-ui`, ...big };
 }
 
 /** Percent tick labels with as many decimals as the tick spacing needs (97.5%, 98%). */
 function pct(u, splits) {
   const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) * 100 : 1;
   const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
-  return splits.map((v) => `${(v * 100).toFixed(digits)}%`);
+  return splits.map((v) => formatNumber(v, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }));
 }
 
 /** y range for accuracies: the data with a margin, inside 0..1, at least 2 points tall. */
@@ -38,35 +42,43 @@ function accuracyRange(u, min, max) {
 
 /** A chart in `host` (an element); `series` [{label, color, dash?}]; returns {set(x, ys), clear()}. */
 function lineChart(host, { xLabel, yLabel, series, percent = false, points = false, xRange = null }) {
-  const height = 220;
-  const opts = {
+  const height = () => (projector() ? 250 : 220);
+  const opts = () => ({
     width: Math.max(240, host.clientWidth),
-    height,
+    height: height(),
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
     scales: { x: xRange ? { time: false, range: () => xRange } : { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
-    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : undefined)],
+    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : (u, splits) => splits.map((v) => formatNumber(v)))],
     series: [
       { label: xLabel },
       ...series.map((s) => ({
         label: s.label,
         stroke: s.color,
-        width: 2,
+        width: projector() ? 4 : 2,
         dash: s.dash,
-        points: { show: points, size: 5, fill: s.color },
-        value: (u, v) => (v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)),
+        points: { show: points, size: projector() ? 9 : 5, fill: s.color },
+        value: (u, v) => (v == null ? "–" : formatNumber(v, percent ? { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 } : { minimumFractionDigits: 3, maximumFractionDigits: 3 })),
       })),
     ],
-  };
+  });
   let data = [[], ...series.map(() => [])];
-  const plot = new uPlot(opts, data, host);
+  let plot = new uPlot(opts(), data, host);
+  host.dataset.lineWidth = String(plot.series[1].width);  // tests read how thick the lines are
   const resize = () => {
     const w = Math.max(240, host.clientWidth);
-    if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height });
+    if (w && Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height: height() });
   };
   new ResizeObserver(resize).observe(host);
+  onModeChange(() => {  // line widths and fonts are set when a chart is made: make it again
+    plot.destroy();
+    plot = new uPlot(opts(), data, host);
+    host.dataset.lineWidth = String(plot.series[1].width);
+  });
   return {
-    plot,
+    get plot() {
+      return plot;
+    },
     set(x, ys) {
       data = [x, ...ys];
       plot.setData(data);
@@ -82,13 +94,13 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
 
 export function createHistoryCharts(lossHost, accuracyHost) {
   const loss = lineChart(lossHost, {
-    xLabel: "epoch", yLabel: "loss",
-    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    xLabel: t("train.chart.epoch"), yLabel: t("train.chart.loss"),
+    series: [{ label: t("train.chart.train"), color: TRAIN }, { label: t("train.chart.test"), color: TEST }],
     points: true,
   });
   const accuracy = lineChart(accuracyHost, {
-    xLabel: "epoch", yLabel: "accuracy", percent: true,
-    series: [{ label: "train", color: TRAIN }, { label: "test", color: TEST }],
+    xLabel: t("train.chart.epoch"), yLabel: t("train.chart.accuracy"), percent: true,
+    series: [{ label: t("train.chart.train"), color: TRAIN }, { label: t("train.chart.test"), color: TEST }],
     points: true,
   });
   return {
@@ -111,7 +123,7 @@ export function createHistoryCharts(lossHost, accuracyHost) {
 
 export function createKnnChart(host) {
   const chart = lineChart(host, {
-    xLabel: "k (neighbours)", yLabel: "test accuracy", percent: true,
+    xLabel: t("train.chart.k"), yLabel: t("train.chart.testAccuracy"), percent: true,
     series: [{ label: "k-NN", color: KNN }],
     points: true,
     xRange: [1, 20],  // k = 1…20 as the card says, even when a small training set stops it sooner

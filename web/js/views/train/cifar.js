@@ -10,12 +10,21 @@
 // #cifar-status[data-train][data-test][data-source], #cifar-badge[data-badge],
 // #cifar-knn-badge[data-badge], #cifar-preset-<name>.
 
-import { el, percent, addStylesheet } from "../../ui.js";
-import { SCHEMA, DATASETS, parseValue, rangeText } from "../../state.js";
+import { el, addStylesheet } from "../../ui.js";
+import { t, formatNumber, pyMessage } from "../../i18n.js";
+import { SCHEMA, DATASETS, parseValue } from "../../state.js";
 import { loadCifarSubset, saveCifarSubset } from "../../storage.js";
+import { refusal } from "./settings.js";
 
 const READ_MS = 200;  // work per cifar_read call
-const MB = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+const MB = (n) => t("train.cifar.megabytes", { size: formatNumber(n / 1e6, { maximumFractionDigits: n < 1e7 ? 1 : 0, minimumFractionDigits: n < 1e7 ? 1 : 0 }) });
+/** A badge's bound without a useless ".0": 0.4 -> "40%", 0.425 -> "42.5%". */
+const bound = (p) => formatNumber(p, { style: "percent", maximumFractionDigits: 1 });
+
+/** The catalogue's `template` as text and nodes: {name} is replaced by `nodes[name]`. */
+function withNodes(template, nodes) {
+  return template.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? nodes[part] ?? `{${part}}` : part)).filter((part) => part !== "");
+}
 
 
 /** Files of a drop, folders walked (a dropped cifar-10-batches-py folder). */
@@ -49,35 +58,35 @@ export function createCifarPanel(ctx, { onLoaded }) {
   const fileInput = el("input", { type: "file", id: "cifar-file", multiple: true, class: "visually-hidden", accept: ".gz,.tgz,.tar,application/gzip,application/x-tar,*/*" });
   const folderInput = el("input", { type: "file", id: "cifar-folder", multiple: true, webkitdirectory: true, class: "visually-hidden" });
   const drop = el("div", { class: "cifar-drop", id: "cifar-drop" }, [
-    el("p", { class: "cifar-drop-text" }, ["Drop ", el("code", { text: "cifar-10-python.tar.gz" }), " (or its batch files or folder) here, or"]),
+    el("p", { class: "cifar-drop-text" }, withNodes(t("train.cifar.drop"), { file: el("code", { text: "cifar-10-python.tar.gz" }) })),
     el("div", { class: "cifar-drop-buttons" }, [
-      el("label", { class: "button button-small", for: "cifar-file" }, ["Open the archive…", fileInput]),
-      el("label", { class: "button button-small", for: "cifar-folder" }, ["Open a folder…", folderInput]),
+      el("label", { class: "button button-small", for: "cifar-file" }, [t("train.cifar.openArchive"), fileInput]),
+      el("label", { class: "button button-small", for: "cifar-folder" }, [t("train.cifar.openFolder"), folderInput]),
     ]),
-    el("p", { class: "muted small", text: "It is read where it is on your computer: nothing is uploaded, and the archive is never copied whole into memory." }),
+    el("p", { class: "muted small", text: t("train.cifar.local") }),
   ]);
   const progress = el("progress", { id: "cifar-progress", class: "cifar-progress", max: "1", value: "0", hidden: true });
-  const cancel = el("button", { id: "cifar-cancel", class: "button button-small", type: "button", hidden: true, text: "Cancel" });
-  const status = el("p", { id: "cifar-status", class: "cifar-status", "aria-live": "polite", text: "No CIFAR-10 images loaded yet." });
+  const cancel = el("button", { id: "cifar-cancel", class: "button button-small", type: "button", hidden: true, text: t("train.cifar.cancel") });
+  const status = el("p", { id: "cifar-status", class: "cifar-status", "aria-live": "polite", text: t("train.cifar.none") });
   const error = el("p", { id: "cifar-error", class: "cifar-error", "aria-live": "polite", hidden: true });  // the page's one alert region (#alerts) says it too
 
   const sizeFields = ["cifar_train", "cifar_test"].map((key) => sizeField(key));
-  const inputsSelect = el("select", { id: "train-cifar_inputs" }, SCHEMA.cifar_inputs.values.map((v) => el("option", { value: v, text: v === "raw" ? "raw 0…255 (the lab)" : "/255, standardised per channel" })));
+  const inputsSelect = el("select", { id: "train-cifar_inputs" }, SCHEMA.cifar_inputs.values.map((v) => el("option", { value: v, text: t(`train.cifar.inputs.${v}`) })));
   inputsSelect.addEventListener("change", () => ctx.update({ cifar_inputs: inputsSelect.value }));
   const presets = Object.entries(dataset.presets ?? {}).map(([name, p]) => el("button", {
-    id: `cifar-preset-${name}`, class: "button button-small", type: "button", title: p.description,
-    text: `Use ${p.label}`, onclick: () => ctx.update(p.settings),
+    id: `cifar-preset-${name}`, class: "button button-small", type: "button", title: t(`py.preset.${name}.description`),
+    text: t("train.cifar.usePreset", { preset: t(`py.preset.${name}.label`) }), onclick: () => ctx.update(p.settings),
   }));
 
   const panel = el("div", { class: "cifar-wrap", id: "cifar-panel", hidden: true }, [
-    el("h4", { class: "subhead", text: "CIFAR-10 from your download" }),
-    el("p", { class: "muted small" }, ["The lab's dataset: 60 000 colour photos of 32×32 pixels in 10 classes. Download ", el("a", { href: "https://www.cs.toronto.edu/~kriz/cifar.html", target: "_blank", rel: "noopener", text: "the python version" }), " once, then open it here."]),
+    el("h4", { class: "subhead", text: t("train.cifar.title") }),
+    el("p", { class: "muted small" }, withNodes(t("train.cifar.intro"), { link: el("a", { href: "https://www.cs.toronto.edu/~kriz/cifar.html", target: "_blank", rel: "noopener", text: t("train.cifar.introLink") }) })),
     drop,
     el("div", { class: "cifar-reading" }, [progress, cancel]),
     status,
     error,
     el("div", { class: "fields cifar-fields" }, [...sizeFields.map((f) => f.node),
-      el("div", { class: "field field-cifar_inputs" }, [el("label", { class: "field-label", for: "train-cifar_inputs", text: "What the network sees" }), inputsSelect])]),
+      el("div", { class: "field field-cifar_inputs", dataset: { setting: "cifar_inputs" } }, [el("label", { class: "field-label", for: "train-cifar_inputs", text: t("train.field.cifar_inputs.label") }), inputsSelect])]),
     el("div", { class: "cifar-presets" }, presets),
   ]);
 
@@ -89,7 +98,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     input.addEventListener("change", () => {
       const { value, error: bad } = parseValue(spec, input.value);
       if (bad) {
-        problem.textContent = `Must be ${rangeText(spec).replace("..", "–")}. Got "${input.value}".`;
+        problem.textContent = refusal(key, input.value, bad);
         input.setAttribute("aria-invalid", "true");
         return;
       }
@@ -97,15 +106,15 @@ export function createCifarPanel(ctx, { onLoaded }) {
       input.removeAttribute("aria-invalid");
       ctx.update({ [key]: value });
     });
-    const label = key === "cifar_train" ? "Training images" : "Test images";
-    return { key, input, node: el("div", { class: `field field-${key}` }, [el("label", { class: "field-label", for: id, text: label }), input, el("span", { class: "field-hint", text: `up to ${spec.max} (the lab's split)` }), problem]) };
+    const label = t(`train.field.${key}.label`);
+    return { key, input, node: el("div", { class: `field field-${key}`, dataset: { setting: key } }, [el("label", { class: "field-label", for: id, text: label }), input, el("span", { class: "field-hint", text: t("train.cifar.upTo", { max: spec.max }) }), problem]) };
   }
 
   // ---- showing ----
   function showLoaded(summary) {
     loaded = summary;
     if (!summary) {
-      status.textContent = "No CIFAR-10 images loaded yet.";
+      status.textContent = t("train.cifar.none");
       delete status.dataset.train;
       delete status.dataset.test;
       return;
@@ -113,7 +122,11 @@ export function createCifarPanel(ctx, { onLoaded }) {
     status.dataset.train = String(summary.n_train);
     status.dataset.test = String(summary.n_test);
     status.dataset.source = summary.source;
-    status.textContent = `In use: ${summary.n_train} training and ${summary.n_test} test images${summary.n_read ? ` of the ${summary.n_read} read` : ""}${summary.source === "saved" ? " (kept by this browser)" : ""}.`;
+    status.textContent = t("train.cifar.inUse", {
+      train: summary.n_train, test: summary.n_test,
+      read: summary.n_read ? t("train.cifar.ofRead", { count: summary.n_read }) : "",
+      kept: summary.source === "saved" ? t("train.cifar.kept") : "",
+    });
   }
 
   function showError(message) {
@@ -136,7 +149,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     try {
       await saveCifarSubset({ ...arrays, class_names: summary.class_names, n_read: summary.n_read, asked });
     } catch (e) {
-      ctx.alert(`The CIFAR-10 subset is loaded but could not be kept for the next visit: ${e.message}`, { level: "warning" });
+      ctx.alert(t("train.cifar.notKept", { error: e.message }), { level: "warning" });
     }
   }
 
@@ -149,7 +162,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     progress.value = 0;
     const started = performance.now();
     const request = sizes();
-    status.textContent = `Opening ${files.length === 1 ? files[0].name : `${files.length} files`}…`;
+    status.textContent = files.length === 1 ? t("train.cifar.opening", { name: files[0].name }) : t("train.cifar.openingFiles", { count: files.length });
     try {
       const opened = await ctx.client.call("cifar_open", { mount: files });
       let reply;
@@ -157,12 +170,12 @@ export function createCifarPanel(ctx, { onLoaded }) {
         if (mine.cancelled) {
           const r = await ctx.client.call("cifar_cancel");
           showLoaded(r.loaded);
-          status.textContent = `Cancelled: ${r.loaded ? "the images loaded before are still in use." : "nothing was loaded."}`;
+          status.textContent = t(r.loaded ? "train.cifar.cancelledKept" : "train.cifar.cancelled");
           return;
         }
         reply = await ctx.client.call("cifar_read", { budget_ms: READ_MS, ...request });
         progress.value = reply.progress;
-        status.textContent = `Reading ${opened.files.join(", ")}: ${MB(reply.bytes_read)} of ${MB(reply.total_bytes)}…`;
+        status.textContent = t("train.cifar.reading", { files: opened.files.join(", "), read: MB(reply.bytes_read), total: MB(reply.total_bytes) });
       } while (!reply.done);
       fullInMemory = true;
       asked = request;
@@ -170,9 +183,9 @@ export function createCifarPanel(ctx, { onLoaded }) {
       await keep(reply);
       onLoaded();
     } catch (e) {
-      showError(`${e.message} ${loaded ? "The images loaded before are still in use." : ""}`.trim());
+      showError(loaded ? `${pyMessage(e)} ${t("train.cifar.stillInUse")}` : pyMessage(e));
       showLoaded(loaded);
-      ctx.alert(`CIFAR-10: ${e.message}`);
+      ctx.alert(`CIFAR-10: ${pyMessage(e)}`);
     } finally {
       reading = null;
       setReading(false);
@@ -186,7 +199,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     if (!reading) return;
     reading.cancelled = true;
     cancel.disabled = true;
-    status.textContent = "Cancelling…";
+    status.textContent = t("train.cifar.cancelling");
   });
   drop.addEventListener("dragover", (event) => {
     event.preventDefault();
@@ -205,7 +218,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
     const same = (a) => a && a.cifar_train === wanted.cifar_train && a.cifar_test === wanted.cifar_test;
     if (reading || !loaded || same(asked) || same({ cifar_train: loaded.n_train, cifar_test: loaded.n_test })) return;
     if (!fullInMemory) {
-      showError("Other sizes need the whole set: open your CIFAR-10 files again (the page was reloaded since).");
+      showError(t("train.cifar.reopen"));
       return;
     }
     try {
@@ -214,7 +227,7 @@ export function createCifarPanel(ctx, { onLoaded }) {
       await keep(await ctx.client.call("cifar_subset", wanted));
       onLoaded();
     } catch (e) {
-      showError(e.message);
+      showError(pyMessage(e));
     }
   }
 
@@ -258,10 +271,9 @@ export function createCifarPanel(ctx, { onLoaded }) {
         badge = el("span", { id, class: "cifar-badge" });
         host.append(badge);
       }
-      const range = `${percent(expected.low).replace(".0", "")}–${percent(expected.high).replace(".0", "")}`;
       badge.dataset.badge = expected.badge;
-      badge.textContent = { chance: "chance level: a bug?", below: `below ${range}`, expected: `typical ${range}`, above: `above ${range}` }[expected.badge];
-      badge.title = `${expected.message} (what public solutions of the lab report on CIFAR-10).`;
+      badge.textContent = t(`train.cifar.badge.${expected.badge}`, { low: bound(expected.low), high: bound(expected.high) });
+      badge.title = t("train.cifar.badgeTitle", { message: pyMessage(expected) });
       badge.setAttribute("aria-label", badge.title);
     },
   };

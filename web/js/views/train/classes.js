@@ -4,6 +4,7 @@
 // is kept in IndexedDB (storage.js) so a reload keeps it. Export/import as a JSON file.
 
 import { el, drawGray } from "../../ui.js";
+import { t, lang } from "../../i18n.js";
 import { decodeImageFile } from "../../image-decode.js";
 import { loadDataset, saveDataset } from "../../storage.js";
 import { createPad } from "../../pad.js";
@@ -25,21 +26,21 @@ function fromBase64(text) {
 /** Check an imported file's object; returns classes or throws an Error with what is wrong. */
 export function parseExport(data) {
   if (!data || data.format !== FORMAT) {
-    throw new Error(`This is not a Backprop Lab classes file (expected "format": "${FORMAT}").`);
+    throw new Error(t("train.classes.file.notOurs", { format: FORMAT }));
   }
-  if (!Array.isArray(data.classes) || data.classes.length === 0) throw new Error("The file holds no classes.");
-  if (data.classes.length > MAX_CLASSES) throw new Error(`The file holds ${data.classes.length} classes; at most ${MAX_CLASSES} fit.`);
+  if (!Array.isArray(data.classes) || data.classes.length === 0) throw new Error(t("train.classes.file.empty"));
+  if (data.classes.length > MAX_CLASSES) throw new Error(t("train.classes.file.tooMany", { count: data.classes.length, max: MAX_CLASSES }));
   return data.classes.map((c, i) => {
-    if (typeof c?.name !== "string" || !c.name.trim()) throw new Error(`Class ${i + 1} in the file has no name.`);
-    if (!Array.isArray(c.images)) throw new Error(`Class "${c.name}" in the file has no image list.`);
+    if (typeof c?.name !== "string" || !c.name.trim()) throw new Error(t("train.classes.file.noName", { n: i + 1 }));
+    if (!Array.isArray(c.images)) throw new Error(t("train.classes.file.noImages", { name: c.name }));
     const images = c.images.map((text, j) => {
       let bytes;
       try {
         bytes = fromBase64(String(text));
       } catch {
-        throw new Error(`Image ${j + 1} of class "${c.name}" is not valid base64.`);
+        throw new Error(t("train.classes.file.notBase64", { n: j + 1, name: c.name }));
       }
-      if (bytes.length !== 784) throw new Error(`Image ${j + 1} of class "${c.name}" has ${bytes.length} bytes; a 28×28 image has 784.`);
+      if (bytes.length !== 784) throw new Error(t("train.classes.file.badSize", { n: j + 1, name: c.name, count: bytes.length }));
       return bytes;
     });
     return { name: c.name.trim().slice(0, 40), images };
@@ -51,10 +52,10 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
   let ready = false;
 
   const list = el("ol", { class: "class-list", id: "class-list" });
-  const addButton = el("button", { id: "classes-add", class: "button button-small", type: "button", text: "+ Add a class" });
-  const exportButton = el("button", { id: "classes-export", class: "button button-small", type: "button", text: "Export…" });
+  const addButton = el("button", { id: "classes-add", class: "button button-small", type: "button", text: t("train.classes.add") });
+  const exportButton = el("button", { id: "classes-export", class: "button button-small", type: "button", text: t("train.classes.export") });
   const importInput = el("input", { id: "classes-import", type: "file", accept: ".json,application/json", class: "visually-hidden" });
-  const importLabel = el("label", { class: "button button-small", for: "classes-import", text: "Import…" });
+  const importLabel = el("label", { class: "button button-small", for: "classes-import", text: t("train.classes.import") });
   const summary = el("p", { class: "classes-summary", id: "classes-summary", "aria-live": "polite" });
   root.replaceChildren(
     el("div", { class: "classes-toolbar" }, [addButton, exportButton, importLabel, importInput]),
@@ -62,7 +63,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     list,
   );
 
-  const save = () => saveDataset(STORE_ID, { name: "My classes", classes }).catch((error) => ctx.alert(`Could not keep your classes in this browser: ${error?.message || error}`));
+  const save = () => saveDataset(STORE_ID, { name: "My classes", classes }).catch((error) => ctx.alert(t("train.classes.notSaved", { error: error?.message || error })));
 
   function changed({ store = true } = {}) {
     render();
@@ -73,8 +74,8 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
   function render() {
     const total = classes.reduce((n, c) => n + c.images.length, 0);
     summary.textContent = classes.length
-      ? `${classes.length} classes, ${total} images. Kept in this browser; a reload keeps them.`
-      : "No classes yet.";
+      ? `${t("train.classes.count", { count: classes.length })}, ${t("train.classes.images", { count: total })}. ${t("train.classes.kept")}`
+      : t("train.classes.none");
     addButton.disabled = classes.length >= MAX_CLASSES;
     exportButton.disabled = total === 0;
     // keep existing cards (their pads hold drawings in progress); add/remove the difference
@@ -90,19 +91,19 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
   }
 
   function buildCard() {
-    const name = el("input", { class: "class-name", type: "text", maxlength: "40", "aria-label": "Class name", spellcheck: "false" });
+    const name = el("input", { class: "class-name", type: "text", maxlength: "40", "aria-label": t("train.classes.name"), spellcheck: "false" });
     const count = el("span", { class: "class-count" });
-    const remove = el("button", { class: "button button-small class-delete", type: "button", text: "Delete" });
-    const canvas = el("canvas", { class: "class-pad", "aria-label": "Drawing pad for this class", role: "img", tabindex: "-1" });
-    const addDrawing = el("button", { class: "button button-small button-primary class-add-drawing", type: "button", text: "Add drawing", disabled: true });
-    const clearPad = el("button", { class: "button button-small class-clear-pad", type: "button", text: "Clear" });
+    const remove = el("button", { class: "button button-small class-delete", type: "button", text: t("train.classes.delete") });
+    const canvas = el("canvas", { class: "class-pad", "aria-label": t("train.classes.pad"), role: "img", tabindex: "-1" });
+    const addDrawing = el("button", { class: "button button-small button-primary class-add-drawing", type: "button", text: t("train.classes.addDrawing"), disabled: true });
+    const clearPad = el("button", { class: "button button-small class-clear-pad", type: "button", text: t("train.classes.clear") });
     const upload = el("input", { class: "visually-hidden class-upload", type: "file", multiple: true, accept: "image/png,image/jpeg,image/webp,image/gif,image/bmp" });
-    const uploadLabel = el("label", { class: "button button-small class-upload-label" }, ["Upload…", upload]);
-    const thumbs = el("ol", { class: "class-thumbs", "aria-label": "Images in this class" });
+    const uploadLabel = el("label", { class: "button button-small class-upload-label" }, [t("train.classes.upload"), upload]);
+    const thumbs = el("ol", { class: "class-thumbs", "aria-label": t("train.classes.thumbs") });
     const card = el("li", { class: "class-card" }, [
       el("header", { class: "class-head" }, [name, count, remove]),
       el("div", { class: "class-body" }, [
-        el("div", { class: "class-pad-wrap" }, [canvas, el("span", { class: "class-pad-hint", text: "draw here" })]),
+        el("div", { class: "class-pad-wrap" }, [canvas, el("span", { class: "class-pad-hint", text: t("train.classes.drawHere") })]),
         el("div", { class: "class-actions" }, [addDrawing, clearPad, uploadLabel]),
       ]),
       thumbs,
@@ -119,12 +120,12 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       const text = name.value.trim();
       if (!text) {
         name.value = classes[index].name;
-        ctx.alert("A class needs a name.", { level: "warning" });
+        ctx.alert(t("train.classes.needsName"), { level: "warning" });
         return;
       }
       if (classes.some((c, j) => j !== index && c.name === text)) {
         name.value = classes[index].name;
-        ctx.alert(`There is already a class called "${text}".`, { level: "warning" });
+        ctx.alert(t("train.classes.taken", { name: text }), { level: "warning" });
         return;
       }
       classes[index].name = text;
@@ -132,7 +133,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     });
     remove.addEventListener("click", () => {
       const c = classes[index];
-      if (c.images.length && !confirm(`Delete the class "${c.name}" and its ${c.images.length} images?`)) return;
+      if (c.images.length && !confirm(t("train.classes.confirmDelete", { name: c.name, count: c.images.length }))) return;
       classes.splice(index, 1);
       changed();
       addButton.focus();  // this card is gone: the focus goes to "+ Add a class", not to the body
@@ -144,7 +145,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
         await addImages(index, [pad.toImage(PAD_SEND_SIZE)]);
         pad.clear();
       } catch (error) {
-        ctx.alert(`That drawing could not be added: ${error?.message || error}`);
+        ctx.alert(t("train.classes.drawingFailed", { error: error?.message || error }));
       } finally {
         addDrawing.disabled = pad.isEmpty() || !ready;
         if (addDrawing.disabled && document.activeElement === addDrawing) canvas.focus();
@@ -178,16 +179,16 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       index = i;
       card.dataset.class = String(i);
       if (document.activeElement !== name) name.value = c.name;
-      count.textContent = `${c.images.length} image${c.images.length === 1 ? "" : "s"}`;
+      count.textContent = t("train.classes.images", { count: c.images.length });
       card.dataset.images = String(c.images.length);
       addDrawing.disabled = pad.isEmpty() || !ready;
       if (thumbs.children.length !== c.images.length || thumbs.dataset.version !== String(c.version ?? 0)) {
         thumbs.dataset.version = String(c.version ?? 0);
         thumbs.replaceChildren(
           ...c.images.map((pixels, j) => {
-            const img = el("canvas", { class: "pixel-image", role: "img", "aria-label": `${c.name}, image ${j + 1}` });
+            const img = el("canvas", { class: "pixel-image", role: "img", "aria-label": t("train.classes.thumb", { name: c.name, n: j + 1 }) });
             drawGray(img, pixels);
-            const del = el("button", { class: "thumb-delete", type: "button", "aria-label": `Remove image ${j + 1}`, title: "Remove", text: "×" });
+            const del = el("button", { class: "thumb-delete", type: "button", "aria-label": t("train.classes.removeImage", { n: j + 1 }), title: t("train.classes.remove"), text: "×" });
             del.addEventListener("click", () => {
               c.images.splice(j, 1);
               c.version = (c.version ?? 0) + 1;
@@ -199,7 +200,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
             return el("li", { class: "class-thumb" }, [img, del]);
           }),
         );
-        if (!c.images.length) thumbs.append(el("li", { class: "class-empty", text: "No images yet: draw a few examples (5 or more is good) or upload pictures." }));
+        if (!c.images.length) thumbs.append(el("li", { class: "class-empty", text: t("train.classes.noImages") }));
       }
     };
     card.setReady = () => {
@@ -211,7 +212,7 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
   async function addImages(i, images) {
     const c = classes[i];
     if (!c) return;
-    if (c.images.length + images.length > MAX_IMAGES) throw new Error(`A class holds at most ${MAX_IMAGES} images.`);
+    if (c.images.length + images.length > MAX_IMAGES) throw new Error(t("train.classes.full", { max: MAX_IMAGES }));
     const payload = images.map(({ width, height, rgba }) => ({ width, height, rgba }));
     const result = await ctx.client.call("dataset_preprocess", { images: payload });
     c.images.push(...result.images.map((b) => new Uint8Array(b)));
@@ -222,8 +223,8 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
   addButton.addEventListener("click", () => {
     if (classes.length >= MAX_CLASSES) return;
     let n = classes.length + 1;
-    while (classes.some((c) => c.name === `Class ${n}`)) n += 1;
-    classes.push({ name: `Class ${n}`, images: [] });
+    while (classes.some((c) => c.name === t("train.classes.defaultName", { n }))) n += 1;
+    classes.push({ name: t("train.classes.defaultName", { n }), images: [] });
     changed();
     list.lastElementChild?.querySelector(".class-name")?.focus();
   });
@@ -243,18 +244,18 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     importInput.value = "";
     if (!file) return;
     try {
-      if (file.size > 50 * 1024 * 1024) throw new Error("The file is larger than 50 MB.");
+      if (file.size > 50 * 1024 * 1024) throw new Error(t("train.classes.file.tooBig"));
       let data;
       try {
         data = JSON.parse(await file.text());
       } catch {
-        throw new Error("The file is not valid JSON.");
+        throw new Error(t("train.classes.file.notJson"));
       }
       classes = parseExport(data);
       changed();
-      ctx.alert(`Imported ${classes.length} classes from ${file.name}.`, { level: "success" });
+      ctx.alert(t("train.classes.imported", { count: classes.length, file: file.name }), { level: "success" });
     } catch (error) {
-      ctx.alert(`${file.name} could not be imported: ${error.message}`);
+      ctx.alert(t("train.classes.importFailed", { file: file.name, error: error.message }));
     }
   });
 
@@ -263,9 +264,9 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
       const stored = await loadDataset(STORE_ID);
       if (stored?.classes?.length) classes = stored.classes.map((c) => ({ name: c.name, images: c.images.map((b) => new Uint8Array(b)) }));
     } catch (error) {
-      ctx.alert(`Your saved classes could not be read from this browser: ${error?.message || error}`, { level: "warning" });
+      ctx.alert(t("train.classes.notRead", { error: error?.message || error }), { level: "warning" });
     }
-    if (!classes.length) classes = [{ name: "Class 1", images: [] }, { name: "Class 2", images: [] }];
+    if (!classes.length) classes = [1, 2].map((n) => ({ name: t("train.classes.defaultName", { n }), images: [] }));
     changed({ store: false });
   }
 
@@ -277,13 +278,18 @@ export function createClassesEditor(root, ctx, { onChange = () => {} } = {}) {
     },
     /** What is missing before these classes can be trained on ("" when nothing is). */
     missing() {
-      const empty = classes.filter((c) => !c.images.length).map((c) => `"${c.name}"`);
-      if (classes.length < 2) return "Add a second class: a network needs at least two classes to tell apart.";
-      if (empty.length) return `Add images to ${empty.join(" and ")}: draw a few examples on each class's pad (five or more is good) or upload pictures, then press Play.`;
+      const empty = classes.filter((c) => !c.images.length).map((c) => t("train.classes.quoted", { name: c.name }));
+      if (classes.length < 2) return t("train.classes.needTwo");
+      if (empty.length) return t("train.classes.needImages", { names: new Intl.ListFormat(lang, { type: "conjunction" }).format(empty) });
       return "";
     },
     /** Classes for train_start: [{name, images: Uint8Array[]}]. */
     payload: () => classes.map((c) => ({ name: c.name, images: c.images })),
+    /** Put a lesson's classes ([{name, images: bytes[]}], checked by Python) in place of these. */
+    replace(list) {
+      classes = list.map((c, i) => ({ name: c.name, images: c.images.map((b) => new Uint8Array(b)), version: (classes[i]?.version ?? 0) + 1 }));
+      changed();
+    },
     setReady() {
       ready = true;
       for (const card of list.children) card.setReady?.();

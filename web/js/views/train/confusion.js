@@ -2,7 +2,8 @@
 // shaded by their share of the row, and the gallery of misclassified test images, most
 // confidently wrong first.
 
-import { el, drawGray, drawRGB, percent, withArticle } from "../../ui.js";
+import { el, drawGray, drawRGB } from "../../ui.js";
+import { t, formatNumber } from "../../i18n.js";
 
 const HIT = [79, 70, 229];   // the accent
 const MISS = [220, 38, 38];
@@ -37,7 +38,7 @@ export function renderConfusion(host, { confusion, classes }) {
   const under = surfaceRgb(host);
   const short = (name) => (name.length > 8 ? `${name.slice(0, 7)}…` : name);
   const head = el("tr", {}, [
-    el("th", { class: "cm-corner", scope: "col" }, [el("span", { text: "true ↓ / predicted →" })]),
+    el("th", { class: "cm-corner", scope: "col" }, [el("span", { text: t("train.confusion.corner") })]),
     ...classes.map((c) => el("th", { scope: "col", title: c, text: short(c) })),
   ]);
   const rows = confusion.map((row, i) => {
@@ -52,41 +53,41 @@ export function renderConfusion(host, { confusion, classes }) {
         return el("td", {
           class: `cm-${kind}`,
           style,
-          title: `${count} test images of ${classes[i]} predicted as ${classes[j]} (${percent(share)} of that row)`,
+          title: t("train.confusion.cell", { count, truth: classes[i], predicted: classes[j], share }),
           dataset: { count: String(count) },
           text: String(count),
         });
       }),
     ]);
   });
-  const table = el("table", { class: `confusion${n > 6 ? " is-dense" : ""}`, id: "confusion-matrix", "aria-label": "Confusion matrix: rows are the true classes, columns the predicted classes" }, [
+  const table = el("table", { class: `confusion${n > 6 ? " is-dense" : ""}`, id: "confusion-matrix", "aria-label": t("train.confusion.label") }, [
     el("thead", {}, [head]),
     el("tbody", {}, rows),
   ]);
   // a region of its own that the keyboard can scroll when the matrix is wider than a phone
-  host.replaceChildren(el("div", { class: "cm-scroll", tabindex: "0", role: "region", "aria-label": "Confusion matrix (scrolls sideways)" }, [table]));
+  host.replaceChildren(el("div", { class: "cm-scroll", tabindex: "0", role: "region", "aria-label": t("train.confusion.region") }, [table]));
 }
 
 export function renderMisclassified(host, { misclassified, classes, n_misclassified: total, n_test: nTest }) {
   if (!misclassified.length) {
-    host.replaceChildren(el("p", { class: "muted", text: total === 0 ? `No mistakes on the ${nTest} test images.` : "" }));
+    host.replaceChildren(el("p", { class: "muted", text: total === 0 ? t("train.gallery.none", { count: nTest }) : "" }));
     return;
   }
   const items = misclassified.map((m) => {
-    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": `${withArticle(classes[m.true]).replace(/^a/, "A")} taken for ${withArticle(classes[m.pred])}` });
+    const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": t("train.gallery.image", { truth: classes[m.true], predicted: classes[m.pred] }) });
     if (m.pixels.length === 3072) drawRGB(canvas, m.pixels);  // a CIFAR-10 photo
     else drawGray(canvas, m.pixels);
     return el("li", { class: "miss-item", dataset: { true: String(m.true), pred: String(m.pred) } }, [
       canvas,
       el("span", { class: "miss-label" }, [
         el("b", { text: classes[m.pred] }),
-        el("span", { class: "miss-true", text: ` was ${classes[m.true]}` }),
+        el("span", { class: "miss-true", text: ` ${t("train.gallery.was", { truth: classes[m.true] })}` }),
       ]),
-      el("span", { class: "miss-conf", text: percent(m.confidence) }),
+      el("span", { class: "miss-conf", text: formatNumber(m.confidence, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }) }),
     ]);
   });
   host.replaceChildren(
-    el("p", { class: "muted miss-note", text: `${total} of ${nTest} test images are misclassified; the ${misclassified.length} the network was surest about:` }),
+    el("p", { class: "muted miss-note", text: t("train.gallery.note", { count: total, total: nTest, shown: misclassified.length }) }),
     el("ol", { class: "miss-gallery", id: "misclassified" }, items),
   );
 }

@@ -1,6 +1,8 @@
 // The decision map of a 2-D dataset, as in TensorFlow Playground: the network's p(class 1)
 // over a grid covering the data, as colour (orange = class 0, blue = class 1, pale near 0.5),
-// with the training points (filled) and test points (ringed) on top.
+// with the training points (filled) and test points (ringed) on top; larger in projector mode.
+
+import { projector, onModeChange } from "../../modes.js";
 
 const C0 = [245, 158, 11];   // class 0: amber
 const C1 = [79, 70, 229];    // class 1: indigo
@@ -45,7 +47,8 @@ export function createDecisionMap(canvas) {
     const [xmin, xmax, ymin, ymax] = bounds;
     const sx = (x) => ((x - xmin) / (xmax - xmin)) * px;
     const sy = (y) => ((ymax - y) / (ymax - ymin)) * px;
-    const r = Math.max(2.5, px / 110);
+    const r = Math.max(2.5, px / 110) * (projector() ? 1.6 : 1);
+    canvas.dataset.dotRadius = (r / (window.devicePixelRatio || 1)).toFixed(1);  // CSS pixels, for tests
     // axes through 0 when inside the view
     g.strokeStyle = "rgb(0 0 0 / 10%)";
     g.lineWidth = 1;
@@ -74,6 +77,7 @@ export function createDecisionMap(canvas) {
   }
 
   new ResizeObserver(draw).observe(canvas);
+  onModeChange(draw);
   return {
     setData(summary) {
       points = summary.points;

@@ -4,10 +4,10 @@
 // (knn_curve) when it finishes. Worker calls go one at a time (`exclusive`), and every reply is
 // checked against the Player's generation: a reply to an older run is dropped.
 
-import { percent, plural, formatSeconds } from "../../ui.js";
+import { formatSeconds } from "../../ui.js";
+import { t, formatNumber, pyMessage } from "../../i18n.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
-import { t } from "../../i18n.js";
 import { createKnnRun } from "./knn-run.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
@@ -75,7 +75,7 @@ export function createRun(ctx, ui, views) {
       summary = null;
       charts.clear();
       knnChart.clear();
-      ui.knnNote.textContent = "Computed when training finishes, or now with the button.";
+      ui.knnNote.textContent = t("train.knn.pending");
       ui.placeholders();
       delete ui.evalCard.dataset.epoch;
       views.showAccuracy(null);
@@ -98,7 +98,7 @@ export function createRun(ctx, ui, views) {
           if (!player.isCurrent(gen)) return false;
           views.showLayout();
           ui.dataNote.textContent = "";
-          say("Open your CIFAR-10 download in the Data card to train on it.");
+          say(t("train.message.openCifar"));
           views.onStatus();
           return false;
         }
@@ -110,16 +110,16 @@ export function createRun(ctx, ui, views) {
         summary = null;
         views.showLayout();
         ui.dataNote.textContent = "";
-        say(error.message, "error");
-        if (loud) ctx.alert(error.message);
+        say(pyMessage(error), "error");
+        if (loud) ctx.alert(pyMessage(error));
         views.onStatus();
         return false;
       }
       if (!player.isCurrent(gen)) return false;
       prepareError = null;
       if (ctx.state.dataset === "cifar10") knn.warm();  // its k-NN curve uses every core
-      say(`Ready: ${summary.layer_sizes.join("–")} network, ${summary.total_steps} mini-batch steps (${summary.steps_per_epoch} per epoch). Press Play.`);
-      ui.dataNote.textContent = summary.note;
+      say(t("train.message.ready", { sizes: summary.layer_sizes.join("–"), count: summary.total_steps, perEpoch: summary.steps_per_epoch }));
+      ui.dataNote.textContent = pyMessage(summary.note);
       views.showLayout();
       if (isPoints()) map.setData(summary);
       views.showProgress({ epoch: 0, epochs: summary.epochs, step: 0, total_steps: summary.total_steps, samples_per_s: 0, eta_s: null, loss: null });
@@ -149,15 +149,15 @@ export function createRun(ctx, ui, views) {
     if (!isPoints()) views.showEvaluation(result);
   }
 
-  /** The k-NN curve, a chunk per call (fit, then ~400 test samples each), between other work. */
+  /** The k-NN curve on every core (knn-run.js), between the run's other calls. */
   async function runKnn(gen = player.generation) {
     if (knnBusy || !summary) return;
     knnBusy = true;
     views.onStatus();
-    ui.knnNote.textContent = "Computing the k-NN accuracy for k = 1…20…";
+    ui.knnNote.textContent = t("train.knn.computing");
     try {
       const curve = await knn.compute({ onProgress: (done, total) => {
-        if (player.isCurrent(gen)) ui.knnNote.textContent = `Computing the k-NN accuracy for k = 1…20: ${Math.round(100 * done / total)} % of the test set…`;
+        if (player.isCurrent(gen)) ui.knnNote.textContent = t("train.knn.progress", { share: done / total });
       } });
       if (!player.isCurrent(gen)) return;
       if (!curve) {
@@ -166,14 +166,18 @@ export function createRun(ctx, ui, views) {
       }
       knnChart.show(curve);
       knnDone = true;
-      const chosen = curve.accuracy_chosen != null ? ` Your k = ${curve.k_chosen}: ${percent(curve.accuracy_chosen)}.` : "";
-      ui.knnNote.textContent = `Best: k = ${curve.best_k} with ${percent(curve.accuracy[curve.best_k - 1])} on the test set${curve.deskew ? " (deskewed images)" : ""}.${chosen} Took ${curve.seconds.toFixed(1)} s.`;
+      const best = { k: curve.best_k, accuracy: curve.accuracy[curve.best_k - 1], seconds: curve.seconds };
+      ui.knnNote.textContent = [
+        t(curve.deskew ? "train.knn.bestDeskewed" : "train.knn.best", best),
+        curve.accuracy_chosen != null ? t("train.knn.chosen", { k: curve.k_chosen, accuracy: curve.accuracy_chosen }) : null,
+        t("train.knn.took", best),
+      ].filter(Boolean).join(" ");
       ui.knnNote.dataset.seconds = String(curve.seconds);
       views.showKnnExpected?.(curve.expected);
     } catch (error) {
       if (player.isCurrent(gen)) {
-        ui.knnNote.textContent = error.message;
-        ctx.alert(`k-NN: ${error.message}`);
+        ui.knnNote.textContent = pyMessage(error);
+        ctx.alert(`k-NN: ${pyMessage(error)}`);
       }
     } finally {
       knnBusy = false;
@@ -183,15 +187,16 @@ export function createRun(ctx, ui, views) {
 
   function finished(p, gen) {
     if (p.state === "diverged") {
-      say(p.error, "error");
-      ctx.alert(p.error);
+      say(pyMessage(p.error), "error");
+      ctx.alert(pyMessage(p.error));
       exclusive(() => evaluate(gen)).catch(() => {});
       return;
     }
     const acc = p.test_accuracy;
-    const what = isPoints() ? "points" : "images";
-    const few = fewTest() ? ` With only ${plural(summary.n_test, "test image").replace("images", what)}, that accuracy means little: add more.` : "";
-    say(`Finished ${plural(p.epochs, "epoch")} in ${formatSeconds(p.seconds)}${acc != null ? `: ${percent(acc)} of the test ${what} right` : ""}.${few}`, "success");
+    const what = isPoints() ? "Points" : "Images";
+    const done = { count: p.epochs, time: formatSeconds(p.seconds), accuracy: acc };
+    const few = fewTest() ? t(`train.message.few${what}`, { count: summary.n_test }) : null;
+    say([t(acc != null ? `train.message.finished${what}` : "train.message.finished", done), few].filter(Boolean).join(" "), "success");
     exclusive(() => evaluate(gen)).then(() => {
       if (!knnDone && player.isCurrent(gen)) return runKnn(gen);
     }).catch(() => {});
@@ -210,7 +215,7 @@ export function createRun(ctx, ui, views) {
       return false;
     }
     if (single) {
-      say(`One step: batch loss ${Number(p.loss).toPrecision(3)} after ${p.step} step${p.step === 1 ? "" : "s"}.`);
+      say(t("train.message.oneStep", { loss: formatNumber(Number(p.loss), { minimumSignificantDigits: 3, maximumSignificantDigits: 3 }), count: p.step }));
       await exclusive(() => evaluate(gen));
     } else if (!isPoints() && grew && performance.now() - lastEval > EVAL_EVERY_MS) {
       await exclusive(() => evaluate(gen)).catch(() => {});
@@ -221,8 +226,8 @@ export function createRun(ctx, ui, views) {
   /** A chunk failed (e.g. Python restarted): the next Play prepares a fresh run. */
   function failed(error) {
     summary = null;
-    say(`${error.message} Press Play to start again.`, "error");
-    ctx.alert(`Training stopped: ${error.message}`);
+    say(t("train.message.failed", { error: pyMessage(error) }), "error");
+    ctx.alert(t("train.message.stopped", { error: pyMessage(error) }));
   }
 
   async function ensurePrepared() {
@@ -248,13 +253,13 @@ export function createRun(ctx, ui, views) {
       if (player.status === "running") return;
       if (player.status === "done" && !(await prepare({ loud: true }))) return;
       if (!(await ensurePrepared()) || player.status === "running") return;
-      say("Training… press Pause at any time.");
+      say(t("train.message.training"));
       return player.play();
     },
     pause() {
       if (player.status !== "running") return;
       player.pause();
-      say("Paused. Resume, take a single step, or look around: the weights stay as they are.");
+      say(t("train.message.paused"));
     },
     async step() {
       if (player.status === "running" || player.status === "done") return;

@@ -3,36 +3,35 @@
 // and says why, showing the value ("Epochs must be 1–1000. Got 0.").
 
 import { el } from "../../ui.js";
-import { SCHEMA, DATASETS, parseValue, rangeText, isPointSet } from "../../state.js";
+import { t, formatNumber } from "../../i18n.js";
+import { SCHEMA, DATASETS, parseValue, isPointSet } from "../../state.js";
 
-const LABELS = {
-  sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
-  softmax_cross_entropy: "softmax + cross-entropy", mse: "sigmoid + squared error (the lab)",
-  binary_cross_entropy: "sigmoid + binary cross-entropy",
-  sgd: "SGD", momentum: "SGD with momentum", adam: "Adam",
-};
-
+// Each field's words are train.field.<key>.label (and .hint); a <select>'s options are
+// train.option.<value>.
 const FIELDS = {
-  hidden: { label: "Hidden layers", hint: "sizes, comma-separated: 128 or 16,16 (empty: no hidden layer)", type: "text", inputmode: "numeric" },
-  activation: { label: "Activation", type: "select" },
-  loss: { label: "Output and loss", type: "select" },
-  optimizer: { label: "Optimizer", type: "select" },
-  lr: { label: "Learning rate", type: "number", step: "any" },
-  batch: { label: "Batch size", type: "number", step: "1" },
-  epochs: { label: "Epochs", type: "number", step: "1" },
-  seed: { label: "Seed", hint: "split, initial weights, shuffling", type: "number", step: "1" },
-  k: { label: "k (neighbours)", type: "number", step: "1" },
-  deskew: { label: "Deskew digits", type: "checkbox" },
-  noise: { label: "Noise", type: "range", step: "0.05" },
+  hidden: { hint: true, type: "text", inputmode: "numeric" },
+  activation: { type: "select" },
+  loss: { type: "select" },
+  optimizer: { type: "select" },
+  lr: { type: "number", step: "any" },
+  batch: { type: "number", step: "1" },
+  epochs: { type: "number", step: "1" },
+  seed: { hint: true, type: "number", step: "1" },
+  k: { type: "number", step: "1" },
+  deskew: { type: "checkbox" },
+  noise: { type: "range", step: "0.05" },
 };
 
-const NICE = { hidden: "Hidden layers", lr: "The learning rate", batch: "The batch size", epochs: "Epochs", seed: "The seed", k: "k", noise: "Noise" };
+/** A limit as the student types it: 1000 (no grouping), 0.5 ("0,5" in French). */
+const limit = (x) => formatNumber(x, { useGrouping: false, maximumFractionDigits: 10 });
 
-function refusal(key, raw, error) {
+/** Why `raw` was refused for setting `key`, showing the value: 'Epochs must be 1–1000. Got "0".' */
+export function refusal(key, raw, error) {
   const spec = SCHEMA[key];
-  const what = NICE[key] || key;
-  if (spec.type === "int" || spec.type === "number") return `${what} must be ${rangeText(spec).replace("..", "–")}. Got "${raw}".`;
-  return `${what}: ${error}. Got "${raw}".`;
+  const what = t(`train.refusal.${key}`);
+  const values = { what, raw, min: limit(spec.min), max: limit(spec.max), error };
+  if (spec.type === "int" || spec.type === "number") return t(spec.minOpen ? "train.refusal.rangeOpen" : "train.refusal.range", values);
+  return t("train.refusal.other", values);
 }
 
 export function createSettings(ctx, { onPickDataset }) {
@@ -45,11 +44,11 @@ export function createSettings(ctx, { onPickDataset }) {
     input.addEventListener("change", () => input.checked && onPickDataset(value));
     return el("label", { class: "chip", for: input.id, dataset: { kind: d.kind } }, [
       input,
-      el("span", { class: "chip-label", text: d.label }),
-      el("span", { class: "chip-detail", text: d.detail }),
+      el("span", { class: "chip-label", text: t(`py.dataset.${value}.label`) }),
+      el("span", { class: "chip-detail", text: t(`py.dataset.${value}.detail`) }),
     ]);
   });
-  const picker = el("fieldset", { class: "dataset-picker", id: "train-dataset" }, [el("legend", { class: "visually-hidden", text: "Dataset" }), ...chips]);
+  const picker = el("fieldset", { class: "dataset-picker", id: "train-dataset", dataset: { setting: "dataset" } }, [el("legend", { class: "visually-hidden", text: t("train.field.dataset.label") }), ...chips]);
 
   // ---- fields ----
   function field(key) {
@@ -58,7 +57,7 @@ export function createSettings(ctx, { onPickDataset }) {
     const id = `train-${key}`;
     let input;
     if (f.type === "select") {
-      input = el("select", { id }, spec.values.map((v) => el("option", { value: v, text: LABELS[v] || v })));
+      input = el("select", { id }, spec.values.map((v) => el("option", { value: v, text: t(`train.option.${v}`) })));
     } else if (f.type === "checkbox") {
       input = el("input", { id, type: "checkbox" });
     } else if (f.type === "range") {
@@ -84,13 +83,14 @@ export function createSettings(ctx, { onPickDataset }) {
       ctx.update({ [key]: parsed });
     };
     input.addEventListener(f.type === "range" ? "input" : "change", apply);
+    const label = t(`train.field.${key}.label`);
     if (f.type === "checkbox") {
-      return el("label", { class: `field field-check field-${key}`, for: id }, [input, el("span", { class: "field-label", text: f.label }), error]);
+      return el("label", { class: `field field-check field-${key}`, for: id, dataset: { setting: key } }, [input, el("span", { class: "field-label", text: label }), error]);
     }
-    return el("div", { class: `field field-${key}` }, [
-      el("label", { class: "field-label", for: id }, [f.label, value]),
+    return el("div", { class: `field field-${key}`, dataset: { setting: key } }, [
+      el("label", { class: "field-label", for: id }, [label, value]),
       input,
-      f.hint ? el("span", { class: "field-hint", text: f.hint }) : null,
+      f.hint ? el("span", { class: "field-hint", text: t(`train.field.${key}.hint`) }) : null,
       error,
     ]);
   }
@@ -113,7 +113,7 @@ export function createSettings(ctx, { onPickDataset }) {
       input.removeAttribute("aria-invalid");
     }
     const out = document.getElementById("train-noise-value");
-    if (out) out.textContent = Number(s.noise).toFixed(2);
+    if (out) out.textContent = formatNumber(Number(s.noise), { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     noise.hidden = !DATASETS[s.dataset]?.noise;
     inputs.deskew.closest(".field").hidden = isPointSet(s.dataset) || DATASETS[s.dataset]?.input === "rgb32";
   }

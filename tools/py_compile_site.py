@@ -1,0 +1,102 @@
+"""Build step: compiled bytecode (.pyc) for what the page's Python imports, so it does not
+compile NumPy's, the standard library's and our modules from source at every start.
+
+    .venv-pyodide-build/bin/python tools/py_compile_site.py <site>
+
+Run with the Python of ``build.sh``'s ``.venv-pyodide-build`` (Python 3.12, the version
+Pyodide runs, so the same bytecode; pinned pyodide-build and wheel):
+
+1. ``pyodide py-compile <site>/vendor/pyodide`` (pyodide-build): NumPy's wheel and
+   ``python_stdlib.zip`` get .pyc files in place of their .py files, and NumPy's sha256 in
+   ``pyodide-lock.json`` (which Pyodide checks when it loads "numpy") is rewritten.
+2. Its archives are not reproducible (each zip entry carries the time it was written), so
+   ``tools/reproducible_zip.py`` rewrites them with fixed times (leaving NumPy's headers and
+   type stubs out: ``DEV_FILES``) and sets the lock's sha256 again. The .pyc files themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write
+   hash-based ones, with no source time in them.
+3. Our wheel keeps its sources (tracebacks show our lines) and gains
+   ``__pycache__/<module>.cpython-312.pyc`` beside them: ``wheel unpack``, ``compileall``
+   (unchecked-hash .pyc files: the import uses them without comparing source times, which
+   unpacking the wheel in the browser resets), ``wheel pack`` (a new RECORD).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reproducible_zip  # noqa: E402
+
+BIN = Path(sys.executable).parent
+# In NumPy's wheel, for building against it or for type checkers, never used at run time
+# (256 kB of its 3.5 MB download)
+DEV_FILES = (".pyi", ".h", ".pxd", ".pyx", ".a", ".c", ".pc")
+EPOCH = "315532800"  # 1980-01-01, as our wheel's SOURCE_DATE_EPOCH in build.sh
+
+
+def run(*argv) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    result = subprocess.run([str(a) for a in argv], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"py_compile_site: {' '.join(map(str, argv))} failed:\n{result.stdout}{result.stderr}")
+
+
+def digests(folder: Path) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.glob("*")) if p.suffix in (".whl", ".zip")}
+
+
+def compile_pyodide_folder(folder: Path) -> list[Path]:
+    """Steps 1 and 2 on ``folder`` (Pyodide's files); returns the archives rewritten."""
+    before = digests(folder)
+    run(BIN / "pyodide", "py-compile", "--silent", folder)
+    after = digests(folder)
+    if set(after) != set(before):
+        sys.exit(f"py_compile_site: pyodide py-compile renamed archives in {folder}: "
+                 f"{sorted(p.name for p in set(before) ^ set(after))}")
+    changed = [p for p in after if after[p] != before[p]]
+    for path in changed:
+        reproducible_zip.normalize(path, drop=DEV_FILES if path.suffix == ".whl" else ())
+    reproducible_zip.update_lock(folder / "pyodide-lock.json", changed)
+    return changed
+
+
+def compile_our_wheel(wheel: Path) -> None:
+    """Step 3: ``wheel`` rewritten in place with .pyc files beside its sources."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run(sys.executable, "-m", "wheel", "unpack", "--dest", tmp, wheel)
+        (unpacked,) = Path(tmp).iterdir()
+        # file names in the bytecode: where Pyodide installs it, not this temporary folder
+        run(sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
+            "-s", unpacked, "-p", "/lib/python3.12/site-packages", unpacked)
+        out = Path(tmp, "out")
+        out.mkdir()
+        run(sys.executable, "-m", "wheel", "pack", "--dest-dir", out, unpacked)
+        (packed,) = out.glob("*.whl")
+        if packed.name != wheel.name:
+            sys.exit(f"py_compile_site: wheel pack named {wheel.name} {packed.name}")
+        packed.replace(wheel)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or sys.version_info[:2] != (3, 12):
+        sys.exit("usage: <Python 3.12 with pyodide-build> tools/py_compile_site.py <site>")
+    site = Path(argv[0]).resolve()
+    for path in compile_pyodide_folder(site / "vendor" / "pyodide"):
+        print(f"py_compile_site: {path.relative_to(site)}: compiled by pyodide py-compile",
+              file=sys.stderr)
+    wheels = sorted((site / "py").glob("*.whl"))
+    if len(wheels) != 1:
+        sys.exit(f"py_compile_site: expected one wheel in {site / 'py'}, got {wheels}")
+    compile_our_wheel(wheels[0])
+    print(f"py_compile_site: {wheels[0].relative_to(site)}: .pyc files added beside the sources",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

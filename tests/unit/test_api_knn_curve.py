@@ -154,8 +154,9 @@ def test_pieces_of_data_a_worker_does_not_hold_are_refused(cifar_run):
                                           lo=0, hi=151))
     helper = helper_with(ok(call(main, "knn_share")))
     ok(call(main, "train_start", dataset="cifar10", epochs=1, seed=3))  # a new run
-    assert "run changed" in error_of(call(main, "knn_rows", share_id=plan["share_id"],
-                                          lo=0, hi=10))
+    changed = call(main, "knn_rows", share_id=plan["share_id"], lo=0, hi=10)
+    assert "run changed" in error_of(changed)
+    assert changed["error"]["message_key"] == "knn-curve.run-changed"
     new = ok(call(main, "knn_curve"))
     assert new["share_id"] != plan["share_id"]
     assert "holds no k-NN" in error_of(call(helper, "knn_rows", share_id=new["share_id"],

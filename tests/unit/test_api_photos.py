@@ -26,8 +26,10 @@ def call(session: Session, type_: str, **fields) -> dict:
     return handle({"id": 1, "type": type_, **fields}, session)
 
 
-def refusal(reply: dict) -> str:
+def refusal(reply: dict, key: str | None = None) -> str:
+    """The refusal's English; ``key``: the message key it must travel with."""
     assert not reply["ok"], f"expected a refusal, got {reply['result']!r}"
+    assert key is None or reply["error"].get("message_key") == key, reply["error"]
     return reply["error"]["message"]
 
 
@@ -135,7 +137,8 @@ def test_cifar_model_files_round_trip_and_keep_apart_from_digit_models(cifar_ses
     fresh = Session()
     ok(call(fresh, "init", data_dir=data_dir))
     alone = refusal(call(fresh, "model_import", files=[{"bytes": mlp["bytes"],
-                                                         "name": mlp["filename"]}]))
+                                                         "name": mlp["filename"]}]),
+                    "models.other-classes-knn")
     assert "32×32 colour images" in alone and "28×28 grayscale images" in alone
     assert "k-NN file" in alone
     loaded = ok(call(fresh, "model_import", files=[
@@ -155,7 +158,7 @@ def test_cifar_model_files_round_trip_and_keep_apart_from_digit_models(cifar_ses
     photo_knn = modelio.model_to_bytes(KNN(k=1).fit(X, np.asarray(y)), digits)
     mixed = refusal(call(fresh, "model_import", files=[
         {"bytes": digits_mlp, "name": "digits-mlp.npz"},
-        {"bytes": photo_knn, "name": "photos-knn.npz"}]))
+        {"bytes": photo_knn, "name": "photos-knn.npz"}]), "models.inputs-differ")
     assert mixed == ("digits-mlp.npz reads 28×28 grayscale images (digits) but photos-knn.npz "
                      "reads 32×32 colour images (CIFAR-10: R, G, B planes): load a network "
                      "with the k-NN made for the same images.")
@@ -201,4 +204,5 @@ def test_the_stepper_walks_a_cifar_model_in_use_through_the_subsets_images(cifar
     assert not trained["available"]
     assert trained["missing"]["message_key"] == "stepper.photos-not-open"
     assert "open CIFAR-10" in trained["missing"]["message"]
-    assert "open CIFAR-10" in refusal(call(session, "stepper", net="trained"))
+    assert "open CIFAR-10" in refusal(call(session, "stepper", net="trained"),
+                                      "stepper.photos-not-open")

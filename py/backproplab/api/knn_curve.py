@@ -44,6 +44,7 @@ from .fields import as_bytes, integer, number
 from .train import _run
 from ..cifar import judge
 from ..knn import KNN
+from ..messages import Texts
 
 K_MAX = 20
 CALL_WORK = 1 << 30         # multiply-adds per knn_rows call (CIFAR 5000 train: 69 rows)
@@ -53,6 +54,12 @@ SPLIT_WORK = 2 * 10 ** 9    # multiply-adds in all from which helper workers are
 MAX_FEATURES = 4096
 KEY = "knn_curve"           # session.store[KEY]: the page's worker {"run", "id"}; a helper's
                             # {"id", "knn", "X_test", "y_test"}
+
+#: What a person can meet (the others are refusals of fields only the page's code sends).
+TEXTS = Texts("knn-curve", {
+    "run-changed": "The training run changed while the k-NN accuracy was being computed: "
+                   "compute it again.",
+})
 
 
 def _k_max(request: dict, n_train: int) -> int:
@@ -138,7 +145,7 @@ def _held(session: Session, share_id) -> tuple[KNN, np.ndarray, np.ndarray]:
         return held["knn"], held["X_test"], held["y_test"]
     run = held["run"]
     if run is not session.store.get("train"):
-        raise ProtocolError("The training run changed since knn_curve: ask it again.")
+        raise ProtocolError(TEXTS("run-changed"))
     return run.fit_knn(), run.knn_rows(run.data.X_test), run.data.y_test
 
 

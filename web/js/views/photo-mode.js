@@ -7,20 +7,18 @@
 // Hooks: body[data-input] ("gray28" | "rgb32"), #draw-photo-note. Style: css/photos.css.
 
 import { el, addStylesheet } from "../ui.js";
-import { t } from "../i18n.js";
+import { t, translateDom } from "../i18n.js";
 
 export function init(ctx) {
   addStylesheet(new URL("../../css/photos.css", import.meta.url));
   const view = document.getElementById("view-draw");
   const padCard = view.querySelector(".pad-card");
   const drawing = [...padCard.children, view.querySelector(".result-card")];
-  const title = document.getElementById("upload-title");
-  const sub = title.parentElement.querySelector(".card-sub");
+  const uploadHeader = document.getElementById("upload-title").parentElement;
   const text = el("p", { class: "card-sub" });
   const note = el("div", { id: "draw-photo-note", class: "card-header", hidden: true }, [
     el("h3", { class: "card-title", text: t("draw.photo.title") }), text]);
   padCard.prepend(note);
-  let digitWords = null;  // the upload card's words for digits, while it asks for photos
 
   ctx.inUse.subscribe((current, cause) => {
     const kind = current.input?.kind ?? "gray28";
@@ -31,13 +29,10 @@ export function init(ctx) {
     if (photos === (before === "rgb32")) return;
     for (const node of drawing) node.hidden = photos;
     note.hidden = !photos;
-    if (photos) {
-      digitWords = [title.textContent, sub.textContent];
-      title.textContent = t("upload.photo.title");
-      sub.textContent = t("upload.photo.sub");
-    } else if (digitWords) {
-      [title.textContent, sub.textContent] = digitWords;
-    }
+    // the upload card asks for photos or for digits: its marked words (index.html) change keys
+    uploadHeader.querySelector(".card-title").dataset.i18n = photos ? "upload.photo.title" : "upload.title";
+    uploadHeader.querySelector(".card-sub").dataset.i18n = photos ? "upload.photo.sub" : "upload.sub";
+    translateDom(uploadHeader);
     if (cause !== "init") ctx.alert(t(photos ? "draw.photo.switched" : "draw.photo.back"), { level: "info" });
   });
 }

@@ -17,7 +17,9 @@ export function createKnnRun(ui, call) {
   const pool = createKnnPool({ call });
   const bar = el("progress", { id: "knn-progress", class: "train-progress", max: "1", value: "0", hidden: true, "aria-label": t("train.knnpool.bar") });
   const cancel = el("button", { id: "knn-cancel", class: "button button-small", type: "button", hidden: true, text: t("train.knnpool.cancel") });
-  ui.knnButton.after(cancel);
+  const actions = el("div", { class: "knn-actions" });
+  ui.knnButton.replaceWith(actions);  // side by side, also where the header stacks (phones)
+  actions.append(ui.knnButton, cancel);
   ui.knnNote.before(bar);
   cancel.addEventListener("click", () => {
     cancel.disabled = true;

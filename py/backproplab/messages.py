@@ -20,11 +20,13 @@ the page shows Python's own ``message``, so it reads exactly as the CLI prints i
 
 Left out on purpose (English strings, not keyed): what only the CLI says (``cli/``,
 ``imagefile``, ``cifar.fetch``, ``bench``, ``lab``), errors of library calls with wrong
-arguments (``mlp``, ``knn``, ``training``'s argument checks), protocol errors a person cannot
-cause (``api.handle``'s unknown request type, a malformed field our own page never sends:
-``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``cifar_restore``'s arrays), and, not
-yet keyed, descriptions rather than messages: a model's description (``api.in_use.describe``,
-also written into model files) and the toy sets' class names.
+arguments (``mlp``, ``knn``, ``photos``, ``training``'s argument checks), protocol errors a
+person cannot cause (``api.handle``'s unknown request type, a malformed field our own page
+never sends: ``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``predict``'s 32×32 colour
+``pixels``, ``cifar_restore``'s arrays, ``knn_curve``'s shares, rows and counts), and, not yet
+keyed, descriptions rather than messages: a model's description (``api.in_use.describe``, also
+written into model files, and what a model reads, ``model_inputs.INPUTS``' descriptions) and
+the toy sets' class names.
 """
 
 from __future__ import annotations

@@ -330,3 +330,21 @@ def test_a_cifar_networks_input_shows_as_32x32_colour_images(page, base_url, tmp
     go_to(page, "dC/dW1")
     assert page.get_attribute("#stepper-step .stepper-values", "data-mode") == "images"
     assert colours(page, "#stepper-step canvas.stepper-tile")[:2] == [32, 32]
+
+    # the model in use after a reload: its photos come back from IndexedDB, no archive needed
+    page.click("#tab-train")
+    page.click("#train-use")
+    page.wait_for_selector("body[data-input=rgb32]", state="attached", timeout=30_000)
+    page.goto(f"{base_url}#tab=stepper&net=trained&step=A0")
+    page.reload()
+    page.wait_for_selector("body[data-input=rgb32]", state="attached", timeout=30_000)
+    # the stepper may first show the default model, until the one in use is back from storage
+    page.wait_for_function("""() => document.getElementById('stepper').dataset.state === 'ready'
+        && document.querySelector('#stepper-step canvas.stepper-tile')?.width === 32""",
+                           timeout=STEPS_TIMEOUT_MS)
+    assert page.get_attribute("#stepper-step", "data-step-name") == "A0"
+    assert page.get_attribute("#stepper-step .stepper-values", "data-mode") == "images"
+    width, height, pixels = colours(page, "#stepper-step canvas.stepper-tile")
+    assert (width, height) == (32, 32)
+    assert any(abs(r - g) > 30 or abs(g - b) > 30 for r, g, b in pixels), "the tile is gray"
+    assert page.locator("#stepper-step .stepper-error").count() == 0

@@ -18,6 +18,7 @@ import { createFlow } from "./stepper/flow.js";
 import { createControls } from "./stepper/controls.js";
 import { createSample } from "./stepper/sample.js";
 import { createTimeline } from "./stepper/timeline.js";
+import { restoreCifarSubset } from "../cifar-subset.js";
 
 
 export async function init(ctx) {
@@ -155,6 +156,10 @@ export async function init(ctx) {
       status.textContent = "";
     } catch (error) {
       if (id !== seq) return;
+      if (error?.messageKey === "stepper.photos-not-open" && (await restoreCifarSubset(ctx.client).catch(() => ({}))).restored) {
+        resolved = -1;  // a CIFAR-10 model in use after a reload: its photos were in IndexedDB
+        return load();
+      }
       showError(pyMessage(error) || String(error));
     }
   }

@@ -13,7 +13,8 @@
 import { el, addStylesheet } from "../../ui.js";
 import { t, formatNumber, pyMessage } from "../../i18n.js";
 import { SCHEMA, DATASETS, parseValue } from "../../state.js";
-import { loadCifarSubset, saveCifarSubset } from "../../storage.js";
+import { saveCifarSubset } from "../../storage.js";
+import { restoreCifarSubset } from "../../cifar-subset.js";
 import { refusal } from "./settings.js";
 
 const READ_MS = 200;  // work per cifar_read call
@@ -244,21 +245,15 @@ export function createCifarPanel(ctx, { onLoaded }) {
     },
     /** Python holds a subset (given back from IndexedDB if needed): true, else false. */
     async ensureLoaded() {
-      const { loaded: now } = await ctx.client.call("cifar_status");
-      if (now) {
-        showLoaded(now);
-        return true;
+      const { loaded: now, restored, asked: restoredFor } = await restoreCifarSubset(ctx.client);
+      if (restored) {
+        fullInMemory = false;
+        asked = restoredFor;
+      } else if (!fullInMemory && asked === null) {
+        asked = restoredFor;  // restored earlier in this page (the stepper, a CIFAR-10 model in use)
       }
-      fullInMemory = false;
-      const saved = await loadCifarSubset();
-      if (!saved) {
-        showLoaded(null);
-        return false;
-      }
-      const { X_train, y_train, X_test, y_test, class_names, n_read } = saved;
-      asked = saved.asked ?? null;
-      showLoaded(await ctx.client.call("cifar_restore", { X_train, y_train, X_test, y_test, class_names, n_read }));
-      return true;
+      showLoaded(now);
+      return Boolean(now);
     },
     /** The badge beside an accuracy (`expected`: Python's cifar.judge), or none. */
     showExpected(host, id, expected) {

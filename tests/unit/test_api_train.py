@@ -62,7 +62,9 @@ def two_classes(n: int = 12, seed: int = 0) -> list:
 def test_circle_trains_above_95_percent_and_its_decision_map_agrees_with_the_points():
     s = Session()
     start = ok(call(s, "train_start", dataset="circle", **TOY))
-    assert start["kind"] == "points" and start["classes"] == ["class 0", "class 1"]
+    assert start["kind"] == "points"
+    assert [c["message_key"] for c in start["classes"]] == ["data.toy-class"] * 2
+    assert [c["message"] for c in start["classes"]] == ["class 0", "class 1"]  # the page's English
     assert start["n_train"] + start["n_test"] == 400 and start["layer_sizes"] == [2, 8, 8, 1]
     assert len(start["points"]["train"]) == start["n_train"]
     progress = ok(call(s, "train_steps", steps=10 ** 6))

@@ -18,12 +18,14 @@ from typing import Callable
 import numpy as np
 
 from . import ProtocolError, Session
-from .data import digits
+from .data import AT_RISK_CLASSES, digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
-from ..messages import Texts
+from ..activations import NAMES as ACTIVATION_NAMES
+from ..losses import NAMES as LOSS_NAMES
+from ..messages import Texts, to_wire
 from ..mlp import MLP
-from ..settings import SETTINGS, quote
+from ..settings import DATASET_NAMES, SETTINGS, quote
 
 LAB_SIZES = [784, 16, 10]
 SEED_SIZES = [2, 3, 3, 1]
@@ -64,6 +66,11 @@ TEXTS = Texts("stepper", {
     "notation-rows-sub": "the lab: {formula}",
     "notation-cols-sub": "the seed: {formula}",
     "summary": "{sizes} · {activation} · {loss}",
+    "loss-mse": "MSE",
+    "loss-binary_cross_entropy": "BCE",
+    "loss-softmax_cross_entropy": "softmax CE",
+    "feature-weight_lb": "weight lb",
+    "feature-height_in": "height in",
     "not-trained-yet": "not trained yet",
     "sentence-lab": "The lab's network: {sizes}, sigmoid, mean squared error, freshly initialised "
                     "(seed {seed}), as before the lab's first learn_once_mse step.",
@@ -85,7 +92,8 @@ TEXTS = Texts("stepper", {
 })
 DRAWN = "drawn"
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
-_LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
+#: The 10 people's features, as the stepper's table heads them.
+AT_RISK_FEATURES = [TEXTS(f"feature-{name}") for name in datasets.AT_RISK_FEATURES]
 NOTATIONS = [
     {"name": "rows", "label": TEXTS("notation-rows").wire(),
      "description": TEXTS("notation-rows-sub", formula="Z = A·W + B").wire()},
@@ -157,8 +165,8 @@ class Net:
         if self.model is None:
             return TEXTS("not-trained-yet")
         m = self.model
-        return TEXTS("summary", sizes=arrows(m.layer_sizes), activation=m.activation,
-                     loss=_LOSS_SHORT.get(m.loss_name, m.loss_name))
+        return TEXTS("summary", sizes=arrows(m.layer_sizes),
+                     activation=ACTIVATION_NAMES(m.activation), loss=TEXTS(f"loss-{m.loss_name}"))
 
     def max_batch(self) -> int:
         return min(MAX_BATCH, self.source.count) if self.source else 1
@@ -204,7 +212,7 @@ class Net:
             "max_batch": self.max_batch(),
             "default": default,
             "drawing": self.drawing,
-            "class_names": list(self.class_names),
+            "class_names": to_wire(list(self.class_names)),
             "learning_rate": self.learning_rate,
         }
 
@@ -260,7 +268,7 @@ def _seed(session: Session, request: dict) -> Net:
 
     def take(idx):
         return Xs[idx], y[idx], {"points": Xraw[idx].tolist(),
-                                 "feature_names": list(datasets.AT_RISK_FEATURES)}
+                                 "feature_names": to_wire(AT_RISK_FEATURES)}
 
     def describe(start, ys):
         if len(ys) == 1:
@@ -269,7 +277,7 @@ def _seed(session: Session, request: dict) -> Net:
 
     people = Source("person", len(y), take, describe)
     return Net("seed", model, TEXTS("sentence-seed", sizes=arrows(SEED_SIZES)),
-               DEFAULT_RATE, ["not at risk", "at risk"], people, batches=(1, 2, 5, 10),
+               DEFAULT_RATE, AT_RISK_CLASSES, people, batches=(1, 2, 5, 10),
                default=f"batch:{len(y)}")
 
 
@@ -290,8 +298,9 @@ def _trained(session: Session, request: dict) -> Net:
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
     return Net("trained", current,
-               TEXTS("sentence-current", sizes=arrows(sizes), activation=current.activation,
-                     loss=current.loss_name),
+               TEXTS("sentence-current", sizes=arrows(sizes),
+                     activation=ACTIVATION_NAMES(current.activation),
+                     loss=LOSS_NAMES(current.loss_name)),
                DEFAULT_RATE, names,
                _digit_source(session, aliases=("train",)) if on_digits else None,
                drawing=sizes[0] == PIXELS, default="digit:0" if on_digits else "")
@@ -306,7 +315,7 @@ def _run_net(run) -> Net:
         X = data.X_train[idx]
         shown = {"images": X.tobytes()} if data.kind == "images" else {
             "points": X.tolist(),
-            "feature_names": list(datasets.AT_RISK_FEATURES) if at_risk else ["x", "y"]}
+            "feature_names": to_wire(AT_RISK_FEATURES) if at_risk else ["x", "y"]}
         return data.net_input(X), data.y_train[idx], shown
 
     def describe(start, ys):
@@ -317,12 +326,14 @@ def _run_net(run) -> Net:
     train = Source("train", len(data.y_train), take, describe,
                    aliases=("person",) if at_risk else ())
     images = data.kind == "images"
+    dataset = DATASET_NAMES(f"{s['dataset']}.label")
     return Net("trained", model,
                TEXTS("sentence-run", sizes=arrows(model.layer_sizes),
-                     activation=s["activation"], loss=s["loss"], dataset=s["dataset"]),
+                     activation=ACTIVATION_NAMES(s["activation"]), loss=LOSS_NAMES(s["loss"]),
+                     dataset=dataset),
                float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
                default="train:0",
-               refusal=None if images else TEXTS("points-not-drawings", dataset=s["dataset"]))
+               refusal=None if images else TEXTS("points-not-drawings", dataset=dataset))
 
 
 NETS: dict[str, Callable[[Session, dict], Net]] = {"lab": _lab, "seed": _seed, "trained": _trained}

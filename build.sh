@@ -280,7 +280,7 @@ case "$cmd" in
     build_site
     ensure_chromium
     status=0
-    "$PY" -m pytest tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
+    "$PY" -m pytest --durations=15 tests/unit tests/browser 2>&1 | tee .cache/test-cpython.log || status=1
     run_pyodide_unit_tests 2>&1 | tee .cache/test-pyodide.log || status=1
     ensure_engines
     rm -f .cache/test-firefox.log .cache/test-webkit.log
@@ -300,6 +300,8 @@ case "$cmd" in
     ensure_engines
     xvfb-run -a "$PY" tests/bench/bench_engines.py  # ready time per engine
     "$PY" tests/bench/bench_training.py  # the page's worker beside TF.js (same Chromium) and CPython
+    # CIFAR-10: archive read and the k-NN curve (5000 / 500) in the page, beside CPython
+    "$PY" tests/bench/bench_cifar.py
     # ours beside scikit-learn (MLP training, k-NN prediction), one thread each, CPU time
     BACKPROPLAB_DATA_DIR="$ROOT/.cache" exec "$PY" -m backproplab bench --threads 1 --clock cpu --repeat 3
     ;;

@@ -261,6 +261,11 @@ class KNN:
             self._X_float, self._x_sq = _float_and_norms(features, self.dtype)
         return self
 
+    @property
+    def blocked(self) -> bool:
+        """Whether the training features stay uint8 and are converted a block per query chunk."""
+        return self._X_u8 is not None
+
     def _train_blocks(self):
         """(start, rows) of the training blocks converted at a time (bounded mode)."""
         n, d = self._X_u8.shape

@@ -20,13 +20,15 @@ the page shows Python's own ``message``, so it reads exactly as the CLI prints i
 
 Left out on purpose (English strings, not keyed): what only the CLI says (``cli/``,
 ``imagefile``, ``cifar.fetch``, ``bench``, ``lab``), errors of library calls with wrong
-arguments (``mlp``, ``knn``, ``training``'s argument checks), protocol errors a person cannot
-cause (``api.handle``'s unknown request type, a malformed field our own page never sends:
-``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``cifar_restore``'s arrays). What a
-person typed or a file says (a class name, a model file's own description) travels as a plain
-string, and the page shows it as written; a name of ours (a toy set's class, a model's
-description) travels as a message. A message kept in a file (a model's description) comes back
-with ``from_wire``.
+arguments (``mlp``, ``knn``, ``photos``, ``training``'s argument checks), protocol errors a
+person cannot cause (``api.handle``'s unknown request type, a malformed field our own page
+never sends: ``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``predict``'s 32×32 colour
+``pixels``, ``cifar_restore``'s arrays, ``knn_curve``'s shares, rows and counts), and, not yet
+keyed, what a model reads as written into model files (``model_inputs.INPUTS``' descriptions;
+the page says it through ``model-input.*`` messages). What a person typed or a file says (a
+class name, a model file's own description) travels as a plain string, and the page shows it
+as written; a name of ours (a toy set's class, a model's description) travels as a message. A
+message kept in a file (a model's description) comes back with ``from_wire``.
 """
 
 from __future__ import annotations

@@ -60,6 +60,13 @@ def describe(n_inputs: int, given=None) -> dict:
     return dict(given)
 
 
+def said(n_inputs: int):
+    """What a model of ``n_inputs`` reads, in words (a ``Message``): a known kind's words,
+    else "{size} numbers"."""
+    kind = _BY_SIZE.get(n_inputs)
+    return TEXTS(kind) if kind else TEXTS("vector", size=n_inputs)
+
+
 def problem(entry, n_inputs: int):
     """Why ``entry`` (a file's ``meta["input"]``) does not fit a model of ``n_inputs`` (a
     ``Message``), or None."""

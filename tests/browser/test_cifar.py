@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import wait_ready
+from conftest import PageWatch, wait_ready
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from synthetic_cifar import write_archive  # noqa: E402
@@ -64,8 +64,6 @@ def test_open_train_knn_colour_gallery_and_reload(page: Page, base_url: str, arc
     accuracy = float(page.get_attribute("#test-accuracy", "data-value"))
     assert accuracy > 0.5, f"MLP test accuracy {accuracy} on a learnable set"
     expect(page.locator("#cifar-badge")).to_have_attribute("data-badge", re.compile("above|expected"))
-    expect(page.locator("#train-use")).to_be_disabled()
-    assert "32×32 colour" in page.get_attribute("#train-use", "title")
 
     # the confusion matrix names CIFAR's classes; the gallery draws colour images
     expect(page.locator("#confusion-matrix thead")).to_contain_text("airplane")
@@ -81,6 +79,15 @@ def test_open_train_knn_colour_gallery_and_reload(page: Page, base_url: str, arc
     best = float(re.search(r"with ([\d.]+)%", page.inner_text("#knn-note")).group(1)) / 100
     assert best > 0.4, f"k-NN best accuracy {best}"
     expect(page.locator("#cifar-knn-badge")).to_have_attribute("data-badge", re.compile("."))
+
+    # the trained model can be the Draw tab's: it then takes photos, 32×32 colour
+    page.click("#train-use")
+    expect(page.locator("body")).to_have_attribute("data-input", "rgb32", timeout=30_000)
+    expect(page.locator("#train-in-use")).to_contain_text("CIFAR-10")
+    page.click("#tab-draw")
+    expect(page.locator("#draw-photo-note")).to_contain_text("32×32 colour photos")
+    expect(page.locator("#draw-pad")).to_be_hidden()
+    page.click("#tab-train")
 
     # a reload: the subset comes back from IndexedDB, the run is ready without the archive
     page.reload()
@@ -151,5 +158,104 @@ def test_axe_finds_no_violation_in_the_cifar_panel_and_results(browser, base_url
         expect(page.locator("#knn-note")).to_contain_text("Best: k =", timeout=TRAIN_TIMEOUT_MS)
         found = [f"empty: {v}" for v in empty] + [f"trained: {v}" for v in axe_violations(page)]
         assert not found, "axe-core found:\n" + "\n".join(found)
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------- the k-NN curve on every core
+
+POOL_HASH = "#tab=train&dataset=cifar10&cifar_train=3000&cifar_test=600&epochs=1"
+
+
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory) -> Path:
+    """4200 images: 3000 × 600 is enough k-NN work for the page to split it over workers."""
+    path = tmp_path_factory.mktemp("cifar-big") / "cifar-10-python.tar.gz"
+    write_archive(path, n_per_batch=700, noise=150)
+    return path
+
+
+def python_workers(page: Page, name: str | None = None) -> list:
+    """The page's Python workers (worker.js), those named ``name`` if given."""
+    found = [w for w in page.workers if w.url.split("?")[0].endswith("/js/worker.js")]
+    return [w for w in found if name is None or w.evaluate("self.name") == name]
+
+
+def wait_openblas(page: Page, count: int) -> None:
+    """Until ``count`` Python workers multiply with OpenBLAS (worker.js marks it), so every
+    worker rounds float32 distances alike."""
+    for _ in range(240):
+        marked = [w for w in python_workers(page)
+                  if w.evaluate("performance.getEntriesByName('boot:openblas').length")]
+        if len(marked) >= count:
+            return
+        page.wait_for_timeout(500)
+    pytest.fail(f"{count} Python workers with OpenBLAS expected; {len(marked)} after 120 s")
+
+
+def knn_curve(page: Page) -> tuple[list[float], str, list[float]]:
+    """Compute k = 1..20 with the button -> (accuracies, workers, progress values seen)."""
+    page.evaluate("""() => {
+        window.knnProgress = [];
+        const bar = document.getElementById("knn-progress");
+        new MutationObserver(() => window.knnProgress.push(bar.value))
+            .observe(bar, { attributes: true, attributeFilter: ["value"] });
+    }""")
+    page.click("#knn-run")
+    note = page.locator("#knn-note")
+    expect(note).to_have_attribute("data-accuracy", re.compile("."), timeout=TRAIN_TIMEOUT_MS)
+    expect(page.locator("#knn-progress")).to_be_hidden()
+    accuracy = [float(a) for a in note.get_attribute("data-accuracy").split(",")]
+    return accuracy, note.get_attribute("data-workers"), page.evaluate("window.knnProgress")
+
+
+def open_big(browser, base_url: str, archive: Path, cores: int):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if cores:
+        context.add_init_script(f"Object.defineProperty(navigator, 'hardwareConcurrency', "
+                                f"{{get: () => {cores}}});")
+    page = context.new_page()
+    watch = PageWatch(page, base_url)
+    page.goto(f"{base_url}{POOL_HASH}")
+    wait_ready(page)
+    page.set_input_files("#cifar-file", str(archive))
+    expect(page.locator("#cifar-status")).to_have_attribute("data-train", "3000", timeout=120_000)
+    expect(page.locator("#train-message")).to_contain_text("Press Play", timeout=60_000)
+    return context, page, watch
+
+
+def test_the_knn_curve_on_both_cores_is_one_workers_curve_and_cancels(browser, base_url,
+                                                                      big_archive):
+    # one core: the page's own Python alone
+    context, page, watch = open_big(browser, base_url, big_archive, cores=1)
+    try:
+        wait_openblas(page, 1)
+        alone, workers, progress = knn_curve(page)
+        assert workers == "1" and len(python_workers(page)) == 1
+        assert len(alone) == 20 and 0.3 < max(alone) < 1, alone
+        assert progress == sorted(progress) and progress[-1] == 1, progress
+        assert not watch.problems(), watch.problems()
+    finally:
+        context.close()
+
+    # two cores: a helper boots when the set is opened, and takes its share of the rows
+    context, page, watch = open_big(browser, base_url, big_archive, cores=2)
+    try:
+        wait_openblas(page, 2)
+        assert len(python_workers(page, "backproplab-knn")) == 1
+        page.click("#knn-run")
+        page.click("#knn-cancel")  # as soon as it shows: the chunks under way finish, no more
+        note = page.locator("#knn-note")
+        expect(note).to_contain_text("Cancelled", timeout=TRAIN_TIMEOUT_MS)
+        expect(page.locator("#knn-progress")).to_be_hidden()
+        expect(page.locator("#knn-cancel")).to_be_hidden()
+        assert note.get_attribute("data-accuracy") is None
+
+        both, workers, progress = knn_curve(page)
+        assert workers == "2", "the helper computed some of the rows"
+        assert both == alone, "any split of the rows gives the one-worker curve"
+        assert progress == sorted(progress) and progress[-1] == 1, progress
+        expect(note).to_contain_text("Best: k =")
+        assert not watch.problems(), watch.problems()
     finally:
         context.close()

@@ -33,7 +33,8 @@ def test_a_refused_model_file_says_why_in_french(page, base_url):
              "'other-app', attendu 'backproplab-model'."),
             ("xor.npz", toy,
              "xor.npz a été refusé : c'est un MLP 2-8-2 pour un jeu 2D jouet (2 entrées), mais "
-             "l'onglet Dessiner demande un modèle à 784 entrées (des chiffres de 28×28 pixels).")):
+             "l'onglet Dessiner demande un modèle d'images : 784 entrées (des chiffres de 28×28) "
+             "ou 3\u202f072 (des photos couleur de 32×32, CIFAR-10).")):
         page.set_input_files("#model-file", files=[{"name": name, "buffer": content,
                                                     "mimeType": "application/octet-stream"}])
         expect(alerts).to_contain_text(french)

@@ -19,8 +19,11 @@ CRASH = "setTimeout(() => { throw new Error('simulated crash: out of memory') },
 
 
 def python_worker(page):
-    workers = [w for w in page.workers if w.url.endswith("/js/worker.js")]
-    assert len(workers) == 1, f"expected one Python worker, found {[w.url for w in page.workers]}"
+    """The page's own Python (worker.js named "backproplab"; k-NN helpers, named
+    "backproplab-knn", may run beside it once a k-NN curve was split over the cores)."""
+    workers = [w for w in page.workers if w.url.endswith("/js/worker.js")
+               and w.evaluate("self.name") == "backproplab"]
+    assert len(workers) == 1, f"expected one page Python worker, found {[w.url for w in page.workers]}"
     return workers[0]
 
 

@@ -7,9 +7,14 @@ fits a phone.
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 from conftest import wait_ready
 from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from synthetic_cifar import NAMES, write_archive  # noqa: E402
 
 LAB_STEPS = ["A0", "Z1", "A1", "Z2", "A2", "C", "dC/dA2", "dA2/dZ2", "dC/dZ2", "dC/dW2",
              "dC/dB2", "dC/dA1", "dA1/dZ1", "dC/dZ1", "dC/dW1", "dC/dB1", "dC/dA0",
@@ -272,3 +277,56 @@ def test_a_link_with_a_sample_the_network_does_not_take_gets_a_notice_and_its_de
     assert page.input_value("#stepper-source") == "person"
     assert page.input_value("#stepper-batch") == "10"
     assert "sample=" not in page.url and "net=seed" in page.url
+
+
+def colours(page, selector: str) -> list:
+    """[width, height, [[r, g, b] of every pixel]] of the first canvas matching ``selector``."""
+    return page.eval_on_selector(selector, """(c) => {
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        const out = [];
+        for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
+        return [c.width, c.height, out];
+    }""")
+
+
+def test_a_cifar_networks_input_shows_as_32x32_colour_images(page, base_url, tmp_path):
+    """A CIFAR-10 run that has taken a step: the stepper walks it through its training photos,
+    A0's 3072 values shown as 32×32 colour tiles, the samples as colour thumbnails."""
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    write_archive(archive, n_per_batch=100)
+    page.goto(f"{base_url}#tab=train&dataset=cifar10&cifar_train=300&cifar_test=100&hidden=32")
+    wait_ready(page)
+    page.set_input_files("#cifar-file", str(archive))
+    page.wait_for_selector("#cifar-status[data-train='300']", state="attached", timeout=60_000)
+    page.wait_for_function("() => document.getElementById('train-message').textContent"
+                           ".includes('Press Play')", timeout=60_000)
+    page.click("#train-step")
+    page.wait_for_function("() => document.getElementById('train-message').textContent"
+                           ".startsWith('One step')", timeout=60_000)
+    page.click("#tab-stepper")
+    before = loads(page)
+    page.click("#stepper-net-trained")
+    wait_steps(page, before)
+    before = loads(page)
+    page.select_option("#stepper-batch", "2")
+    wait_steps(page, before)
+    go_to(page, "A0")
+    assert page.get_attribute("#stepper-step .stepper-values", "data-mode") == "images"
+    assert page.locator("#stepper-step canvas.stepper-tile").count() == 2
+    width, height, pixels = colours(page, "#stepper-step canvas.stepper-tile")
+    assert (width, height) == (32, 32)
+    assert any(abs(r - g) > 30 or abs(g - b) > 30 for r, g, b in pixels), "the tile is gray"
+    assert "32 by 32 colour" in page.get_attribute("#stepper-step canvas.stepper-tile",
+                                                   "aria-label")
+    width, height, pixels = colours(page, "#stepper-sample canvas")
+    assert (width, height) == (32, 32)
+    assert any(abs(r - g) > 30 or abs(g - b) > 30 for r, g, b in pixels)
+    assert page.locator("#stepper-sample canvas").count() == 2
+    names = page.eval_on_selector_all("#stepper-sample figcaption", "fs => fs.map(f => f.textContent)")
+    assert all(n in NAMES for n in names), names
+    checks = page.eval_on_selector_all(".stepper-chip", "cs => cs.map(c => c.dataset.check)")
+    assert "fail" not in checks
+    # the hidden units' weights: one 32×32 colour tile per unit
+    go_to(page, "dC/dW1")
+    assert page.get_attribute("#stepper-step .stepper-values", "data-mode") == "images"
+    assert colours(page, "#stepper-step canvas.stepper-tile")[:2] == [32, 32]

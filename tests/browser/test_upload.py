@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import base64
 import io
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
+
+from backproplab import modelio
+from backproplab.knn import KNN
+from backproplab.mlp import MLP
+from backproplab.photos import to_rgb32
+from backproplab.training import Trainer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from synthetic_cifar import NAMES, synthetic_images  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -229,3 +240,65 @@ def test_a_refused_file_raises_no_page_error(page, base_url, name):
     page.set_input_files("#upload-input", [str(FIXTURES / name)])
     results = results_by_file(page, 1)
     assert results[name]["error"]
+
+
+# ---------------------------------------------------------------- a CIFAR-10 model in use
+
+def cifar_model_files(tmp_path: Path) -> tuple[list[str], MLP]:
+    """A small CIFAR-10 MLP and its k-NN, trained here on synthetic photos and saved as the
+    page saves them (input size and class names in the files) -> (paths, the MLP)."""
+    X, y = synthetic_images(500, seed=1, noise=100)
+    y = np.asarray(y, np.uint8)
+    mlp = MLP([3072, 32, 10], activation="relu", loss="softmax_cross_entropy", seed=0)
+    Trainer(mlp, X, y, optimizer="adam", learning_rate=0.003, batch_size=50, epochs=8).fit()
+    meta = {"class_names": list(NAMES)}
+    paths = [tmp_path / "cifar-mlp.npz", tmp_path / "cifar-knn.npz"]
+    modelio.save_model(mlp, paths[0], meta=meta)
+    modelio.save_model(KNN(k=3).fit(X, y), paths[1], meta=meta)
+    return [str(p) for p in paths], mlp
+
+
+def photo(row, side: int = 160) -> Image.Image:
+    """A CIFAR-10 row (R, G, B planes) as a photo of ``side`` pixels, each pixel a block."""
+    rgb = np.asarray(row).reshape(3, 32, 32).transpose(1, 2, 0)
+    return Image.fromarray(rgb, "RGB").resize((side, side), Image.Resampling.NEAREST)
+
+
+def test_a_cifar_model_file_makes_the_draw_tab_read_photos_in_colour(ready_page, tmp_path):
+    page = ready_page
+    files, mlp = cifar_model_files(tmp_path)
+    page.set_input_files("#model-file", files)
+    page.wait_for_selector("body[data-input=rgb32]", state="attached", timeout=30_000)
+    assert page.is_visible("#draw-photo-note") and not page.is_visible("#draw-pad")
+    assert "airplane" in page.inner_text("#draw-photo-note")
+    assert page.inner_text("#upload-title") == "Upload photos"
+
+    rows, labels = synthetic_images(3, seed=9, noise=100)
+    images = {f"photo-{i}.png": photo(row) for i, row in enumerate(rows)}
+    page.set_input_files("#upload-input", [write(tmp_path, name, encode(img, "PNG"))
+                                           for name, img in images.items()])
+    results = results_by_file(page, len(images))
+    for name, img in images.items():
+        # the same photo through the package in CPython: 32×32 colour, then the same network
+        seen = to_rgb32(np.asarray(img.convert("RGBA")))
+        expected = int(mlp.predict(seen[None, :])[0])
+        item = page.locator(f'#upload-results > [data-file="{name}"]')
+        assert results[name]["label"] == str(expected), results[name]
+        assert item.get_attribute("data-input") == "rgb32"
+        assert NAMES[expected] in item.locator(".upload-label").inner_text()
+        shown = item.locator("canvas.pixel-image").evaluate("""(c) => {
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            const out = [];
+            for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
+            return [c.width, c.height, out];
+        }""")
+        assert shown[:2] == [32, 32]
+        np.testing.assert_array_equal(np.array(shown[2]).reshape(32, 32, 3),
+                                      seen.reshape(3, 32, 32).transpose(1, 2, 0))
+    assert sum(int(results[n]["label"]) == c for n, c in zip(images, labels)) >= 2
+
+    # back to the digit models: drawings again
+    page.click("#model-default")
+    page.wait_for_selector("body[data-input=gray28]", state="attached", timeout=30_000)
+    assert page.is_visible("#draw-pad") and not page.is_visible("#draw-photo-note")
+    assert page.inner_text("#upload-title") == "Or upload pictures of digits"

@@ -226,19 +226,10 @@ def test_the_labs_settings_are_judged_against_the_labs_range(loaded):
 def test_knn_curve_on_cifar10_is_chunked_raw_pixels_and_judged(loaded):
     session, _ = loaded
     ok(call(session, "train_start", dataset="cifar10", epochs=1))
-    calls = 0
-    while not (curve := ok(call(session, "knn_curve", k_max=20, rows=50)))["done"]:
-        calls += 1
-    assert calls == 4, "the fit, then 200 test rows 50 at a time"
+    plan = ok(call(session, "knn_curve", k_max=20))
+    assert plan["n_test"] == 200 and plan["rows"] == 200, "small: one call does it all"
+    rows = ok(call(session, "knn_rows", share_id=plan["share_id"], lo=0, hi=200))
+    curve = ok(call(session, "knn_result", correct=rows["correct"]))
     assert curve["k"] == list(range(1, 21)) and curve["deskew"] is False
     assert max(curve["accuracy"]) > 0.5
     assert curve["expected"]["low"] == 0.34
-
-
-def test_a_cifar_model_is_not_used_for_drawing(loaded):
-    session, _ = loaded
-    session.store["models"] = {"mlp": "the Draw tab's model"}  # as if init ran
-    ok(call(session, "train_start", dataset="cifar10", epochs=1))
-    ok(call(session, "train_steps", steps=1))
-    assert "32×32 colour" in error_of(call(session, "use_trained"))
-    assert session.store["models"] == {"mlp": "the Draw tab's model"}

@@ -1,5 +1,6 @@
 // The models the page predicts with, as Python last described them (api/in_use.py):
-// {class_names, models: {mlp, knn}} (each model: {kind, source, description, ...}).
+// {class_names, models: {mlp, knn}, input} (each model: {kind, source, description, ...}; input:
+// what both read, {kind: "gray28" | "rgb32", size, shape, colour, description}).
 //
 // Every reply that changes them (init, use_trained, model_import) carries `in_use`; whoever
 // gets such a reply calls `set(reply.in_use, cause)`, and the views that show or keep the
@@ -7,10 +8,10 @@
 // file) | "restored" (the model kept in this browser, loaded back).
 
 export function createInUse() {
-  let current = { class_names: [], models: null };
+  let current = { class_names: [], models: null, input: null };
   const listeners = new Set();
   return {
-    /** {class_names, models}; models is null until Python has said. */
+    /** {class_names, models, input}; models and input are null until Python has said. */
     get current() {
       return current;
     },
@@ -19,7 +20,7 @@ export function createInUse() {
       return current.class_names?.[label] ?? String(label);
     },
     set(inUse, cause) {
-      current = { class_names: inUse?.class_names ?? [], models: inUse?.models ?? null };
+      current = { class_names: inUse?.class_names ?? [], models: inUse?.models ?? null, input: inUse?.input ?? null };
       for (const fn of [...listeners]) fn(current, cause);
     },
     /** Call `fn(current, cause)` after every change; returns an unsubscribe function. */

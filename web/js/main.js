@@ -10,6 +10,7 @@ import { alert, withoutTraceback } from "./ui.js";
 import { createInUse } from "./in-use.js";
 import * as draw from "./views/draw.js";
 import * as upload from "./views/upload.js";
+import * as photoMode from "./views/photo-mode.js";
 import * as models from "./views/models.js";
 import { startLessons } from "./lesson/index.js";
 
@@ -260,6 +261,7 @@ function start() {
   startLessons(ctx);
   draw.init(ctx);
   upload.init(ctx);
+  photoMode.init(ctx);
   models.init(ctx);
   boot();
   loadOptionalView("train", "./views/train.js");

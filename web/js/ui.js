@@ -143,6 +143,22 @@ export function drawGray(canvas, pixels, width = 28, height = 28) {
   ctx.putImageData(img, 0, 0);
 }
 
+const RGB_PLANE = 32 * 32;  // CIFAR-10 rows: the R, G, B planes of 32×32, one after another
+
+/** A CIFAR-10 row (3072 bytes: R, G, B planes) as a 32×32 colour image. */
+export function drawRGB(canvas, pixels) {
+  canvas.width = canvas.height = 32;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(32, 32);
+  for (let i = 0; i < RGB_PLANE; i++) {
+    img.data[4 * i] = pixels[i];
+    img.data[4 * i + 1] = pixels[RGB_PLANE + i];
+    img.data[4 * i + 2] = pixels[2 * RGB_PLANE + i];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
 /** A human-readable size: 10485760 -> "10 MB" ("10 Mo" in French). */
 export function formatBytes(n) {
   if (n < 1024) return t("app.size.b", { n });

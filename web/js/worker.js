@@ -8,7 +8,9 @@
 //                  {event: "crash", message}  the runtime is unusable; the client restarts us
 // Role (the worker's name): "backproplab" loads the digits and models and answers every
 //                  request; "backproplab-checker" runs students' code (api "check") and loads no
-//                  data, so student code never shares a Python with the student's models.
+//                  data, so student code never shares a Python with the student's models;
+//                  "backproplab-knn" helps with k-NN curves (js/knn-pool.js): no data either,
+//                  and OpenBLAS before ready (it only multiplies).
 // Requests:        {id, type, ...fields}  typed arrays become Python bytes
 //                  {..., mount: [File]}: the files are mounted read-only (WORKERFS: read where
 //                  they are, never copied into memory) and Python gets `paths` instead; a
@@ -20,8 +22,10 @@ import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
-const ROLE = self.name === "backproplab-checker" ? "checker" : "page";
+const ROLE = { "backproplab-checker": "checker", "backproplab-knn": "knn" }[self.name] ?? "page";
 const QUIET = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };  // loadPackage
+// Requests after which big products follow: OpenBLAS starts loading with the first of them
+const OPENBLAS_AFTER = new Set(["train_steps", "cifar_open"]);
 
 let pyodide = null;
 let api = null;      // backproplab.api (PyProxy)
@@ -52,7 +56,7 @@ async function boot() {
     if (!r.ok) throw new Error(`Could not load py/manifest.json: HTTP ${r.status}.`);
     return r.json();
   });
-  const files = manifest.then((m) => (ROLE === "checker" ? [] :
+  const files = manifest.then((m) => (ROLE !== "page" ? [] :
     Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)]))));
   files.catch(() => {});  // reported where it is awaited
 
@@ -73,7 +77,8 @@ async function boot() {
   pyBytes = pyodide.pyimport("operator").methodcaller("to_bytes");
   mark("import");
 
-  if (ROLE === "checker") {
+  if (ROLE !== "page") {
+    if (ROLE === "knn") await loadOpenBLAS();
     status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start } });
     return;
   }
@@ -92,20 +97,25 @@ async function boot() {
 }
 
 // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
-// backproplab/linalg.py). Loaded when training first runs (the first train_steps; the Train
-// tab sends train_start as soon as Python is ready, to show the network), not at boot: a
-// student who only draws downloads 1.9 MB less (6 MB uncompressed), and the Draw tab's k-NN
-// (one row against 8000) is faster with einsum (9 ms against 24 ms in Node). Training never
-// waits for it: until it is there (or if it fails) matmul keeps the einsum path.
+// backproplab/linalg.py). The page's worker loads it when training first runs (the first
+// train_steps; the Train tab sends train_start as soon as Python is ready, to show the
+// network) or when a CIFAR-10 set is opened, not at boot: a student who only draws downloads
+// 1.9 MB less (6 MB uncompressed), and the Draw tab's k-NN (one row against 8000) is faster
+// with einsum (9 ms against 24 ms in Node). Training never waits for it: until it is there (or
+// if it fails) matmul keeps the einsum path. A k-NN curve waits for it (knn_curve), and a k-NN
+// helper loads it before ready: every worker of a curve rounds its float32 distances alike.
 let openblas = null;
 function loadOpenBLAS() {
   openblas ??= pyodide.loadPackage("openblas", QUIET)
     .then(() => {
       const linalg = pyodide.pyimport("backproplab.linalg");
-      linalg.enable_cblas();
+      const on = linalg.enable_cblas();
       linalg.destroy();
+      if (!on) throw new Error("cblas_sgemm not found");
+      performance.mark("boot:openblas");  // tests wait for it: every worker then multiplies alike
     })
-    .catch((err) => console.warn(`OpenBLAS not loaded, training uses einsum: ${err?.message ?? err}`));
+    .catch((err) => console.warn(`OpenBLAS not loaded, matmul uses einsum: ${err?.message ?? err}`));
+  return openblas;
 }
 
 // Python from the build's memory snapshot (tools/make_snapshot.mjs: an interpreter already
@@ -236,7 +246,8 @@ self.onmessage = async (event) => {
     postMessage({ id, ok: false, error: { name: "WorkerCrashed", message: "Python stopped working." } });
     return;
   }
-  if (message.type === "train_steps") loadOpenBLAS();
+  if (OPENBLAS_AFTER.has(message.type)) loadOpenBLAS();
+  if (message.type === "knn_curve") await loadOpenBLAS();
   const transfer = [];
   const reply = request(message, transfer);
   reply.id = id;

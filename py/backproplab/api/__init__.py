@@ -82,4 +82,5 @@ def _ping(session: Session, request: dict) -> dict:
 
 
 # Each handler module registers its request types on import (after HANDLERS and @handler exist).
-from . import check, cifar, in_use, lesson, models, predict, stepper, train  # noqa: E402,F401
+from . import (check, cifar, in_use, knn_curve, lesson, models, predict,  # noqa: E402,F401
+               stepper, train)

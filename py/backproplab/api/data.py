@@ -41,6 +41,8 @@ TEXTS = Texts("data", {
     "mine-few-note": "{count} images: too few for a separate test set (a class needs 3 or more "
                      "images to give one away), so accuracy is measured on the training images.",
     "cifar-note": "{subset} Inputs: {inputs}.",
+    "cifar-inputs-raw": "raw",
+    "cifar-inputs-standardised": "standardised",
     "at-risk-note": "The second seed's 10 people (weight lb, height in): too few to split, so "
                     "the test set is the training set.",
     "toy-note": "{size} points, noise {noise:g}: {n_train} to train on, {n_test} to test.",
@@ -169,7 +171,8 @@ def build_data(session: Session, request: dict, name: str, seed: int) -> Data:
         inputs = setting(request, "cifar_inputs")
         return Data(name, "images", subset["X_train"], subset["y_train"], subset["X_test"],
                     subset["y_test"], list(subset["class_names"]),
-                    note=TEXTS("cifar-note", subset=subset_note(subset), inputs=inputs),
+                    note=TEXTS("cifar-note", subset=subset_note(subset),
+                               inputs=TEXTS(f"cifar-inputs-{inputs}")),
                     input_transform=cifar_input_transform(inputs, subset["X_train"]))
     if name == "at_risk":
         X, y = datasets.at_risk()

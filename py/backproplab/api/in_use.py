@@ -3,11 +3,16 @@
 ``session.store["models"]`` holds them: {"mlp": MLP | None, "knn": fitted KNN, "class_names":
 [str], "info": {"mlp": describe(...) | None, "knn": describe(...)}}. ``init`` puts the default
 ones there, ``use_trained`` a model trained in the page, ``model_import`` one from a file; each
-answers ``in_use(session)``, so the page learns what changed from one reply shape.
+answers ``in_use(session)`` = {class_names, models, input}, so the page learns what changed
+from one reply shape. ``input`` (``model_inputs.describe``: kind "gray28" or "rgb32", size,
+shape, colour, description) is what both models read: digit models read 28×28 drawings, CIFAR-10
+models 32×32 colour photos, and the Draw tab switches to photos for them.
 
 Request ``use_trained`` {model: "trained"|"default"} -> {current, in_use}: makes the trained
 MLP (and a k-NN fit on the same training images) the models in use, or goes back to the
-default ones. Only image datasets can be used for drawing.
+default ones. Only image datasets can be used: digits and your classes (drawings), CIFAR-10
+(photos; the MLP's input scaling is folded into its first layer, so it reads pixels /255 like
+every model file).
 
 A model's ``description`` is what the page says it is: generated here as
 ``{message_key, params, message}`` (``messages.Message.wire``), so the page says it in its
@@ -18,20 +23,21 @@ from __future__ import annotations
 
 from . import ProtocolError, Session, handler
 from .fields import choice
+from .. import model_inputs
 from ..activations import NAMES as ACTIVATION_NAMES
 from ..knn import KNN
 from ..messages import Message, Texts
 from ..mlp import MLP
+from ..settings import DATASET_NAMES
+from ..training import fold_input_transform
 
 SOURCES = ("default", "trained", "imported")
 
 #: Why a trained model cannot become the Draw tab's.
 TEXTS = Texts("in-use", {
     "no-run": "No training run yet: start one with train_start.",
-    "not-images": "Only a model trained on images (digits or your classes) can classify "
-                  "drawings. This one was trained on {dataset}.",
-    "colour-images": "A model trained on {dataset} takes {count} inputs (32×32 colour images); "
-                     "the Draw tab reads 28×28 drawings, so it keeps its models.",
+    "not-images": "Only a model trained on images (digits, your classes or CIFAR-10) can "
+                  "classify pictures. This one was trained on {dataset}.",
     "untrained": "This model has not been trained yet: press Play or Step first.",
     # what a model is (``describe``), by source; where/epochs/votes are the words inside
     "mlp-default": "MLP {layers} ({activation}), trained at build time",
@@ -47,6 +53,7 @@ TEXTS = Texts("in-use", {
     "votes-distance": "distance votes",
     "where-digits": "MNIST-10k",
     "where-mine": "your classes",
+    "where-cifar10": "CIFAR-10",
     "epochs": "{count} epochs",
     "epochs-one": "{count} epoch",
 })
@@ -95,9 +102,15 @@ def describe(model, source: str, *, description: str | Message | None = None,
 
 
 def in_use(session: Session) -> dict:
-    """{class_names, models: {mlp, knn}}: the descriptions of the models in use."""
+    """{class_names, models: {mlp, knn}, input}: the descriptions of the models in use."""
     models = models_in_use(session)
-    return {"class_names": list(models["class_names"]), "models": dict(models["info"])}
+    return {"class_names": list(models["class_names"]), "models": dict(models["info"]),
+            "input": input_of(models)}
+
+
+def input_of(models: dict) -> dict:
+    """What the models in use read (``model_inputs.describe``), from the k-NN's rows."""
+    return model_inputs.describe(int(models["knn"].X.shape[1]))
 
 
 def models_in_use(session: Session) -> dict:
@@ -130,13 +143,12 @@ def use_trained(session: Session, request: dict) -> dict:
         raise ProtocolError(TEXTS("no-run"))
     data = run.data
     if data.kind != "images":
-        raise ProtocolError(TEXTS("not-images", dataset=repr(data.name)))
-    if data.X_train.shape[1] != 784:
-        raise ProtocolError(TEXTS("colour-images", dataset=data.name,
-                                  count=data.X_train.shape[1]))
+        raise ProtocolError(TEXTS("not-images", dataset=DATASET_NAMES(f"{data.name}.label")))
     if run.trainer.step == 0:
         raise ProtocolError(TEXTS("untrained"))
     mlp = run.model.copy()  # a snapshot: training on does not change the one in use
+    if run.trainer.input_transform is not None:  # CIFAR-10: it then reads pixels /255
+        fold_input_transform(mlp, *run.trainer.input_transform)
     knn = run.fit_knn()
     history = run.trainer.history
     where = TEXTS(f"where-{data.name}")

@@ -14,11 +14,13 @@ Request types (fields -> result):
 ``model_import`` {files: [{bytes, name}] (1 or 2: an MLP, a k-NN, or one of each)} or
     {bytes, name} (one file) -> {current: "imported", loaded: ["mlp"|"knn"], in_use}.
     Each file is validated by ``modelio`` (format, version, architecture, every array's shape
-    and dtype, finite values) and against its checksum; models must take 784 inputs (28×28
-    digit images). An MLP alone replaces the current MLP when its classes are those of the
-    current k-NN (or of the default digits k-NN, which then comes back); a model of other
-    classes needs its k-NN file too, so the two always agree on the classes. Refusals name
-    the file and what is wrong; the current model is unchanged by a refused import.
+    and dtype, finite values) and against its checksum; models must take images: 784 inputs
+    (28×28 digits, drawn) or 3072 (32×32 colour photos, CIFAR-10; the Draw tab then takes
+    photos). An MLP alone replaces the current MLP when its classes and inputs are those of
+    the current k-NN (or of the default digits k-NN, which then comes back); other models need
+    their k-NN file too, so the two always agree on the classes and on what they read.
+    Refusals name the file and what is wrong; the current model is unchanged by a refused
+    import.
 
 Left out on purpose: optimizer state and training runs (a loaded model predicts; training
 starts afresh), and storing files: the page keeps them in IndexedDB (``web/js/storage.js``).
@@ -32,9 +34,9 @@ import json
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import DIGIT_NAMES, PIXELS
-from .in_use import DESCRIPTION_TABLES, describe, models_in_use, put_in_use
-from .. import modelio
+from .fields import DIGIT_NAMES
+from .in_use import DESCRIPTION_TABLES, describe, input_of, models_in_use, put_in_use
+from .. import model_inputs, modelio
 from ..messages import Message, Texts, from_wire, reason
 from ..mlp import MLP
 from ..settings import MAX_QUOTE, quote
@@ -43,6 +45,7 @@ MAX_FILES = 2
 MAX_NAME = 200
 MAX_DESCRIPTION = 200  # characters of a file's own description that the page shows
 KINDS = ("mlp", "knn")
+IMAGE_INPUTS = {entry["size"] for entry in model_inputs.INPUTS.values()}  # 784, 3072
 
 #: Refusals of a model file by the page (the file's own faults: ``modelio.TEXTS``).
 TEXTS = Texts("models", {
@@ -52,25 +55,31 @@ TEXTS = Texts("models", {
     "checksum": "{file} was refused: its numbers do not match the checksum it was saved with, "
                 "so it was changed or damaged after it was saved. Download the model again.",
     "inputs-mlp": "{file} was refused: it is a MLP {layers} for {what}, but the Draw tab needs "
-                  "a model of {pixels} inputs (28×28 pixel digits).",
+                  "a model of images: {gray} inputs (28×28 digits) or {rgb} (32×32 colour "
+                  "photos, CIFAR-10).",
     "inputs-knn": "{file} was refused: it is a k-NN for {what}, but the Draw tab needs a model "
-                  "of {pixels} inputs (28×28 pixel digits).",
+                  "of images: {gray} inputs (28×28 digits) or {rgb} (32×32 colour photos, "
+                  "CIFAR-10).",
     "toy-inputs": "a 2-D toy set (2 inputs)",
     "n-inputs": "{count} inputs",
     "no-class-names": "{file} has {count} classes but no class names, so the page cannot say "
                       "what it predicts.",
-    "other-classes-knn": "{file} classifies {classes}, but the k-NN in use knows {known}. Load "
-                         "it together with its k-NN file (select both files at once), so both "
-                         "models agree on the classes.",
-    "other-classes-mlp": "{file} classifies {classes}, but the neural network (MLP) in use "
-                         "knows {known}. Load it together with its neural network (MLP) file "
-                         "(select both files at once), so both models agree on the classes.",
+    "other-classes-knn": "{file} classifies {classes} from {reads}, but the k-NN in use knows "
+                         "{known} from {known_reads}. Load it together with its k-NN file "
+                         "(select both files at once), so both models agree on the classes and "
+                         "on what they read.",
+    "other-classes-mlp": "{file} classifies {classes} from {reads}, but the neural network "
+                         "(MLP) in use knows {known} from {known_reads}. Load it together with "
+                         "its neural network (MLP) file (select both files at once), so both "
+                         "models agree on the classes and on what they read.",
     "two-mlps": "{first} and {second} are both MLPs: load one network and, if you like, its "
                 "k-NN.",
     "two-knns": "{first} and {second} are both k-NNs: load one network and, if you like, its "
                 "k-NN.",
     "classes-differ": "{mlp} classifies {mlp_classes} but {knn} classifies {knn_classes}: load a "
                       "network with the k-NN made for the same classes.",
+    "inputs-differ": "{mlp} reads {mlp_reads} but {knn} reads {knn_reads}: load a network with "
+                     "the k-NN made for the same images.",
 })
 
 
@@ -201,24 +210,34 @@ def read_model(name: str, blob: bytes) -> tuple[object, dict, list[str]]:
     expected = meta.get("checksum")
     if expected is not None and expected != checksum(model):
         raise modelio.ModelFileError(TEXTS("checksum", file=name))
-    n_in = model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1]
-    if n_in != PIXELS:
+    n_in = n_inputs(model)
+    if n_in not in IMAGE_INPUTS:
         what = TEXTS("toy-inputs") if n_in == 2 else TEXTS("n-inputs", count=n_in)
+        sizes = {"gray": model_inputs.INPUTS["gray28"]["size"],
+                 "rgb": model_inputs.INPUTS["rgb32"]["size"]}
         if isinstance(model, MLP):
-            raise ProtocolError(TEXTS("inputs-mlp", file=name, what=what, pixels=PIXELS,
+            raise ProtocolError(TEXTS("inputs-mlp", file=name, what=what, **sizes,
                                       layers="-".join(map(str, model.layer_sizes))))
-        raise ProtocolError(TEXTS("inputs-knn", file=name, what=what, pixels=PIXELS))
+        raise ProtocolError(TEXTS("inputs-knn", file=name, what=what, **sizes))
     return model, meta, _class_names(model, meta, name)
 
 
-def _companion(kind: str, classes: list[str], current: dict, default: dict, name: str):
-    """The model of the other kind that goes with an imported one of these classes:
-    (model, info) from the current models, else the default ones; refuses otherwise."""
+def n_inputs(model) -> int:
+    return int(model.layer_sizes[0] if isinstance(model, MLP) else model.X.shape[1])
+
+
+def _companion(kind: str, classes: list[str], size: int, current: dict, default: dict,
+               name: str):
+    """The model of the other kind that goes with an imported one of these classes and input
+    size: (model, info) from the current models, else the default ones; refuses otherwise."""
     for models in (current, default):
-        if list(models["class_names"]) == classes and models[kind] is not None:
+        if list(models["class_names"]) == classes and models[kind] is not None \
+                and input_of(models)["size"] == size:
             return models[kind], {"source": "default", **(models["info"][kind] or {})}
     raise ProtocolError(TEXTS(f"other-classes-{kind}", file=name, classes=_listed(classes),
-                              known=_listed(current["class_names"])))
+                              reads=model_inputs.said(size),
+                              known=_listed(current["class_names"]),
+                              known_reads=model_inputs.said(input_of(current)["size"])))
 
 
 @handler("model_import")
@@ -236,6 +255,10 @@ def model_import(session: Session, request: dict) -> dict:
         raise ProtocolError(TEXTS("classes-differ", mlp=loaded["mlp"][1],
                                   mlp_classes=_listed(loaded["mlp"][3]), knn=loaded["knn"][1],
                                   knn_classes=_listed(loaded["knn"][3])))
+    if len(loaded) == 2 and n_inputs(loaded["mlp"][0]) != n_inputs(loaded["knn"][0]):
+        raise ProtocolError(TEXTS("inputs-differ", mlp=loaded["mlp"][1], knn=loaded["knn"][1],
+                                  mlp_reads=model_inputs.said(n_inputs(loaded["mlp"][0])),
+                                  knn_reads=model_inputs.said(n_inputs(loaded["knn"][0]))))
     default = session.store.setdefault("default_models", dict(current))
     classes = next(iter(loaded.values()))[3]
     new, info = {}, {}
@@ -247,7 +270,8 @@ def model_import(session: Session, request: dict) -> dict:
                 classes=classes, deskew=bool(meta.get("preprocessing", {}).get("deskew")),
                 **{key: meta.get(key) for key in ("dataset", "test_accuracy", "epochs")})
         else:
-            _, name, _, _ = next(iter(loaded.values()))
-            new[kind], info[kind] = _companion(kind, classes, current, default, name)
+            model, name, _, _ = next(iter(loaded.values()))
+            new[kind], info[kind] = _companion(kind, classes, n_inputs(model), current,
+                                               default, name)
     return {"current": "imported", "loaded": sorted(loaded),
             "in_use": put_in_use(session, new["mlp"], new["knn"], classes, info)}

@@ -13,10 +13,15 @@ Request types (fields; replies are JSON-safe, ``bytes`` become ``Uint8Array`` in
     ``pixels`` (784 uint8 bytes, already 28×28, white ink on black) or ``image`` {width,
     height, rgba (width·height·4 uint8 bytes)} (canvas or upload pixels, run through
     ``preprocess.to_mnist``); ``k`` (int, optional, k-NN neighbours; default the model's k).
-    Reply: ``image28`` (784 bytes: what the models see), ``mlp`` {label, probabilities [C]}
-    (None when no MLP is loaded), ``knn`` {label, k, votes [C], neighbours [{index, label,
-    distance, pixels (784 bytes)}]}, ``timings_ms`` {preprocess, mlp, knn}; labels are class
-    indices into ``class_names``.
+    Reply: ``input`` (what the models in use read: "gray28" or "rgb32"), ``image28`` (784
+    bytes: what the models see), ``mlp`` {label, probabilities [C]} (None when no MLP is
+    loaded), ``knn`` {label, k, votes [C], neighbours [{index, label, distance, pixels (784
+    bytes)}]}, ``timings_ms`` {preprocess, mlp, knn}; labels are class indices into
+    ``class_names``.
+    CIFAR-10 models in use (``input`` "rgb32"): ``image`` is a photo, shrunk to 32×32 colour by
+    ``photos.to_rgb32`` (no digit preprocessing), or ``pixels`` are its 3072 bytes already; the
+    reply has ``image32`` (3072 bytes, R, G, B planes) instead of ``image28``, and the
+    neighbours' ``pixels`` are 3072 bytes.
 
 Session state (``session.store``), shared with the other handler modules:
 
@@ -45,13 +50,16 @@ from pathlib import Path
 import numpy as np
 
 from . import ProtocolError, Session, handler
-from .fields import DIGIT_NAMES, pixels28, rgba_image, setting
-from .in_use import describe, models_in_use, put_in_use
+from .fields import DIGIT_NAMES, as_bytes, pixels28, rgba_image, setting
+from .in_use import describe, input_of, models_in_use, put_in_use
 from .. import datasets
 from ..knn import KNN, KNN_PRESETS
+from ..photos import to_rgb32
 from ..preprocess import deskew as preprocess_deskew
 from ..preprocess import TEXTS, to_mnist
 
+
+RGB32 = 3072  # 32×32 colour inputs (CIFAR-10)
 
 
 def image28_from_request(request: dict) -> np.ndarray:
@@ -68,6 +76,21 @@ def image28_from_request(request: dict) -> np.ndarray:
     alpha = pixels[..., 3:4].astype(np.float32) / 255
     rgb = pixels[..., :3].astype(np.float32) * alpha + 255 * (1 - alpha)
     return to_mnist(np.rint(rgb).astype(np.uint8)).reshape(784)
+
+
+def image32_from_request(request: dict) -> np.ndarray:
+    """The (3072,) uint8 photo a CIFAR-10 model reads, from ``pixels`` or ``image``."""
+    if "pixels" in request:
+        raw = as_bytes(request["pixels"], "pixels")
+        if len(raw) != RGB32:
+            raise ProtocolError(f"Expected pixels with {RGB32} bytes (32×32 colour). "
+                                f"Got {len(raw)}.")
+        return np.frombuffer(raw, dtype=np.uint8).copy()
+    if not isinstance(request.get("image"), dict):
+        fields = sorted(k for k in request if k not in ("id", "type"))
+        raise ProtocolError("Expected a 'pixels' (3072 bytes) or an 'image' {width, height, "
+                            f"rgba}} field. Got fields {fields}.")
+    return to_rgb32(rgba_image(request["image"]))
 
 
 # ---------------------------------------------------------------- loading
@@ -186,14 +209,16 @@ def predict(session: Session, request: dict) -> dict:
     models = models_in_use(session)
     knn = models["knn"]
     k = setting(request, "k", default=knn.k)
+    kind = input_of(models)["kind"]
     t0 = time.perf_counter()
-    image = image28_from_request(request)
+    image = image32_from_request(request) if kind == "rgb32" else image28_from_request(request)
     t1 = time.perf_counter()
     mlp_info = models.get("info", {}).get("mlp") or {}
     mlp = _mlp_result(models["mlp"], image, bool(mlp_info.get("deskew")))
     t2 = time.perf_counter()
     knn_result = _knn_result(knn, image, k)
     t3 = time.perf_counter()
-    return {"image28": image.tobytes(), "mlp": mlp, "knn": knn_result,
+    return {"input": kind, "image32" if kind == "rgb32" else "image28": image.tobytes(),
+            "mlp": mlp, "knn": knn_result,
             "timings_ms": {"preprocess": 1e3 * (t1 - t0), "mlp": 1e3 * (t2 - t1),
                            "knn": 1e3 * (t3 - t2)}}

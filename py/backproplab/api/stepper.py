@@ -25,9 +25,12 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
     (lab, seed) or the training run's rate.
 ``seed`` (optional, the ``seed`` setting): the lab network's initialisation (default 0).
 
--> {net: {name, description, layer_sizes, activation, loss, dtype}, notation, learning_rate,
+-> {net: {name, description, layer_sizes, activation, loss, dtype, input (what it reads:
+   ``model_inputs.describe``, kind "gray28", "rgb32" or "vector")}, notation, learning_rate,
    sample: {spec, source, index, batch, description, n, labels [int], class_names,
-   images? (bytes 784·n, the 28×28 uint8 inputs), points? [[feature values]],
+   images? (bytes 784·n, the 28×28 uint8 inputs, or 3072·n for a 32×32 colour network: R, G,
+   B planes; a network trained on CIFAR-10 in the page reads them as it was trained, raw or
+   standardised), points? [[feature values]],
    feature_names?}, steps: [{name, phase, layer, title, formula, explanation, shapes, value,
    image_axis, check}], rules (as ``stepper_rules``: the trained network changes)}
 The texts (net and sample ``description``, a step's ``title`` and ``explanation``, a check's
@@ -55,6 +58,7 @@ import numpy as np
 
 from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES, integer, number, setting
+from .. import model_inputs
 from .predict import image28_from_request, predict
 from .stepper_nets import DRAWN, MAX_BATCH, TEXTS, Net, build, parse_sample, rules, spec_of
 from ..messages import reason, to_wire
@@ -107,7 +111,7 @@ def encode_step(step: dict) -> dict:
 
 def requested_sample(request: dict, net: Net) -> tuple[str, int, int]:
     """(source kind, index, batch) from ``source``/``index``/``batch`` or the spec ``sample``."""
-    if net.model is None:
+    if not net.usable:
         raise ProtocolError(net.missing)
     if request.get("source") is not None:
         src = net.source
@@ -191,7 +195,8 @@ def stepper(session: Session, request: dict) -> dict:
     return {
         "net": {"name": net.name, "description": net.sentence.wire(),
                 "layer_sizes": list(model.layer_sizes), "activation": model.activation,
-                "loss": model.loss_name, "dtype": model.dtype.name},
+                "loss": model.loss_name, "dtype": model.dtype.name,
+                "input": model_inputs.describe(model.layer_sizes[0])},
         "notation": notation,
         "learning_rate": rate,
         "sample": {"spec": spec_of(kind, start, n), "source": kind, "index": start, "batch": n,
@@ -207,7 +212,7 @@ def stepper_rules(session: Session, request: dict) -> dict:
     name = setting(request, "net")
     net = build(session, request, name)
     out = {**rules(session, request), "sample": None, "notice": None}
-    if net.model is None:
+    if not net.usable:
         return out
     spec = setting(request, "sample") or net.default
     try:

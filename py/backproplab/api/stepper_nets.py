@@ -18,10 +18,12 @@ from typing import Callable
 import numpy as np
 
 from . import ProtocolError, Session
+from .cifar import loaded_subset
 from .data import AT_RISK_CLASSES, digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
 from ..activations import NAMES as ACTIVATION_NAMES
+from ..cifar.unpickle import N_PIXELS
 from ..losses import NAMES as LOSS_NAMES
 from ..messages import Texts, to_wire
 from ..mlp import MLP
@@ -61,6 +63,7 @@ TEXTS = Texts("stepper", {
     "source-digit": "MNIST digit",
     "source-person": "Person",
     "source-train": "Training sample",
+    "source-train-image": "Training image",
     "notation-rows": "Samples as rows",
     "notation-cols": "Samples as columns",
     "notation-rows-sub": "the lab: {formula}",
@@ -84,6 +87,10 @@ TEXTS = Texts("stepper", {
     "person-many": "people #{first}–#{last} (weight lb, height in; standardised)",
     "train-one": "training sample #{index} ({name})",
     "train-many": "training samples #{first}–#{last}",
+    "cifar-one": "CIFAR-10 training image #{index} ({name})",
+    "cifar-many": "CIFAR-10 training images #{first}–#{last}",
+    "photos-not-open": "This network reads 32×32 colour photos: open CIFAR-10 in the Train tab "
+                       "to step through it with its images.",
     "drawing": "your drawing, target {target}",
     "drawing-read": "your drawing, target {target} (how the page's models read it: pick the "
                     "digit you drew)",
@@ -140,6 +147,7 @@ class Source:
     take: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict]]
     describe: Callable[[int, np.ndarray], object]  # (start, y) -> Message "digit #3 (a 5)"
     aliases: tuple = ()       # other kinds read as this one (links written before)
+    label: object = None      # its name on the page, a Message (None: the kind's)
 
 
 @dataclass
@@ -156,7 +164,8 @@ class Net:
     batches: tuple = (1, 2, 4, 8, 16)
     default: str = ""
     refusal: object = None    # why it refuses a drawing (a Message; when the generic one is wrong)
-    missing: object = None    # why there is no network (``model`` is None): a Message
+    missing: object = None    # why there is no network (``model`` is None) or nothing to step
+                              # through (no source, no drawing): a Message
     untrained: bool = False   # a drawing's default target: how the page's models read it
 
     @property
@@ -168,12 +177,17 @@ class Net:
         return TEXTS("summary", sizes=arrows(m.layer_sizes),
                      activation=ACTIVATION_NAMES(m.activation), loss=TEXTS(f"loss-{m.loss_name}"))
 
+    @property
+    def usable(self) -> bool:
+        """A network with samples to step through (a source of them, or drawings)."""
+        return self.model is not None and (self.source is not None or self.drawing)
+
     def max_batch(self) -> int:
         return min(MAX_BATCH, self.source.count) if self.source else 1
 
     def check(self, kind: str, start: int, n: int) -> tuple[str, int, int]:
         """The parsed sample as (source kind, index, batch), or a refusal naming the bad part."""
-        if self.model is None:
+        if not self.usable:
             raise ProtocolError(self.missing)
         src = self.source
         if kind == DRAWN and self.drawing:
@@ -196,16 +210,17 @@ class Net:
     def rules(self) -> dict:
         """What the page is told about this network (see ``rules``)."""
         default = None
-        if self.model is not None and self.default:
+        if self.usable and self.default:
             kind, start, n = self.check(*parse_sample(self.default))
             default = {"source": kind, "index": start, "batch": n, "spec": self.default}
         src = self.source
         return {
             "name": self.name, "label": TEXTS(f"label-{self.name}").wire(),
             "description": self.summary.wire(),
-            "available": self.model is not None,
+            "available": self.usable,
             "missing": self.missing.wire() if self.missing else None,
-            "sources": [{"kind": src.kind, "label": TEXTS(f"source-{src.kind}").wire(),
+            "sources": [{"kind": src.kind,
+                         "label": (src.label or TEXTS(f"source-{src.kind}")).wire(),
                          "max_index": src.count - 1}]
             if src else [],
             "batches": [b for b in self.batches if b <= self.max_batch()] if src else [],
@@ -283,7 +298,8 @@ def _seed(session: Session, request: dict) -> Net:
 
 def _trained(session: Session, request: dict) -> Net:
     """The current training run's network once it has taken a step, else the page's current
-    MLP, else the untrained run's network."""
+    MLP, else the untrained run's network. The page's current MLP steps through digits, or
+    (a CIFAR-10 model) through the training images of the CIFAR-10 subset loaded, if any."""
     run = session.store.get("train")
     models = session.store.get("models") or {}
     current = models.get("mlp")
@@ -297,13 +313,34 @@ def _trained(session: Session, request: dict) -> Net:
     sizes = current.layer_sizes
     names = list(models.get("class_names") or DIGIT_NAMES)
     on_digits = sizes[0] == PIXELS and sizes[-1] == len(DIGIT_NAMES)
+    photos = _cifar_source(session) if sizes[0] == N_PIXELS else None
+    source = _digit_source(session, aliases=("train",)) if on_digits else photos
     return Net("trained", current,
                TEXTS("sentence-current", sizes=arrows(sizes),
                      activation=ACTIVATION_NAMES(current.activation),
                      loss=LOSS_NAMES(current.loss_name)),
-               DEFAULT_RATE, names,
-               _digit_source(session, aliases=("train",)) if on_digits else None,
-               drawing=sizes[0] == PIXELS, default="digit:0" if on_digits else "")
+               DEFAULT_RATE, names, source, drawing=sizes[0] == PIXELS,
+               default="digit:0" if on_digits else "train:0" if photos else "",
+               missing=None if source or sizes[0] != N_PIXELS else TEXTS("photos-not-open"))
+
+
+def _cifar_source(session: Session) -> Source | None:
+    """The training images of the CIFAR-10 subset loaded (``api.cifar``), as uint8 rows."""
+    try:
+        subset = loaded_subset(session)
+    except ProtocolError:  # none loaded (yet, or since a reload)
+        return None
+    X, y, names = subset["X_train"], subset["y_train"], subset["class_names"]
+
+    def take(idx):
+        return X[idx], y[idx], {"images": X[idx].tobytes()}
+
+    def describe(start, ys):
+        if len(ys) == 1:
+            return TEXTS("cifar-one", index=start, name=names[int(ys[0])])
+        return TEXTS("cifar-many", first=start, last=start + len(ys) - 1)
+
+    return Source("train", len(y), take, describe, label=TEXTS("source-train-image"))
 
 
 def _run_net(run) -> Net:
@@ -316,6 +353,9 @@ def _run_net(run) -> Net:
         shown = {"images": X.tobytes()} if data.kind == "images" else {
             "points": X.tolist(),
             "feature_names": to_wire(AT_RISK_FEATURES) if at_risk else ["x", "y"]}
+        if data.input_transform is not None:  # CIFAR-10: what the network was trained on
+            scale, offset = data.input_transform
+            return np.multiply(X, scale, dtype=model.dtype) + offset, data.y_train[idx], shown
         return data.net_input(X), data.y_train[idx], shown
 
     def describe(start, ys):
@@ -331,7 +371,8 @@ def _run_net(run) -> Net:
                TEXTS("sentence-run", sizes=arrows(model.layer_sizes),
                      activation=ACTIVATION_NAMES(s["activation"]), loss=LOSS_NAMES(s["loss"]),
                      dataset=dataset),
-               float(s.get("lr", DEFAULT_RATE)), classes, train, drawing=images,
+               float(s.get("lr", DEFAULT_RATE)), classes, train,
+               drawing=images and model.layer_sizes[0] == PIXELS,
                default="train:0",
                refusal=None if images else TEXTS("points-not-drawings", dataset=dataset))
 

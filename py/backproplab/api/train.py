@@ -29,13 +29,10 @@ missing one takes its default for the dataset (``settings.defaults_for``):
     [{pixels: bytes 784, true, pred, confidence}] (images only), map? (2-D sets)}
     The decision map: {size, bounds: [xmin, xmax, ymin, ymax], probabilities: bytes
     size×size (uint8 of p(class 1)·255, row 0 at ymax)}.
-``knn_curve`` {k_max?: 20, rows?: 400 for digits, fewer for larger rows or sets} -> {done, progress, seconds} and, once done, {k: [1..],
-    accuracy: [...], best_k, k_chosen, accuracy_chosen, deskew}. Chunked like training: the
-    first call fits the run's k-NN (``k``, ``deskew`` from train_start) on the training set,
-    each next call classifies ``rows`` more test samples; call until ``done``.
 CIFAR-10 (dataset ``cifar10``: the subset ``api.cifar`` loaded; inputs as ``cifar_inputs``
-    says): ``train_eval`` and a finished ``knn_curve`` also answer ``expected``, the badge of
-    ``cifar.judge`` ({badge, low, high, message}) against what public solutions report.
+    says): ``train_eval`` also answers ``expected``, the badge of ``cifar.judge`` ({badge,
+    low, high, message}) against what public solutions report.
+The k-NN curve of a run (k = 1..20, in pieces the page can split over workers): ``api.knn_curve``.
 ``dataset_preprocess`` {images: [{rgba: bytes, width, height}]} -> {images: [bytes 784]}:
     pictures or drawings for "my classes" -> 28×28 uint8 via ``preprocess.to_mnist``
     (a blank picture answers an error naming its position).
@@ -65,9 +62,6 @@ from ..settings import TRAINING, defaults_for
 from ..training import Trainer, TrainingDiverged
 
 MAX_MAP = 200
-KNN_K_MAX = 20
-KNN_ROWS = 400            # test samples per knn_curve call (~1 s in the page)
-KNN_WORK = 400 * 8000 * 784  # ... that is, for digits: rows × training rows × features
 EVAL_ROWS = 1024          # CIFAR-10 test rows converted to floats at a time
 
 #: Refusals of a training run's settings, and of an image for "my classes".
@@ -91,7 +85,6 @@ class TrainRun:
         self.state = "running"      # running | done | diverged
         self.error: dict | None = None  # why it diverged: {message_key, params, message}
         self.knn: KNN | None = None
-        self.knn_curve: dict | None = None  # the k-NN curve so far (knn_curve requests)
 
     def knn_rows(self, X):
         """k-NN input rows: pixels as they are (the k-NN deskews them itself), points
@@ -275,43 +268,6 @@ def _decision_map(run: TrainRun, size: int) -> dict:
     p1 = P[:, 1] / np.maximum(P.sum(axis=1), 1e-12)            # mse outputs need not sum to 1
     return {"size": size, "bounds": bounds,
             "probabilities": np.clip(np.rint(p1 * 255), 0, 255).astype(np.uint8).tobytes()}
-
-
-@handler("knn_curve")
-def knn_curve(session: Session, request: dict) -> dict:
-    """One chunk of the k-NN curve: the first call fits the k-NN, each next one classifies
-    ``rows`` more test samples; the reply says ``done`` and, when done, holds the curve."""
-    run = _run(session)
-    k_max = min(integer(request, "k_max", 1, 100, default=KNN_K_MAX), len(run.data.y_train))
-    data, t0 = run.data, time.perf_counter()
-    work = len(data.y_train) * data.X_train.shape[1]  # per test row (CIFAR-10: ~4x digits')
-    rows = integer(request, "rows", 1, 100_000,
-                   default=max(16, min(KNN_ROWS, KNN_WORK // max(work, 1))))
-    ks = list(range(1, k_max + 1))
-    curve = run.knn_curve
-    if curve is None or curve["ks"] != ks:
-        curve = run.knn_curve = {"ks": ks, "pos": 0, "correct": dict.fromkeys(ks, 0.0),
-                                 "seconds": 0.0}
-    n = len(data.y_test)
-    if run.knn is None:
-        run.fit_knn()                                 # the training set (deskewed once)
-    elif curve["pos"] < n:
-        lo, hi = curve["pos"], min(n, curve["pos"] + rows)
-        acc = run.knn.accuracy_per_k(run.knn_rows(data.X_test[lo:hi]), data.y_test[lo:hi], ks)
-        for k in ks:
-            curve["correct"][k] += acc[k] * (hi - lo)
-        curve["pos"] = hi
-    curve["seconds"] += time.perf_counter() - t0
-    result = {"done": curve["pos"] >= n, "progress": curve["pos"] / n, "seconds": curve["seconds"]}
-    if result["done"]:
-        accuracy = {k: curve["correct"][k] / n for k in ks}
-        result.update(k=ks, accuracy=[accuracy[k] for k in ks],
-                      best_k=max(ks, key=lambda k: (accuracy[k], -k)), k_chosen=run.k,
-                      accuracy_chosen=accuracy.get(run.k),
-                      deskew=run.deskews)
-        if data.name == "cifar10":
-            result["expected"] = judge(accuracy[result["best_k"]], "knn")
-    return result
 
 
 # ---------------------------------------------------------------- preprocessing

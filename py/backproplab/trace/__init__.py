@@ -13,7 +13,8 @@ Each step is a dict: ``name`` (stable id, e.g. ``"dC/dW2"``), ``phase``, ``layer
 ``explanation`` (a Message, one sentence: the chain-rule link; inline TeX between ``$``, passed
 as params), ``shapes`` ([{symbol (TeX), shape}] operands then result),
 ``value`` (ndarray in the model dtype, or a float for the cost), ``image_axis`` (axis of
-``value`` that is a 28×28 image, else None) and ``check``.
+``value`` that runs over an image's pixels: 784 of a 28×28 gray image or 3072 of a 32×32 colour
+one, else None) and ``check``.
 
 Notations (``notation``): ``"rows"`` is the lab's (samples as rows,
 ``Z^{(l)} = A^{(l-1)} W^{(l)} + B^{(l)}``, ``dC/dW^{(l)} = A^{(l-1)T} dC/dZ^{(l)}``); ``"cols"``

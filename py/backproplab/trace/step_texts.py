@@ -30,6 +30,12 @@ TEXTS = Texts("step", {
                   "second seed's layout).",
     "input.cols-pixels": "The input: {samples} of {features} features, one sample per column "
                          "(the second seed's layout), pixels scaled to 0..1.",
+    "input.rows-colour": "The input: {samples} of {features} features, one sample per row (the "
+                         "lab's layout), 32×32 colour images (the R, G, B planes one after "
+                         "another) as the network reads them.",
+    "input.cols-colour": "The input: {samples} of {features} features, one sample per column "
+                         "(the second seed's layout), 32×32 colour images (the R, G, B planes "
+                         "one after another) as the network reads them.",
     "z.title": "Weighted sums, layer {layer}",
     "z.from-input": "Each of the {units} units of layer {layer} sums the input ${a}$ weighted "
                     "by its {part} of ${w}$, plus its bias; ${b}$ is added to every sample "

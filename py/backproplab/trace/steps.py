@@ -17,12 +17,15 @@ from ..activations import NAMES as ACTIVATION_NAMES
 from ..gradcheck import cost_from
 from ..losses import WHY
 from ..mlp import MLP, Forward, Gradients
+from ..model_inputs import INPUTS
 from .checks import cost_check, slope_check
 from .notation import (Notation, activation_slope_tex, activation_tex, cost_tex,
                        output_gradient_tex)
 from .step_texts import TEXTS
 
-IMAGE_SIZE = 784  # a 28×28 input: values along that axis can be shown as images
+# inputs that are images (28×28 gray, 32×32 colour): values along that axis can be shown as images
+IMAGE_SIZES = {entry["size"]: kind for kind, entry in INPUTS.items()}
+_PIXELS = {"gray28": "-pixels", "rgb32": "-colour"}  # the input step's text for each kind
 
 
 @dataclass
@@ -61,10 +64,10 @@ class Pass:
 
     @property
     def image_in(self) -> bool:
-        return self.model.layer_sizes[0] == IMAGE_SIZE
+        return self.model.layer_sizes[0] in IMAGE_SIZES
 
     def image_axis(self, rows_axis: int) -> int | None:
-        """The axis of a shown value that runs over the 784 pixels (given its rows axis)."""
+        """The axis of a shown value that runs over the input's pixels (given its rows axis)."""
         if not self.image_in:
             return None
         return rows_axis if self.nt.rows else 1 - rows_axis
@@ -129,7 +132,8 @@ def forward_steps(p: Pass) -> list[dict]:
 def input_step(p: Pass) -> dict:
     """A_0 = X (uint8 pixels / 255)."""
     nt, A0 = p.nt, p.fwd.A[0]
-    key = ("input.rows" if nt.rows else "input.cols") + ("-pixels" if p.image_in else "")
+    pixels = _PIXELS.get(IMAGE_SIZES.get(A0.shape[1]), "")
+    key = ("input.rows" if nt.rows else "input.cols") + pixels
     return step("A0", "forward", 0, TEXTS("input.title"), f"{nt.A(0)} = X",
                 TEXTS(key, samples=_count(p.N, "samples"), features=A0.shape[1]),
                 [p.shape(nt.A(0), A0.shape)], nt.show(A0), image_axis=p.image_axis(1))

@@ -10,7 +10,7 @@
 
 import { announce, addStylesheet, formatSeconds } from "../ui.js";
 import { t, formatNumber, pyMessage } from "../i18n.js";
-import { presetFor, TRAINING_KEYS, DATASETS } from "../state.js";
+import { presetFor, TRAINING_KEYS } from "../state.js";
 import { buildLayout } from "./train/layout.js";
 import { createSettings } from "./train/settings.js";
 import { createRun } from "./train/run.js";
@@ -74,9 +74,8 @@ export async function init(ctx) {
     // busy computing: marked, not disabled, so a keyboard user who pressed it keeps the focus
     ui.knnButton.disabled = !ready || running || !summary;
     ui.knnButton.setAttribute("aria-disabled", String(run.knnBusy));
-    const colour = DATASETS[ctx.state.dataset]?.input === "rgb32";
-    ui.useButton.disabled = !ready || running || !run.usable || colour;
-    ui.useButton.title = run.isPoints() ? t("train.use.notForPoints") : colour ? t("train.use.notForColour") : "";
+    ui.useButton.disabled = !ready || running || !run.usable;
+    ui.useButton.title = run.isPoints() ? t("train.use.notForPoints") : "";
     // Play hides itself when it starts (Pause takes its place) and Pause when it stops: the focus
     // follows, never lost to the body
     const controls = [ui.playButton, ui.pauseButton, ui.stepButton, ui.resetButton];

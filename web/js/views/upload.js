@@ -4,7 +4,7 @@
 // (see image-decode.js); Python gets downscaled RGBA and runs the same preprocessing as for
 // the draw pad. Files are processed one at a time, in the order given.
 
-import { el, drawGray } from "../ui.js";
+import { el, drawGray, drawRGB } from "../ui.js";
 import { t } from "../i18n.js";
 import { decodeImageFile, ImageRefused } from "../image-decode.js";
 
@@ -131,9 +131,12 @@ async function processFile(file, item) {
     fail(item, t("upload.no_prediction", { reason: error?.message || error }));
     return;
   }
-  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": t("draw.seen.label") });
-  drawGray(seen, result.image28);
+  const colour = Boolean(result.image32);  // a CIFAR-10 model: the photo shrunk to 32×32 colour
+  const seen = el("canvas", { class: "pixel-image", role: "img", "aria-label": t(colour ? "upload.photo.seen" : "draw.seen.label") });
+  if (colour) drawRGB(seen, result.image32);
+  else drawGray(seen, result.image28);
   item.seen.replaceWith(seen);
+  item.node.dataset.input = result.input;
   const { mlp, knn } = result;
   const name = context.className;
   const top = mlp ?? knn; // without a network, the k-NN's answer is the prediction

@@ -1,17 +1,18 @@
 // Showing one array of the stepper: exact numbers in a tinted table when it is small, a heat map
-// canvas when it is large, or 28×28 tiles when one axis runs over an image's pixels. The exact
-// value (and its finite-difference estimate) shows on hover or tap.
+// canvas when it is large, or image tiles when one axis runs over an image's pixels (28×28 gray,
+// 32×32 colour: ./image-tiles.js). The exact value (and its finite-difference estimate) shows
+// on hover or tap.
 //
 // Arrays arrive as Python encodes them (backproplab.api.stepper.encode_array): a number, nested
 // lists, or {shape, data: Uint8Array of float32, min, max}.
 
 import { el } from "../../ui.js";
+import { imageGeometry, paintColourTile, pixelValues } from "./image-tiles.js";
 import { t } from "../../i18n.js";
 
 const TABLE_MAX_CELLS = 160;
 const TABLE_MAX_COLS = 16;
 const TABLE_ON_REQUEST = 2560; // larger arrays offer a number table too, not by default
-const IMAGE_SIDE = 28;
 const TILES_FIRST = 48; // more images than this wait for "Show all"
 
 /** A uniform view of an encoded array: {rows, cols, data (row-major), min, max, maxAbs}. */
@@ -95,7 +96,7 @@ export function renderArray(m, opts = {}) {
   const small = m.rows * m.cols <= TABLE_MAX_CELLS && m.cols <= TABLE_MAX_COLS;
   if (opts.imageAxis === 0 || opts.imageAxis === 1) {
     const along = opts.imageAxis === 0 ? m.rows : m.cols;
-    if (along === IMAGE_SIDE * IMAGE_SIDE) modes.push("images");
+    if (imageGeometry(along)) modes.push("images");
   }
   if (small) modes.push("table");
   modes.push("heat");
@@ -188,22 +189,27 @@ function renderHeat(m, opts, tip) {
 }
 
 function renderTiles(m, opts, tip) {
-  // axis 0 of length 784: each column is an image; axis 1: each row is an image
+  // axis 0 of length 784 (or 3072): each column is an image; axis 1: each row is an image
   const byColumn = opts.imageAxis === 0;
   const count = byColumn ? m.cols : m.rows;
+  const geometry = imageGeometry(byColumn ? m.rows : m.cols);
+  const side = geometry.side;
   const gray = m.min >= 0;
   const isDark = dark();
   const tiles = [];
   const caption = opts.tileCaption || ((n) => t(byColumn ? "stepper.matrix.column" : "stepper.matrix.row", { n }));
   const shown = opts.allTiles ? count : Math.min(count, TILES_FIRST);
+  const colour = geometry.planes === 3;
+  const imageKey = `stepper.matrix.${byColumn ? "column" : "row"}${colour ? "Colour" : ""}Image`;
   for (let tile = 0; tile < shown; tile++) {
-    const canvas = el("canvas", { class: "stepper-tile", width: IMAGE_SIDE, height: IMAGE_SIDE, role: "img", "aria-label": t(byColumn ? "stepper.matrix.columnImage" : "stepper.matrix.rowImage", { n: tile }) });
+    const canvas = el("canvas", { class: "stepper-tile", width: side, height: side, role: "img", "aria-label": t(imageKey, { n: tile }) });
     const gfx = canvas.getContext("2d");
-    const img = gfx.createImageData(IMAGE_SIDE, IMAGE_SIDE);
+    const img = gfx.createImageData(side, side);
     const scale = gray ? Math.max(m.max, 1e-12) : m.maxAbs; // one scale for all tiles: magnitudes compare
-    for (let p = 0; p < 784; p++) {
-      const v = byColumn ? m.data[p * m.cols + tile] : m.data[tile * m.cols + p];
-      const [r, g, b] = colourFor(v, scale, { gray, isDark });
+    const value = (k) => (byColumn ? m.data[k * m.cols + tile] : m.data[tile * m.cols + k]);
+    if (colour) paintColourTile(img, value, geometry, { scale, gray });
+    else for (let p = 0; p < 784; p++) {
+      const [r, g, b] = colourFor(value(p), scale, { gray, isDark });
       img.data[4 * p] = r;
       img.data[4 * p + 1] = g;
       img.data[4 * p + 2] = b;
@@ -213,12 +219,13 @@ function renderTiles(m, opts, tip) {
     const figure = el("figure", { class: "stepper-tile-fig" }, [canvas, el("figcaption", { text: caption(tile) })]);
     const locate = (event) => {
       const box = canvas.getBoundingClientRect();
-      const x = Math.floor(((event.clientX - box.left) / box.width) * IMAGE_SIDE);
-      const y = Math.floor(((event.clientY - box.top) / box.height) * IMAGE_SIDE);
-      if (x < 0 || y < 0 || x >= IMAGE_SIDE || y >= IMAGE_SIDE) return;
-      const p = y * IMAGE_SIDE + x;
+      const x = Math.floor(((event.clientX - box.left) / box.width) * side);
+      const y = Math.floor(((event.clientY - box.top) / box.height) * side);
+      if (x < 0 || y < 0 || x >= side || y >= side) return;
+      const p = y * side + x;
       const [i, j] = byColumn ? [p, tile] : [tile, p];
-      showTip(tip, grid.parentElement || grid, `${tipText(m, i, j, opts)}  ${t("stepper.matrix.pixel", { y, x })}`, event.clientX, event.clientY);
+      const text = colour ? pixelValues(geometry, p, (k) => fmtFull(value(k))) : tipText(m, i, j, opts);
+      showTip(tip, grid.parentElement || grid, `${text}  ${t("stepper.matrix.pixel", { y, x })}`, event.clientX, event.clientY);
     };
     canvas.addEventListener("pointermove", locate);
     canvas.addEventListener("pointerdown", locate);
@@ -229,11 +236,12 @@ function renderTiles(m, opts, tip) {
   const more = shown < count && opts.onAllTiles
     ? el("button", { type: "button", class: "button button-small stepper-more", text: t("stepper.matrix.showAll", { count }), onclick: opts.onAllTiles })
     : null;
-  return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray)]);
+  return el("div", { class: "stepper-tiles-wrap" }, [grid, more, legend(m, gray, colour)]);
 }
 
-function legend(m, gray = false) {
-  const bar = el("span", { class: `stepper-legend-bar${gray ? " is-gray" : ""}`, "aria-hidden": "true" });
+/** `colour`: tiles whose planes run dark to light (image-tiles.js), whatever their sign. */
+function legend(m, gray = false, colour = false) {
+  const bar = el("span", { class: `stepper-legend-bar${gray || colour ? " is-gray" : ""}`, "aria-hidden": "true" });
   const lo = gray ? 0 : -m.maxAbs;
   const hi = gray ? m.max : m.maxAbs;
   return el("div", { class: "stepper-legend" }, [

@@ -4,7 +4,7 @@
 // Hooks: #stepper-pad, #stepper-pad-clear, #stepper-pad-box, #stepper-draw-tab-box,
 // #stepper-draw-tab-image, #stepper-draw-tab-note, #stepper-sample.
 
-import { el, drawGray } from "../../ui.js";
+import { el, drawGray, drawRGB } from "../../ui.js";
 import { t, pyMessage } from "../../i18n.js";
 import { createPad } from "../../pad.js";
 import { drawTabDigit } from "../../draw-tab-digit.js";
@@ -60,9 +60,10 @@ export function createSample({ onStroke }) {
       const name = (k) => names[sample.labels[k]] ?? String(sample.labels[k]);
       const items = [];
       if (sample.images) {
+        const size = sample.images.length / sample.n;  // 784 (28×28 gray) or 3072 (32×32 colour)
         for (let k = 0; k < sample.n; k++) {
           const canvas = el("canvas", { class: "stepper-thumb", role: "img", "aria-label": t("stepper.sample.image", { k, name: name(k) }) });
-          drawGray(canvas, sample.images.subarray(784 * k, 784 * (k + 1)));
+          (size === 3072 ? drawRGB : drawGray)(canvas, sample.images.subarray(size * k, size * (k + 1)));
           items.push(el("figure", { class: "stepper-sample-item" }, [canvas, el("figcaption", { text: name(k) })]));
         }
       } else if (sample.points) {

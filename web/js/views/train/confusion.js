@@ -2,7 +2,7 @@
 // shaded by their share of the row, and the gallery of misclassified test images, most
 // confidently wrong first.
 
-import { el, drawGray } from "../../ui.js";
+import { el, drawGray, drawRGB } from "../../ui.js";
 import { t, formatNumber } from "../../i18n.js";
 
 const HIT = [79, 70, 229];   // the accent
@@ -31,22 +31,6 @@ function cellColors(color, alpha, under) {
   const white = 1.05 / (l + 0.05);
   const black = (l + 0.05) / 0.05;
   return { background: `rgb(${bg.join(" ")})`, color: white >= black ? "#fff" : "#000" };
-}
-
-const RGB_PLANE = 32 * 32;  // CIFAR-10 rows: the R, G, B planes of 32×32, one after another
-
-/** A CIFAR-10 row (3072 bytes) as a 32×32 colour image. */
-function drawRGB(canvas, pixels) {
-  canvas.width = canvas.height = 32;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(32, 32);
-  for (let i = 0; i < RGB_PLANE; i++) {
-    img.data[4 * i] = pixels[i];
-    img.data[4 * i + 1] = pixels[RGB_PLANE + i];
-    img.data[4 * i + 2] = pixels[2 * RGB_PLANE + i];
-    img.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
 }
 
 export function renderConfusion(host, { confusion, classes }) {
@@ -91,7 +75,7 @@ export function renderMisclassified(host, { misclassified, classes, n_misclassif
   }
   const items = misclassified.map((m) => {
     const canvas = el("canvas", { class: "pixel-image", role: "img", "aria-label": t("train.gallery.image", { truth: classes[m.true], predicted: classes[m.pred] }) });
-    if (m.pixels.length === 3 * RGB_PLANE) drawRGB(canvas, m.pixels);
+    if (m.pixels.length === 3072) drawRGB(canvas, m.pixels);  // a CIFAR-10 photo
     else drawGray(canvas, m.pixels);
     return el("li", { class: "miss-item", dataset: { true: String(m.true), pred: String(m.pred) } }, [
       canvas,

@@ -8,6 +8,7 @@ import { formatSeconds } from "../../ui.js";
 import { t, formatNumber, pyMessage } from "../../i18n.js";
 import { createPlayer } from "../../player.js";
 import { isPointSet, TRAINING_KEYS } from "../../state.js";
+import { createKnnRun } from "./knn-run.js";
 
 const CHUNK_MS = 80;          // work per train_steps call
 const EVAL_EVERY_MS = 1000;   // confusion matrix / gallery refresh while running (~5 % of the time)
@@ -31,6 +32,7 @@ export function createRun(ctx, ui, views) {
   let stepped = false;      // a single step was taken in this run (enables "use this model")
 
   const player = createPlayer({ chunk, onChange: () => views.onStatus(), onError: failed });
+  const knn = createKnnRun(ui, (type, fields) => exclusive(() => ctx.client.call(type, fields)));
   const isPoints = () => summary?.kind === "points";
   /** Too few test images for the test accuracy to mean much. */
   const fewTest = () => summary?.n_test != null && summary.n_test < FEW_TEST;
@@ -115,6 +117,7 @@ export function createRun(ctx, ui, views) {
       }
       if (!player.isCurrent(gen)) return false;
       prepareError = null;
+      if (ctx.state.dataset === "cifar10") knn.warm();  // its k-NN curve uses every core
       say(t("train.message.ready", { sizes: summary.layer_sizes.join("–"), count: summary.total_steps, perEpoch: summary.steps_per_epoch }));
       ui.dataNote.textContent = pyMessage(summary.note);
       views.showLayout();
@@ -146,19 +149,21 @@ export function createRun(ctx, ui, views) {
     if (!isPoints()) views.showEvaluation(result);
   }
 
-  /** The k-NN curve, a chunk per call (fit, then ~400 test samples each), between other work. */
+  /** The k-NN curve on every core (knn-run.js), between the run's other calls. */
   async function runKnn(gen = player.generation) {
     if (knnBusy || !summary) return;
     knnBusy = true;
     views.onStatus();
     ui.knnNote.textContent = t("train.knn.computing");
     try {
-      let curve;
-      do {
-        curve = await exclusive(() => ctx.client.call("knn_curve", { k_max: 20 }));
-        if (!player.isCurrent(gen)) return;
-        if (!curve.done) ui.knnNote.textContent = t("train.knn.progress", { share: curve.progress });
-      } while (!curve.done);
+      const curve = await knn.compute({ onProgress: (done, total) => {
+        if (player.isCurrent(gen)) ui.knnNote.textContent = t("train.knn.progress", { share: done / total });
+      } });
+      if (!player.isCurrent(gen)) return;
+      if (!curve) {
+        ui.knnNote.textContent = t("train.knnpool.cancelled");
+        return;
+      }
       knnChart.show(curve);
       knnDone = true;
       const best = { k: curve.best_k, accuracy: curve.accuracy[curve.best_k - 1], seconds: curve.seconds };

@@ -14,6 +14,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .messages import Texts
+
 Array = np.ndarray
 
 
@@ -79,6 +81,10 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 HIDDEN_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.hidden)
+
+#: Each activation's name in a sentence (the stepper's, the model card's), as a message the page
+#: says in its language; English says the public name itself.
+NAMES = Texts("activation", {name: name for name in ACTIVATIONS})
 
 
 def get_activation(name: str) -> Activation:

@@ -111,6 +111,11 @@ LOSSES: dict[str, Loss] = {
 #: Each loss's ``why``, as a message the page says in its language (``trace``'s error step).
 WHY = Texts("loss.why", {name: loss.why for name, loss in LOSSES.items()})
 
+#: Each loss's name in a sentence (the stepper's, the model card's), as a message.
+NAMES = Texts("loss.name", {"mse": "mean squared error",
+                            "binary_cross_entropy": "binary cross-entropy",
+                            "softmax_cross_entropy": "softmax cross-entropy"})
+
 
 def get_loss(name: str) -> Loss:
     """The registered loss ``name``; unknown names list the known ones."""

@@ -24,9 +24,11 @@ arguments (``mlp``, ``knn``, ``photos``, ``training``'s argument checks), protoc
 person cannot cause (``api.handle``'s unknown request type, a malformed field our own page
 never sends: ``api.fields.as_bytes``, ``rgba_image``, ``pixels28``, ``predict``'s 32×32 colour
 ``pixels``, ``cifar_restore``'s arrays, ``knn_curve``'s shares, rows and counts), and, not yet
-keyed, descriptions rather than messages: a model's description (``api.in_use.describe``, also
-written into model files, and what a model reads, ``model_inputs.INPUTS``' descriptions) and
-the toy sets' class names.
+keyed, what a model reads as written into model files (``model_inputs.INPUTS``' descriptions;
+the page says it through ``model-input.*`` messages). What a person typed or a file says (a
+class name, a model file's own description) travels as a plain string, and the page shows it
+as written; a name of ours (a toy set's class, a model's description) travels as a message. A
+message kept in a file (a model's description) comes back with ``from_wire``.
 """
 
 from __future__ import annotations
@@ -99,6 +101,36 @@ def to_wire(value):
     return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
 
 
+def from_wire(data, *tables: Texts) -> Message | None:
+    """The ``Message`` whose ``wire()`` is ``data`` (e.g. kept in a file), if its key and every
+    key inside it are in ``tables`` and its params fill its text; else None."""
+    if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
+        return None
+    key = data.get("message_key")
+    if not any(isinstance(key, str) and key.startswith(t.prefix) and key[len(t.prefix):] in t
+               for t in tables):
+        return None
+
+    def param(value):
+        if isinstance(value, list):
+            return [param(v) for v in value]
+        if isinstance(value, dict):
+            inner = from_wire(value, *tables)
+            if inner is None:
+                raise ValueError(value)
+            return inner
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+        raise ValueError(value)
+
+    try:
+        message = Message(key, {str(k): param(v) for k, v in data["params"].items()})
+        str(message)  # every field filled, every format spec fits its value
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None
+    return message
+
+
 def carried(exc: BaseException) -> Message | None:
     """The ``Message`` an exception was raised with (its only argument), else None."""
     return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else None
@@ -124,8 +156,7 @@ def catalogue() -> dict[str, str]:
     from .settings import DATASETS
 
     texts = dict(_TEXTS)
-    for name, entry in DATASETS.items():
-        texts[f"dataset.{name}.label"] = entry["label"]
+    for name, entry in DATASETS.items():  # the labels are registered (``DATASET_NAMES``)
         texts[f"dataset.{name}.detail"] = entry["detail"]
         for preset, p in entry.get("presets", {}).items():
             texts[f"preset.{preset}.label"] = p["label"]

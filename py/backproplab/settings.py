@@ -269,6 +269,10 @@ DATASETS: dict[str, dict] = {
                 "noise": False, "defaults": _TOY},
 }
 
+#: Each dataset's name in a sentence ("your network, on Circle"), as a message: the key the
+#: Train tab's dataset picker says (``messages.catalogue`` adds the details and presets).
+DATASET_NAMES = Texts("dataset", {f"{name}.label": d["label"] for name, d in DATASETS.items()})
+
 
 def defaults_for(dataset: str) -> dict:
     """Every setting's default when ``dataset`` is the dataset (its preset over the schema's)."""

@@ -5,8 +5,13 @@ alt, title or placeholder that is English UI text; numbers in French prose use F
 "English UI text" is any value of the built English catalogue (dist/site/i18n/en.json, Python's
 py.* messages included) that French says differently: a value with placeholders is matched as a
 pattern ("Predicted in {ms} ms…" catches "Predicted in 97 ms…"). Values the two languages share
-(Python, NumPy, k-NN, 28×28), numbers, formulas, class names and the student's own data are
+(Python, NumPy, k-NN, 28×28), numbers, formulas, the student's own class names and data are
 never in that list, so they are never flagged.
+
+Names and descriptions of ours sit inside other sentences ("Réseau de neurones : {description}",
+"2 → 8 → 1 · {activation} · {loss}", "exemple n° 0 ({name})"), so they are also looked for
+inside every text outside formulas and code: a model's description, a toy set's class name, an
+activation, loss, dataset or feature name in English is flagged.
 """
 
 from __future__ import annotations
@@ -102,6 +107,44 @@ COLLECT = """() => {
 }"""
 
 
+#: The keys of names and descriptions that Python puts inside other sentences.
+INSIDE = re.compile(r"^py\.(activation\.|loss\.name\.|dataset\.\w+\.label$|data\.(toy-class|"
+                    r"at-risk|not-at-risk)$|stepper\.(feature|loss)-|in-use\.(mlp|knn|votes|where|"
+                    r"epochs))")
+
+
+@functools.cache
+def english_inside() -> list[tuple[str, re.Pattern]]:
+    """(key, pattern) of each name or description of ours whose English French does not share,
+    found anywhere inside a text (word-bounded; placeholders match anything)."""
+    en, fr = catalogue("en"), catalogue("fr")
+    found = []
+    for key, value in en.items():
+        if not INSIDE.match(key) or value in forms(fr[key]):
+            continue
+        body = pattern_of(value)
+        found.append((key, re.compile(("\\b" if value[0].isalnum() else "") + body
+                                      + ("\\b" if value[-1].isalnum() else ""))))
+    return found
+
+
+# Visible texts outside formulas and code (where a name may be a function's: "def sigmoid").
+COLLECT_PROSE = """() => {
+    const seen = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!parent || parent.closest("script, style, .katex, code, pre, kbd, .cm-editor, [translate=no]")) continue;
+        if (parent.checkVisibility()) seen.push(node.nodeValue.replace(/\\s+/g, " ").trim());
+    }
+    for (const el of document.querySelectorAll("option, [title], [aria-label]")) {
+        if (el.closest(".katex, code, pre, .cm-editor")) continue;
+        seen.push(el.tagName === "OPTION" ? el.textContent : el.title || el.getAttribute("aria-label"));
+    }
+    return seen.filter(Boolean);
+}"""
+
+
 def english_on(page: Page) -> list[str]:
     """What `page` shows that is English UI text: "text  <- key" lines."""
     found = []
@@ -109,6 +152,10 @@ def english_on(page: Page) -> list[str]:
         keys = [key for key, pattern in english_only() if pattern.match(text)]
         if keys:
             found.append(f"{text[:120]!r}  <- {', '.join(keys[:3])}")
+    for text in sorted(set(page.evaluate(COLLECT_PROSE))):
+        keys = [key for key, pattern in english_inside() if pattern.search(text)]
+        if keys:
+            found.append(f"{text[:120]!r}  <- inside: {', '.join(keys[:3])}")
     return found
 
 
@@ -194,6 +241,8 @@ def walk_upload(page: Page, base_url: str, tmp_path: Path) -> None:
 def walk_models(page: Page, base_url: str, tmp_path: Path) -> None:
     open_in_french(page, base_url)
     expect(page.locator("#model-download")).to_be_enabled()
+    expect(page.locator("#model-current")).to_contain_text("entraîné à la construction du site")
+    expect(page.locator("#model-current-knn")).to_contain_text("chiffres d'entraînement")
     page.set_input_files("#model-file", files=[{"name": "notes.txt", "mimeType": "text/plain",
                                                 "buffer": b"not a model"}])
     expect(page.locator("#alerts .alert-error")).to_have_count(1)
@@ -210,6 +259,26 @@ def walk_train_toy(page: Page, base_url: str, tmp_path: Path) -> None:
     expect(page.locator("#train-play")).to_be_enabled(timeout=30_000)
     page.click("#train-play")
     expect(page.locator("body")).to_have_attribute("data-training", "done", timeout=TRAIN_TIMEOUT_MS)
+
+
+def walk_stepper_toy(page: Page, base_url: str, tmp_path: Path) -> None:
+    """The stepper on a network just trained on a toy set: its class names, its activation and
+    loss, its dataset in the sentences."""
+    walk_train_toy(page, base_url, tmp_path)
+    page.click("#tab-stepper")
+    page.wait_for_selector("#stepper[data-state=ready]", state="attached", timeout=READY_TIMEOUT_MS)
+    page.click("#stepper-net-trained")
+    expect(page.locator(".stepper-sample-desc")).to_contain_text("exemple d'entraînement n° 0 (classe ",
+                                                                 timeout=READY_TIMEOUT_MS)
+    expect(page.locator("#stepper-net-note")).to_contain_text("tanh, entropie croisée binaire, sur Cercle")
+    page.click('.stepper-chip[data-step-name="dA1/dZ1"]')
+    expect(page.locator(".stepper-relerr")).to_have_text(re.compile(r"^erreur rel\. \d(,\d+)?E-\d+$"))
+
+
+def walk_stepper_people(page: Page, base_url: str, tmp_path: Path) -> None:
+    open_in_french(page, base_url, "&tab=stepper&net=seed")
+    page.wait_for_selector(".stepper-people", state="attached", timeout=READY_TIMEOUT_MS)
+    expect(page.locator(".stepper-people thead")).to_contain_text("poids (lb)")
 
 
 def walk_train_mine(page: Page, base_url: str, tmp_path: Path) -> None:
@@ -238,7 +307,8 @@ def walk_check(page: Page, base_url: str, tmp_path: Path) -> None:
 
 WALKS = {"draw": walk_draw, "upload": walk_upload, "models": walk_models,
          "train-digits": walk_train_digits, "train-toy": walk_train_toy, "train-mine": walk_train_mine,
-         "train-cifar": walk_train_cifar, "stepper": walk_stepper, "check": walk_check}
+         "train-cifar": walk_train_cifar, "stepper": walk_stepper, "stepper-toy": walk_stepper_toy,
+         "stepper-people": walk_stepper_people, "check": walk_check}
 
 
 def test_the_walk_knows_english_and_never_takes_french_for_it():
@@ -247,6 +317,15 @@ def test_the_walk_knows_english_and_never_takes_french_for_it():
     french = {normalise(FIELD.sub("1", f)) for key, value in catalogue("fr").items() if key != "_language"
               for f in forms(value)}
     clashes = [(key, text) for key, pattern in english_only() for text in french if pattern.match(text)]
+    assert not clashes, clashes[:8]
+    # names and descriptions: the English of each is known, and none is found inside French
+    inside = {key for key, _ in english_inside()}
+    assert {"py.activation.sigmoid", "py.loss.name.mse", "py.data.toy-class", "py.data.at-risk",
+            "py.in-use.mlp-default-accuracy", "py.in-use.knn-default", "py.stepper.feature-weight_lb",
+            "py.dataset.circle.label"} <= inside
+    french = {normalise(f) for key, value in catalogue("fr").items() if key != "_language"
+              for f in forms(value)}
+    clashes = [(key, text) for key, pattern in english_inside() for text in french if pattern.search(text)]
     assert not clashes, clashes[:8]
 
 

@@ -146,6 +146,8 @@ def test_the_stepper_speaks_french(french: Page, base_url, english):
     open_fr(page, base_url, "tab=stepper&step=dC%2FdW1")
     page.wait_for_selector("#stepper[data-state=ready]", state="attached", timeout=TIMEOUT_MS)
     expect(page.locator("#stepper-check-badge")).to_contain_text("Vérification réussie")
+    # the relative error in prose: a decimal comma ("erreur rel. 9,41E-11"), never 9.41e-11
+    expect(page.locator(".stepper-relerr")).to_have_text(re.compile(r"^erreur rel\. \d(,\d+)?E-\d+$"))
     expect(page.locator("#stepper-step .stepper-count")).to_have_text(re.compile(r"^Étape \d+ sur \d+$"))
     assert_french(page, english, "#view-stepper", "the stepper at dC/dW1")
     fr, en = catalogue("fr"), catalogue("en")
@@ -167,6 +169,11 @@ def test_the_stepper_speaks_french(french: Page, base_url, english):
     assert explanation == "Entropie croisée binaire : la log-probabilité que le réseau donne à la vraie " \
                           "classe, moyennée sur les 10 exemples et changée de signe.", explanation
     expect(page.locator(".stepper-sample-desc")).to_contain_text("personnes n° 0 à 9")
+    # the names Python gives: activation and loss, the people's features and classes
+    expect(page.locator("#stepper-net-seed .stepper-seg-sub")).to_have_text("2 → 3 → 3 → 1 · sigmoïde · BCE")
+    expect(page.locator(".stepper-people thead")).to_have_text(re.compile(r"poids \(lb\)\s*taille \(pouces\)"))
+    assert page.locator(".stepper-people tbody td[title]").evaluate_all(
+        "cells => [...new Set(cells.map((c) => c.title))].sort()") == ["pas à risque", "à risque"]
     assert_french(page, english, "#view-stepper", "the seed network's cost")
 
 

@@ -136,6 +136,54 @@ def test_default_model_goes_back_after_an_import(data_dir):
     assert first["in_use"]["models"]["mlp"]["source"] == "trained"
 
 
+# ---------------------------------------------------------------- descriptions
+
+def test_a_description_is_a_message_and_a_file_of_ours_brings_it_back(data_dir):
+    first = booted(data_dir)
+    said = trained(first, dataset="mine", classes=custom_classes())["in_use"]["models"]
+    mlp, knn = said["mlp"]["description"], said["knn"]["description"]
+    assert mlp["message"] == "your MLP 784-16-3 (tanh), trained on your classes for 3 epochs " \
+                             "in this page"
+    assert mlp["message_key"] == "in-use.mlp-trained"
+    assert {k: v["message_key"] for k, v in mlp["params"].items() if isinstance(v, dict)} == {
+        "where": "in-use.where-mine", "activation": "activation.tanh", "epochs": "in-use.epochs"}
+    assert knn["message_key"] == "in-use.knn-trained" and knn["params"]["count"] == 15
+    files = [{"bytes": ok(call(first, "model_export", kind=kind))["bytes"], "name": f"{kind}.npz"}
+             for kind in ("mlp", "knn")]
+    back = ok(call(booted(data_dir), "model_import", files=files))["in_use"]["models"]
+    assert back["mlp"]["description"] == mlp and back["knn"]["description"] == knn
+
+
+GENERATED = ("in-use.mlp-imported", "MLP 784-8-10 (relu)")  # what the page says without one
+
+
+@pytest.mark.parametrize("kept, key, text", [
+    ("MLP 784-128-10 (relu), trained at build time", None,
+     "MLP 784-128-10 (relu), trained at build time"),  # an older file's English: as written
+    ({"message_key": "in-use.mlp-newer", "params": {}, "message": "a newer page's words"}, None,
+     "a newer page's words"),
+    ({"message_key": "in-use.mlp-imported", "params": {"layers": "9"}, "message": "its English"},
+     None, "its English"),  # a field missing: its English, as written
+    ({"message_key": "models.checksum", "params": {"file": "x"}, "message": "no description"},
+     None, "no description"),  # a key that is no description's
+    ({"message_key": "in-use.mlp-imported", "params": {"layers": "9", "activation": {
+        "message_key": "activation.tanh", "params": {}}}}, "in-use.mlp-imported", "MLP 9 (tanh)"),
+    ({"message_key": "in-use.mlp-imported", "params": {"layers": "9" * 300, "activation": "x"}},
+     *GENERATED),  # too long
+    ({"params": {}}, *GENERATED),
+])
+def test_a_files_own_description_is_shown_as_written_and_ours_as_far_as_it_says_itself(
+        data_dir, kept, key, text):
+    model = MLP([784, 8, 10], "relu", "softmax_cross_entropy", "float32", seed=0)
+    blob = modelio.model_to_bytes(model, {"description": kept})
+    said = ok(call(booted(data_dir), "model_import", bytes=blob, name="m.npz"))
+    description = said["in_use"]["models"]["mlp"]["description"]
+    if key is None:
+        assert description == text
+    else:
+        assert (description["message_key"], description["message"]) == (key, text)
+
+
 def test_a_file_saved_without_checksum_by_the_cli_loads(data_dir):
     model = MLP([784, 8, 10], "relu", "softmax_cross_entropy", "float32", seed=0)
     session = booted(data_dir)

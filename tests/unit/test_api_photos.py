@@ -100,7 +100,7 @@ def test_a_cifar_model_in_use_reads_photos_as_32x32_colour(cifar_session):
     session = cifar_session
     used = ok(call(session, "use_trained", model="trained"))["in_use"]
     assert used["input"]["kind"] == "rgb32" and used["class_names"] == list(NAMES)
-    assert "CIFAR-10" in used["models"]["mlp"]["description"]
+    assert used["models"]["mlp"]["description"]["params"]["where"]["message_key"] == "in-use.where-cifar10"
 
     run = session.store["train"]
     X, y = run.data.X_test[:40], run.data.y_test[:40]

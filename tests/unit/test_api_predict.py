@@ -70,7 +70,7 @@ def shapes_dirs(tmp_path_factory) -> tuple[str, str]:
         "dataset": datasets.DIGITS_FILE, "split": {"test_fraction": 0.2, "seed": 0},
         "knn": {"preset": "best", "recipe": KNN_PRESETS["best"]["recipe"],
                 "features": "knn-features.npz"},
-        "mlp": {"file": "mlp.npz", "description": "a small test MLP"}}))
+        "mlp": {"file": "mlp.npz", "preset": "best", "deskew": False, "test_accuracy": 0.9}}))
     return str(root), str(models)
 
 
@@ -87,8 +87,16 @@ def test_init_reports_the_split_the_classes_and_both_models(shapes_dirs):
                                "n_test": 80, "image_shape": [28, 28]}
     assert info["in_use"]["class_names"] == [str(d) for d in range(10)]
     assert info["in_use"]["models"]["mlp"]["layer_sizes"] == [784, 32, 10]
-    assert info["in_use"]["models"]["mlp"]["description"] == "a small test MLP"
     assert info["in_use"]["models"]["knn"]["k"] == 4 and info["in_use"]["models"]["knn"]["n_train"] == 320
+    # described by message keys, from the facts the build's index holds (the page translates)
+    mlp, knn = (info["in_use"]["models"][kind]["description"] for kind in ("mlp", "knn"))
+    assert mlp["message_key"] == "in-use.mlp-default-accuracy"
+    assert mlp["params"] == {"layers": "784-32-10", "accuracy": 0.9, "activation": {
+        "message_key": "activation.relu", "params": {}, "message": "relu"}}
+    assert mlp["message"] == "MLP 784-32-10 (relu), trained at build time: 90.0% on its test digits"
+    assert knn["message_key"] == "in-use.knn-default" and knn["params"]["count"] == 320
+    assert knn["params"]["votes"]["message_key"] == "in-use.votes-uniform"
+    assert knn["message"] == "k-NN, k=4, uniform votes, over 320 training digits"
 
 
 def test_init_without_models_dir_has_a_knn_and_no_mlp(shapes_dirs):

@@ -158,7 +158,9 @@ def test_trained_network_is_the_pages_current_one_until_a_run_has_taken_a_step(s
     assert handle({"id": 2, "type": "train_steps", "steps": 1}, session)["ok"]
     result = ok(call(session, net="trained", sample="person:4"))
     assert result["net"]["layer_sizes"] == [2, 3, 3, 1]
-    assert result["sample"]["feature_names"] == ["weight_lb", "height_in"]
+    assert [f["message_key"] for f in result["sample"]["feature_names"]] == [
+        "stepper.feature-weight_lb", "stepper.feature-height_in"]
+    assert [n["message"] for n in result["sample"]["class_names"]] == ["not at risk", "at risk"]
     assert result["sample"]["points"] == [[154.0, 61.0]]
 
 

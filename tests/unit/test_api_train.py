@@ -63,7 +63,9 @@ def two_classes(n: int = 12, seed: int = 0) -> list:
 def test_circle_trains_above_95_percent_and_its_decision_map_agrees_with_the_points():
     s = Session()
     start = ok(call(s, "train_start", dataset="circle", **TOY))
-    assert start["kind"] == "points" and start["classes"] == ["class 0", "class 1"]
+    assert start["kind"] == "points"
+    assert [c["message_key"] for c in start["classes"]] == ["data.toy-class"] * 2
+    assert [c["message"] for c in start["classes"]] == ["class 0", "class 1"]  # the page's English
     assert start["n_train"] + start["n_test"] == 400 and start["layer_sizes"] == [2, 8, 8, 1]
     assert len(start["points"]["train"]) == start["n_train"]
     progress = ok(call(s, "train_steps", steps=10 ** 6))
@@ -151,7 +153,7 @@ def test_a_chunk_carries_the_decision_map_for_points_only_and_use_trained_refuse
         "probabilities"]  # the chunk's map is the model's state after the chunk
     s.store["models"] = {"mlp": None, "knn": None, "class_names": [], "info": {}}
     ok(call(s, "train_steps", steps=5))
-    assert "'xor'" in error_of(call(s, "use_trained", model="trained"))
+    assert error_of(call(s, "use_trained", model="trained")).endswith("trained on XOR.")  # its name
 
 
 # ---------------------------------------------------------------- digits

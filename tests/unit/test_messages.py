@@ -26,7 +26,9 @@ from backproplab import messages, modelio
 from backproplab.api import Session, handle
 from backproplab.check import messages as check_messages
 from backproplab.check.diagnoses import DIAGNOSES
+from backproplab.activations import ACTIVATIONS
 from backproplab.knn import KNN
+from backproplab.losses import LOSSES
 from backproplab.messages import FIELD, Message, Texts, catalogue
 from backproplab.mlp import MLP
 
@@ -116,6 +118,14 @@ DYNAMIC = {
     ("backproplab.trace.steps", "loss_fn.name"): ("mse", "binary_cross_entropy",
                                                   "softmax_cross_entropy"),
     ("backproplab.api.stepper", "how"): ("drawing", "drawing-read", "drawing-guess"),
+    ("backproplab.api.in_use", "model.activation"): tuple(ACTIVATIONS),
+    ("backproplab.api.stepper_nets", "m.activation"): tuple(ACTIVATIONS),
+    ("backproplab.api.stepper_nets", "current.activation"): tuple(ACTIVATIONS),
+    ("backproplab.api.stepper_nets", "s['activation']"): tuple(ACTIVATIONS),
+    ("backproplab.api.stepper_nets", "current.loss_name"): tuple(LOSSES),
+    ("backproplab.api.stepper_nets", "s['loss']"): tuple(LOSSES),
+    ("backproplab.trace.steps", "act"): tuple(ACTIVATIONS),
+    ("backproplab.trace.checks", "activation.name"): tuple(ACTIVATIONS),
     ("backproplab.check.messages", "why"): tuple(check_messages.EXPLANATIONS),
     ("backproplab.check.messages", "p['rule']"): tuple(check_messages.RULES),
     ("backproplab.check.messages", "short"): ("failing-wrong-shape", "failing-not-array",
@@ -177,6 +187,77 @@ def test_a_message_is_english_for_people_and_keys_and_params_on_the_wire():
                                        }).wire()["params"]["known"] == ["a", "b"]
     with pytest.raises(KeyError):
         Message("no.such-key")
+
+
+def test_every_activation_loss_and_dataset_has_a_name_to_say():
+    from backproplab.activations import NAMES as ACTIVATION_NAMES
+    from backproplab.api.stepper_nets import TEXTS as STEPPER
+    from backproplab.losses import NAMES as LOSS_NAMES
+    from backproplab.settings import DATASET_NAMES, DATASETS
+    assert ACTIVATION_NAMES.keys == set(ACTIVATIONS) and LOSS_NAMES.keys == set(LOSSES)
+    assert {f"loss-{name}" for name in LOSSES} <= STEPPER.keys  # the stepper's short names
+    assert DATASET_NAMES.keys == {f"{name}.label" for name in DATASETS}
+    assert str(ACTIVATION_NAMES("relu")) == "relu"  # English says the public name
+
+
+def test_a_message_kept_in_a_file_comes_back_only_when_it_says_itself():
+    from backproplab.activations import NAMES as ACTIVATION_NAMES
+    from backproplab.api.in_use import TEXTS as IN_USE
+    inner = ACTIVATION_NAMES("tanh")
+    said = IN_USE("mlp-trained", layers="2-3-1", activation=inner, where=IN_USE("where-mine"),
+                  epochs=IN_USE("epochs", count=4))
+    kept = json.loads(json.dumps(said.wire()))
+    back = messages.from_wire(kept, IN_USE, ACTIVATION_NAMES)
+    assert back is not None and back.wire() == said.wire()
+    assert messages.from_wire(kept, IN_USE) is None  # a key inside that is not allowed
+    for damaged in ({**kept, "message_key": "in-use.nope"}, {**kept, "params": []},
+                    {**kept, "params": {**kept["params"], "where": {"message_key": "x.y"}}},
+                    {**kept, "params": {"layers": "2-3-1"}}, "text", None,
+                    {"message_key": "in-use.mlp-default-accuracy", "params": {
+                        "layers": "1", "activation": "x", "accuracy": "high"}}):  # .1% of a str
+        assert messages.from_wire(damaged, IN_USE, ACTIVATION_NAMES) is None, damaged
+
+
+def says(wire) -> None:
+    """``wire`` (a name or a description of ours) said again from its keys, as the page does."""
+    assert keys_in(wire) <= set(ENGLISH) and say(wire) == wire["message"], wire
+
+
+def test_descriptions_class_names_and_summaries_travel_as_keys_that_say_themselves():
+    X, y = make_digits(per_class=4, seed=0)
+    s = Session()
+    s.store["digits"] = {"X": X, "y": y}
+    for dataset, names in (("circle", ["class 0", "class 1"]),
+                           ("at_risk", ["not at risk", "at risk"])):
+        start = call(s, "train_start", dataset=dataset, epochs=1)["result"]
+        assert [c["message"] for c in start["classes"]] == names
+        for wire in start["classes"]:
+            says(wire)
+        assert call(s, "train_steps", steps=2)["ok"]
+        evaluated = call(s, "train_eval")["result"]
+        assert evaluated["classes"] == start["classes"]
+        stepped = call(s, "stepper", net="trained", sample="batch:2")["result"]
+        assert stepped["sample"]["class_names"] == start["classes"]
+        says(stepped["net"]["description"])
+        assert stepped["net"]["description"]["params"]["dataset"]["message_key"] == \
+            f"dataset.{dataset}.label"
+    rules = call(s, "stepper_rules", net="seed")["result"]
+    for net in rules["nets"]:
+        if net["available"]:
+            says(net["description"])
+            assert net["description"]["params"]["activation"]["message_key"].startswith("activation.")
+    seed = call(s, "stepper", net="seed", sample="person:0")["result"]
+    for wire in seed["sample"]["feature_names"] + seed["sample"]["class_names"]:
+        says(wire)
+    step = next(st for st in seed["steps"] if st["name"] == "A1")
+    assert step["explanation"]["params"]["act"]["message_key"] == "activation.sigmoid"
+    says(step["explanation"])
+    models = model_session()
+    assert call(models, "train_start", dataset="mine", classes=classes("a", "b"), k=1,
+                epochs=1)["ok"]
+    assert call(models, "train_steps", steps=1)["ok"]
+    for description in call(models, "use_trained")["result"]["in_use"]["models"].values():
+        says(description["description"])
 
 
 # ---------------------------------------------------------------- refusals, end to end

@@ -7,7 +7,8 @@
 //   t("train.images", {count: 3})            -> plural forms: {"one": "…", "other": "…"}
 //   t("check.error", {rel: 0.0012})          -> "{rel:.1e}" formats with the language's separator
 //   pyMessage(error)                         -> a Python reply's {message_key, params, message}
-//                                               (in English: Python's own text, as the CLI says it)
+//                                               (in English: Python's own text, as the CLI says it);
+//                                               a plain string (a name the student typed) as is
 //   translateDom(root)                       -> fills [data-i18n] (text), [data-i18n-html] (our
 //                                               own catalogue's inline markup) and
 //                                               [data-i18n-<attribute>] (aria-label, title, alt, …)
@@ -129,8 +130,11 @@ export function has(key) {
 }
 
 /** A Python reply's error or verdict in the page's language: {message_key, params, message}.
- *  In English, Python's own text (its number formats are the CLI's). */
-export function pyMessage({ message_key: key, params, message } = {}) {
+ *  In English, Python's own text (its number formats are the CLI's). A string (what Python
+ *  sends for a name the student typed, or a model file's own description) is said as it is. */
+export function pyMessage(said = {}) {
+  if (typeof said === "string") return said;
+  const { message_key: key, params, message } = said;
   if (lang === "en" && message) return message;
   return key && has(`py.${key}`) ? t(`py.${key}`, params || {}) : message ?? "";
 }

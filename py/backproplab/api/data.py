@@ -46,7 +46,14 @@ TEXTS = Texts("data", {
     "at-risk-note": "The second seed's 10 people (weight lb, height in): too few to split, so "
                     "the test set is the training set.",
     "toy-note": "{size} points, noise {noise:g}: {n_train} to train on, {n_test} to test.",
+    "toy-class": "class {index}",
+    "not-at-risk": "not at risk",
+    "at-risk": "at risk",
 })
+
+#: The class names of the 2-D toy sets and of the 10 people, as messages (``Data.classes``).
+TOY_CLASSES = [TEXTS("toy-class", index=i) for i in (0, 1)]
+AT_RISK_CLASSES = [TEXTS("not-at-risk"), TEXTS("at-risk")]
 
 
 def digits(session: Session) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +117,8 @@ def parse_classes(classes, allow_empty: bool = False) -> tuple[np.ndarray, np.nd
 class Data:
     """A split dataset. Images: X uint8 (N, 784), or (N, 3072) for CIFAR-10. Points: X float64
     (N, 2) in the data's own units, plus ``mean``/``std`` that standardise them for the
-    network. ``note``: what the split is (a ``Message``). ``input_transform``: CIFAR-10's
+    network. ``classes``: the class names, as typed (str) or ours (``Message``: a toy set's).
+    ``note``: what the split is (a ``Message``). ``input_transform``: CIFAR-10's
     (scale, offset) for the Trainer (the network sees X·scale + offset;
     ``presets.cifar_input_transform``), else None (uint8 -> /255)."""
 
@@ -168,11 +176,11 @@ def build_data(session: Session, request: dict, name: str, seed: int) -> Data:
                     input_transform=cifar_input_transform(inputs, subset["X_train"]))
     if name == "at_risk":
         X, y = datasets.at_risk()
-        return Data(name, "points", X, y, X, y, ["not at risk", "at risk"], test_is_train=True,
+        return Data(name, "points", X, y, X, y, AT_RISK_CLASSES, test_is_train=True,
                     note=TEXTS("at-risk-note"))
     noise = setting(request, "noise")
     X, y = datasets.make_toy(name, TOY_SIZE, noise, seed)
     parts = _split(X, y, seed)
-    return Data(name, "points", *parts, ["class 0", "class 1"],
+    return Data(name, "points", *parts, TOY_CLASSES,
                 note=TEXTS("toy-note", size=TOY_SIZE, noise=noise, n_train=len(parts[0]),
                            n_test=len(parts[2])))

@@ -13,6 +13,10 @@ MLP (and a k-NN fit on the same training images) the models in use, or goes back
 default ones. Only image datasets can be used: digits and your classes (drawings), CIFAR-10
 (photos; the MLP's input scaling is folded into its first layer, so it reads pixels /255 like
 every model file).
+
+A model's ``description`` is what the page says it is: generated here as
+``{message_key, params, message}`` (``messages.Message.wire``), so the page says it in its
+language, or a model file's own words (a string, shown as written).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from __future__ import annotations
 from . import ProtocolError, Session, handler
 from .fields import choice
 from .. import model_inputs
+from ..activations import NAMES as ACTIVATION_NAMES
 from ..knn import KNN
-from ..messages import Texts
+from ..messages import Message, Texts
 from ..mlp import MLP
+from ..settings import DATASET_NAMES
 from ..training import fold_input_transform
 
 SOURCES = ("default", "trained", "imported")
@@ -33,44 +39,65 @@ TEXTS = Texts("in-use", {
     "not-images": "Only a model trained on images (digits, your classes or CIFAR-10) can "
                   "classify pictures. This one was trained on {dataset}.",
     "untrained": "This model has not been trained yet: press Play or Step first.",
+    # what a model is (``describe``), by source; where/epochs/votes are the words inside
+    "mlp-default": "MLP {layers} ({activation}), trained at build time",
+    "mlp-default-accuracy": "MLP {layers} ({activation}), trained at build time: "
+                            "{accuracy:.1%} on its test digits",
+    "mlp-trained": "your MLP {layers} ({activation}), trained on {where} for {epochs} in this "
+                   "page",
+    "mlp-imported": "MLP {layers} ({activation})",
+    "knn-default": "k-NN, k={k}, {votes}, over {count} training digits",
+    "knn-trained": "k-NN, k={k}, over the {count} training images of {where}",
+    "knn-imported": "k-NN, k={k}, over {count} training images",
+    "votes-uniform": "uniform votes",
+    "votes-distance": "distance votes",
+    "where-digits": "MNIST-10k",
+    "where-mine": "your classes",
+    "where-cifar10": "CIFAR-10",
+    "epochs": "{count} epochs",
+    "epochs-one": "{count} epoch",
 })
 
+#: The tables a description kept in a model file may use (``messages.from_wire``).
+DESCRIPTION_TABLES = (TEXTS, ACTIVATION_NAMES)
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
-
-def describe(model, source: str, *, description: str | None = None, where: str | None = None,
-             **facts) -> dict:
+def describe(model, source: str, *, description: str | Message | None = None,
+             where: Message | None = None, **facts) -> dict:
     """What the page shows of ``model`` (an ``MLP`` or a fitted ``KNN``).
 
     source: default (built with the site) | trained (in this page) | imported (from a file).
-    where: what it was trained on, in words ("MNIST-10k", "your classes"). facts: dataset,
-    epochs, test_accuracy, deskew (MLP inputs deskewed), preset, file, classes; None ones are
-    left out. ``description`` (e.g. from a model file) replaces the generated sentence.
+    where: what it was trained on (``TEXTS("where-digits")``, ``"where-mine"``). facts:
+    dataset, epochs, test_accuracy, deskew (MLP inputs deskewed), preset, file, classes; None
+    ones are left out. ``description`` (a model file's) replaces the generated sentence.
     """
     if source not in SOURCES:
         raise ValueError(f"Unknown source {source!r}. Known: {', '.join(SOURCES)}.")
     deskew = bool(facts.pop("deskew", False))
     if isinstance(model, MLP):
-        arch, act = "-".join(map(str, model.layer_sizes)), model.activation
-        info = {"kind": "mlp", "layer_sizes": list(model.layer_sizes), "activation": act,
-                "loss": model.loss_name, "deskew": deskew}
-        text = {"default": f"MLP {arch} ({act}), trained at build time",
-                "trained": f"your MLP {arch} ({act}), trained on {where} for "
-                           f"{_plural(facts.get('epochs') or 0, 'epoch')} in this page",
-                "imported": f"MLP {arch} ({act})"}[source]
+        info = {"kind": "mlp", "layer_sizes": list(model.layer_sizes),
+                "activation": model.activation, "loss": model.loss_name, "deskew": deskew}
+        said = {"layers": "-".join(map(str, model.layer_sizes)),
+                "activation": ACTIVATION_NAMES(model.activation)}
+        epochs, accuracy = facts.get("epochs") or 0, facts.get("test_accuracy")
+        text = {"default": TEXTS("mlp-default-accuracy", accuracy=accuracy, **said)
+                if accuracy is not None else TEXTS("mlp-default", **said),
+                "trained": TEXTS("mlp-trained", where=where, **said, epochs=TEXTS(
+                    "epochs-one" if epochs == 1 else "epochs", count=epochs)),
+                "imported": TEXTS("mlp-imported", **said)}[source]
     elif isinstance(model, KNN):
         n = int(len(model.X))
         info = {"kind": "knn", "k": model.k, "weights": model.weights,
                 "recipe": dict(model.recipe), "n_train": n}
-        text = {"default": f"k-NN, k={model.k}, {model.weights} votes, over {n} training digits",
-                "trained": f"k-NN, k={model.k}, over the {n} training images of {where}",
-                "imported": f"k-NN, k={model.k}, over {n} training images"}[source]
+        text = {"default": TEXTS("knn-default", k=model.k, votes=TEXTS(f"votes-{model.weights}"),
+                                 count=n),
+                "trained": TEXTS("knn-trained", k=model.k, count=n, where=where),
+                "imported": TEXTS("knn-imported", k=model.k, count=n)}[source]
     else:
         raise TypeError(f"Expected an MLP or a KNN. Got {type(model).__name__}.")
     info.update({k: v for k, v in facts.items() if v is not None})
-    info.update(source=source, description=description or text)
+    said = description or text
+    info.update(source=source, description=said.wire() if isinstance(said, Message) else said)
     return info
 
 
@@ -116,7 +143,7 @@ def use_trained(session: Session, request: dict) -> dict:
         raise ProtocolError(TEXTS("no-run"))
     data = run.data
     if data.kind != "images":
-        raise ProtocolError(TEXTS("not-images", dataset=repr(data.name)))
+        raise ProtocolError(TEXTS("not-images", dataset=DATASET_NAMES(f"{data.name}.label")))
     if run.trainer.step == 0:
         raise ProtocolError(TEXTS("untrained"))
     mlp = run.model.copy()  # a snapshot: training on does not change the one in use
@@ -124,7 +151,7 @@ def use_trained(session: Session, request: dict) -> dict:
         fold_input_transform(mlp, *run.trainer.input_transform)
     knn = run.fit_knn()
     history = run.trainer.history
-    where = {"mine": "your classes", "cifar10": "CIFAR-10"}.get(data.name, "MNIST-10k")
+    where = TEXTS(f"where-{data.name}")
     info = {"mlp": describe(mlp, "trained", where=where, dataset=data.name,
                             epochs=run.trainer.epoch,
                             test_accuracy=history[-1].get("test_accuracy") if history else None),

@@ -7,8 +7,10 @@ Request types (fields -> result):
 
 ``model_export`` {kind?: "mlp" | "knn" (default "mlp"), format?: "npz" | "json"}
     -> {bytes, filename, kind, class_names, description, source}: the current model as a
-    ``modelio`` file. Its metadata holds ``class_names``, the description and a ``checksum``
-    (SHA-256 over every array's name, dtype, shape and bytes) that ``model_import`` verifies.
+    ``modelio`` file. Its metadata holds ``class_names``, the description (a file's own words
+    as they were, or ours as ``{message_key, params, message}``, so the page says it in its
+    language when the file comes back) and a ``checksum`` (SHA-256 over every array's name,
+    dtype, shape and bytes) that ``model_import`` verifies.
 ``model_import`` {files: [{bytes, name}] (1 or 2: an MLP, a k-NN, or one of each)} or
     {bytes, name} (one file) -> {current: "imported", loaded: ["mlp"|"knn"], in_use}.
     Each file is validated by ``modelio`` (format, version, architecture, every array's shape
@@ -33,9 +35,9 @@ import numpy as np
 
 from . import ProtocolError, Session, handler
 from .fields import DIGIT_NAMES
-from .in_use import describe, input_of, models_in_use, put_in_use
+from .in_use import DESCRIPTION_TABLES, describe, input_of, models_in_use, put_in_use
 from .. import model_inputs, modelio
-from ..messages import Texts, reason
+from ..messages import Message, Texts, from_wire, reason
 from ..mlp import MLP
 from ..settings import MAX_QUOTE, quote
 
@@ -175,8 +177,15 @@ def _listed(names: list[str]) -> list[str]:
     return names if len(text) <= MAX_QUOTE else (text[:MAX_QUOTE - 1] + "…").split(", ")
 
 
-def _description(meta: dict) -> str | None:
+def _description(meta: dict) -> str | Message | None:
+    """A file's description: ours again as a Message, else its words (cut to
+    ``MAX_DESCRIPTION`` characters); None when it has none."""
     text = meta.get("description")
+    if isinstance(text, dict):  # ours; one this page does not know: its English, as written
+        said = from_wire(text, *DESCRIPTION_TABLES)
+        if said is not None and len(str(said)) <= MAX_DESCRIPTION:
+            return said
+        text = text.get("message")
     if not isinstance(text, str):
         return None
     return text if len(text) <= MAX_DESCRIPTION else text[:MAX_DESCRIPTION - 1] + "…"

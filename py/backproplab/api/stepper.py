@@ -27,7 +27,7 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
 
 -> {net: {name, description, layer_sizes, activation, loss, dtype, input (what it reads:
    ``model_inputs.describe``, kind "gray28", "rgb32" or "vector")}, notation, learning_rate,
-   sample: {spec, source, index, batch, description, n, labels [int], class_names [str],
+   sample: {spec, source, index, batch, description, n, labels [int], class_names,
    images? (bytes 784·n, the 28×28 uint8 inputs, or 3072·n for a 32×32 colour network: R, G,
    B planes; a network trained on CIFAR-10 in the page reads them as it was trained, raw or
    standardised), points? [[feature values]],
@@ -35,7 +35,8 @@ Which batch: either ``source`` (a kind the rules list, or ``"drawn"``), ``index`
    image_axis, check}], rules (as ``stepper_rules``: the trained network changes)}
 The texts (net and sample ``description``, a step's ``title`` and ``explanation``, a check's
 ``method``, and in the rules every ``label``, ``description`` and ``missing``) are
-{message_key, params, message} (``messages.Message.wire``).
+{message_key, params, message} (``messages.Message.wire``); so are class names and feature
+names of ours (a toy set's "class 0", the people's "weight lb"; the student's own are strings).
 Arrays are encoded by ``encode_array``: nested lists when they have at most ``SMALL``
 entries, else {shape, data (float32 little-endian bytes), min, max}. Checks carry
 ``estimate`` (and ``analytic`` on a subset, with ``indices``) in the same encoding.
@@ -60,7 +61,7 @@ from .fields import DIGIT_NAMES, integer, number, setting
 from .. import model_inputs
 from .predict import image28_from_request, predict
 from .stepper_nets import DRAWN, MAX_BATCH, TEXTS, Net, build, parse_sample, rules, spec_of
-from ..messages import reason
+from ..messages import reason, to_wire
 from ..mlp import MLP
 from ..settings import SETTINGS
 from ..trace import backprop_steps
@@ -200,7 +201,7 @@ def stepper(session: Session, request: dict) -> dict:
         "learning_rate": rate,
         "sample": {"spec": spec_of(kind, start, n), "source": kind, "index": start, "batch": n,
                    "n": int(len(y)), "labels": [int(v) for v in y],
-                   "class_names": list(net.class_names), **shown},
+                   "class_names": to_wire(list(net.class_names)), **shown},
         "steps": [encode_step(s) for s in steps],
         "rules": rules(session, request),
     }

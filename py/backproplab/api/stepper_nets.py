@@ -19,13 +19,15 @@ import numpy as np
 
 from . import ProtocolError, Session
 from .cifar import loaded_subset
-from .data import digits
+from .data import AT_RISK_CLASSES, digits
 from .fields import DIGIT_NAMES, PIXELS, setting
 from .. import datasets
+from ..activations import NAMES as ACTIVATION_NAMES
 from ..cifar.unpickle import N_PIXELS
-from ..messages import Texts
+from ..losses import NAMES as LOSS_NAMES
+from ..messages import Texts, to_wire
 from ..mlp import MLP
-from ..settings import SETTINGS, quote
+from ..settings import DATASET_NAMES, SETTINGS, quote
 
 LAB_SIZES = [784, 16, 10]
 SEED_SIZES = [2, 3, 3, 1]
@@ -67,6 +69,11 @@ TEXTS = Texts("stepper", {
     "notation-rows-sub": "the lab: {formula}",
     "notation-cols-sub": "the seed: {formula}",
     "summary": "{sizes} · {activation} · {loss}",
+    "loss-mse": "MSE",
+    "loss-binary_cross_entropy": "BCE",
+    "loss-softmax_cross_entropy": "softmax CE",
+    "feature-weight_lb": "weight lb",
+    "feature-height_in": "height in",
     "not-trained-yet": "not trained yet",
     "sentence-lab": "The lab's network: {sizes}, sigmoid, mean squared error, freshly initialised "
                     "(seed {seed}), as before the lab's first learn_once_mse step.",
@@ -92,7 +99,8 @@ TEXTS = Texts("stepper", {
 })
 DRAWN = "drawn"
 _SAMPLE = re.compile(r"^(digit|person|train):(\d+)$|^batch:(\d+)(?:@(\d+))?$|^drawn$")
-_LOSS_SHORT = {"mse": "MSE", "binary_cross_entropy": "BCE", "softmax_cross_entropy": "softmax CE"}
+#: The 10 people's features, as the stepper's table heads them.
+AT_RISK_FEATURES = [TEXTS(f"feature-{name}") for name in datasets.AT_RISK_FEATURES]
 NOTATIONS = [
     {"name": "rows", "label": TEXTS("notation-rows").wire(),
      "description": TEXTS("notation-rows-sub", formula="Z = A·W + B").wire()},
@@ -166,8 +174,8 @@ class Net:
         if self.model is None:
             return TEXTS("not-trained-yet")
         m = self.model
-        return TEXTS("summary", sizes=arrows(m.layer_sizes), activation=m.activation,
-                     loss=_LOSS_SHORT.get(m.loss_name, m.loss_name))
+        return TEXTS("summary", sizes=arrows(m.layer_sizes),
+                     activation=ACTIVATION_NAMES(m.activation), loss=TEXTS(f"loss-{m.loss_name}"))
 
     @property
     def usable(self) -> bool:
@@ -219,7 +227,7 @@ class Net:
             "max_batch": self.max_batch(),
             "default": default,
             "drawing": self.drawing,
-            "class_names": list(self.class_names),
+            "class_names": to_wire(list(self.class_names)),
             "learning_rate": self.learning_rate,
         }
 
@@ -275,7 +283,7 @@ def _seed(session: Session, request: dict) -> Net:
 
     def take(idx):
         return Xs[idx], y[idx], {"points": Xraw[idx].tolist(),
-                                 "feature_names": list(datasets.AT_RISK_FEATURES)}
+                                 "feature_names": to_wire(AT_RISK_FEATURES)}
 
     def describe(start, ys):
         if len(ys) == 1:
@@ -284,7 +292,7 @@ def _seed(session: Session, request: dict) -> Net:
 
     people = Source("person", len(y), take, describe)
     return Net("seed", model, TEXTS("sentence-seed", sizes=arrows(SEED_SIZES)),
-               DEFAULT_RATE, ["not at risk", "at risk"], people, batches=(1, 2, 5, 10),
+               DEFAULT_RATE, AT_RISK_CLASSES, people, batches=(1, 2, 5, 10),
                default=f"batch:{len(y)}")
 
 
@@ -308,8 +316,9 @@ def _trained(session: Session, request: dict) -> Net:
     photos = _cifar_source(session) if sizes[0] == N_PIXELS else None
     source = _digit_source(session, aliases=("train",)) if on_digits else photos
     return Net("trained", current,
-               TEXTS("sentence-current", sizes=arrows(sizes), activation=current.activation,
-                     loss=current.loss_name),
+               TEXTS("sentence-current", sizes=arrows(sizes),
+                     activation=ACTIVATION_NAMES(current.activation),
+                     loss=LOSS_NAMES(current.loss_name)),
                DEFAULT_RATE, names, source, drawing=sizes[0] == PIXELS,
                default="digit:0" if on_digits else "train:0" if photos else "",
                missing=None if source or sizes[0] != N_PIXELS else TEXTS("photos-not-open"))
@@ -343,7 +352,7 @@ def _run_net(run) -> Net:
         X = data.X_train[idx]
         shown = {"images": X.tobytes()} if data.kind == "images" else {
             "points": X.tolist(),
-            "feature_names": list(datasets.AT_RISK_FEATURES) if at_risk else ["x", "y"]}
+            "feature_names": to_wire(AT_RISK_FEATURES) if at_risk else ["x", "y"]}
         if data.input_transform is not None:  # CIFAR-10: what the network was trained on
             scale, offset = data.input_transform
             return np.multiply(X, scale, dtype=model.dtype) + offset, data.y_train[idx], shown
@@ -357,13 +366,15 @@ def _run_net(run) -> Net:
     train = Source("train", len(data.y_train), take, describe,
                    aliases=("person",) if at_risk else ())
     images = data.kind == "images"
+    dataset = DATASET_NAMES(f"{s['dataset']}.label")
     return Net("trained", model,
                TEXTS("sentence-run", sizes=arrows(model.layer_sizes),
-                     activation=s["activation"], loss=s["loss"], dataset=s["dataset"]),
+                     activation=ACTIVATION_NAMES(s["activation"]), loss=LOSS_NAMES(s["loss"]),
+                     dataset=dataset),
                float(s.get("lr", DEFAULT_RATE)), classes, train,
                drawing=images and model.layer_sizes[0] == PIXELS,
                default="train:0",
-               refusal=None if images else TEXTS("points-not-drawings", dataset=s["dataset"]))
+               refusal=None if images else TEXTS("points-not-drawings", dataset=dataset))
 
 
 NETS: dict[str, Callable[[Session, dict], Net]] = {"lab": _lab, "seed": _seed, "trained": _trained}

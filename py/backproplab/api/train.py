@@ -10,7 +10,8 @@ missing one takes its default for the dataset (``settings.defaults_for``):
 ``train_start`` {dataset, hidden, activation, loss, lr, batch, epochs, optimizer, seed,
     noise, k, deskew, cifar_inputs, classes?} (datasets: ``api.data``; ``classes`` for ``mine``:
     ``[{name, images: [bytes 784 each]}]``)
-    -> {dataset, kind: "images"|"points", classes: [names], n_train, n_test,
+    -> {dataset, kind: "images"|"points", classes: [names: as typed, or a toy set's as
+    {message_key, params, message}], n_train, n_test,
     test_is_train, layer_sizes, steps_per_epoch, total_steps, epochs, note (what the split
     is, as {message_key, params, message}: ``messages``), matmul (the product in use:
     "blas", "cblas" or "einsum"), class_counts,
@@ -54,7 +55,7 @@ from .fields import integer, number, rgba_image, setting
 from .. import linalg
 from ..cifar import judge
 from ..knn import KNN
-from ..messages import Texts, carried, reason
+from ..messages import Texts, carried, reason, to_wire
 from ..mlp import MLP
 from ..preprocess import to_mnist
 from ..settings import TRAINING, defaults_for
@@ -133,7 +134,7 @@ def train_start(session: Session, request: dict) -> dict:
                       input_transform=data.input_transform)
     session.store["train"] = TrainRun(data, model, trainer, s["k"], s["deskew"], s)
 
-    result = {"dataset": name, "kind": data.kind, "classes": data.classes,
+    result = {"dataset": name, "kind": data.kind, "classes": to_wire(data.classes),
               "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)),
               "test_is_train": data.test_is_train, "layer_sizes": layer_sizes,
               "steps_per_epoch": trainer.steps_per_epoch, "total_steps": trainer.total_steps,
@@ -237,7 +238,7 @@ def train_eval(session: Session, request: dict) -> dict:
     confusion = np.zeros((n, n), dtype=np.int64)
     np.add.at(confusion, (truth, pred), 1)
     result = {"test_accuracy": float(np.mean(pred == truth)) if len(truth) else None,
-              "classes": data.classes, "confusion": confusion.tolist(),
+              "classes": to_wire(data.classes), "confusion": confusion.tolist(),
               "n_test": int(len(truth)), "misclassified": [],
               "n_misclassified": int(np.count_nonzero(pred != truth))}
     if data.name == "cifar10" and len(truth):

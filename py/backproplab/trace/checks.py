@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..activations import NAMES as ACTIVATION_NAMES
 from ..gradcheck import numerical_gradient, relative_error
 from ..messages import Texts
 from .notation import Notation
@@ -86,5 +87,5 @@ def slope_check(nt: Notation, shown_value: np.ndarray, g64: np.ndarray, activati
     """dA/dZ = f'(Z) (float64, ``g64``) against (f(Z + h) - f(Z - h)) / 2h at every entry."""
     f = activation.forward
     est = (f(Z64 + FD_STEP) - f(Z64 - FD_STEP)) / (2 * FD_STEP)
-    return _result(nt, TEXTS("slope", act=activation.name, h=f"{FD_STEP:g}"),
+    return _result(nt, TEXTS("slope", act=ACTIVATION_NAMES(activation.name), h=f"{FD_STEP:g}"),
                    shown_value, g64, g64, est)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..activations import NAMES as ACTIVATION_NAMES
 from ..gradcheck import cost_from
 from ..losses import WHY
 from ..mlp import MLP, Forward, Gradients
@@ -161,7 +162,7 @@ def activation_step(p: Pass, l: int) -> dict:
     if act == "softmax":
         why = TEXTS("a.softmax", units=p.model.layer_sizes[l], output=out)
     else:
-        why = TEXTS("a.elementwise", act=act, z=nt.Z(l), a=nt.A(l), output=out)
+        why = TEXTS("a.elementwise", act=ACTIVATION_NAMES(act), z=nt.Z(l), a=nt.A(l), output=out)
     return step(f"A{l}", "forward", l, TEXTS("a.title", layer=l), activation_tex(nt, act, l),
                 why, [p.shape(nt.Z(l), fwd.Z[l].shape), p.shape(nt.A(l), fwd.A[l].shape)],
                 nt.show(fwd.A[l]))

@@ -19,7 +19,7 @@ export async function lessonParts(ctx) {
   const code = (await ctx.lessonParts.code?.get()) ?? null;
   return {
     classes: classes.length ? { count: classes.length, images } : null,
-    model: mlp && mlp.source !== "default" ? { description: mlp.description } : null,
+    model: mlp && mlp.source !== "default" ? { description: pyMessage(mlp.description) } : null,
     code: code && Object.keys(code).length ? { files: Object.keys(code) } : null,
   };
 }

@@ -12,7 +12,7 @@
 // is opened without any. A full disk refuses the new write; what was saved before stays.
 
 import { el, cut, downloadFile } from "../ui.js";
-import { t, formatList } from "../i18n.js";
+import { t, formatList, pyMessage } from "../i18n.js";
 import { loadModel, saveModel, deleteModel, loadDataset, listDatasets, loadSettings, saveSettings as keepSettings, onBlocked, blocked } from "../storage.js";
 import { startOffline, storageSummary, requestPersistence } from "../offline.js";
 import { openingHash, VIEW_KEYS } from "../state.js";
@@ -113,7 +113,7 @@ export function init(ctx) {
       const { models } = result.in_use;
       keptInfo = record.info ?? null;
       ctx.inUse.set(result.in_use, "restored");
-      ctx.alert(t(`models.restored.${why}`, { description: models.mlp?.description || models.knn?.description }), { level: "success" });
+      ctx.alert(t(`models.restored.${why}`, { description: pyMessage((models.mlp ?? models.knn)?.description) }), { level: "success" });
       return true;
     } catch (error) {
       ctx.alert(t("models.restore_failed", { reason: error.message }), { level: "warning" });
@@ -164,7 +164,7 @@ export function init(ctx) {
       const result = await ctx.client.call("model_import", { files });
       const { models } = result.in_use;
       card.note.textContent = t("models.loaded_note", { files: names });
-      ctx.alert(t("models.loaded", { description: models.mlp?.description || models.knn?.description }), { level: "success" });
+      ctx.alert(t("models.loaded", { description: pyMessage((models.mlp ?? models.knn)?.description) }), { level: "success" });
       ctx.inUse.set(result.in_use, "imported");
     } catch (error) {
       card.note.textContent = "";
@@ -193,9 +193,9 @@ export function init(ctx) {
     card.current.dataset.cause = cause;
     const from = mlp && origin(mlp);
     card.current.textContent = !models ? t("models.loading")
-      : mlp ? t(`models.current.${from}`, { description: mlp.description, file: from === "kept_file" ? keptInfo.mlp.file : mlp.file })
+      : mlp ? t(`models.current.${from}`, { description: pyMessage(mlp.description), file: from === "kept_file" ? keptInfo.mlp.file : mlp.file })
         : t("models.current.none");
-    card.currentKnn.textContent = models?.knn ? t("models.current.knn", { description: models.knn.description.replace(/^k-NN, /, "") }) : "";
+    card.currentKnn.textContent = models?.knn ? t("models.current.knn", { description: pyMessage(models.knn.description) }) : "";
     const custom = customKinds(models);
     card.download.disabled = !mlp;
     show(card.downloadKnn, custom.includes("knn"));

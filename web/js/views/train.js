@@ -48,8 +48,9 @@ export async function init(ctx) {
   const run = createRun(ctx, ui, {
     charts, knnChart, map, classes, cifar, onStatus, showLayout, showProgress, showAccuracy,
     showEvaluation: (result) => {
-      renderConfusion(ui.confusionHost, result);
-      renderMisclassified(ui.galleryHost, result);
+      const named = { ...result, classes: result.classes.map((name) => pyMessage(name)) };  // a toy set's are messages
+      renderConfusion(ui.confusionHost, named);
+      renderMisclassified(ui.galleryHost, named);
       cifar.showExpected(accuracyBox, "cifar-badge", result.expected);
     },
     showKnnExpected: (expected) => cifar.showExpected(ui.knnNote, "cifar-knn-badge", expected),
@@ -136,7 +137,7 @@ export async function init(ctx) {
     const uses = inUseCause === "restored" ? "train.inUse.restored" : inUseCause === "imported" && mlp.file ? "train.inUse.imported" : "train.inUse.now";
     const details = (mlp.test_accuracy != null ? t("train.inUse.accuracy", { accuracy: mlp.test_accuracy }) : "")
       + (models.knn ? t("train.inUse.knn") : "");
-    const sentence = t(uses, { model: mlp.description, details, file: mlp.file });
+    const sentence = t(uses, { model: pyMessage(mlp.description), details, file: mlp.file });
     ui.inUse.textContent = names.length ? `${sentence} ${t("train.inUse.classes", { names: names.join(", ") })}` : sentence;
   }
 

@@ -5,7 +5,7 @@
 import { el } from "../../ui.js";
 import { t, pyMessage } from "../../i18n.js";
 import { typeset, typesetText } from "./tex.js";
-import { decode, renderArray, fmt, fmtFull } from "./matrix.js";
+import { decode, renderArray, fmtFull } from "./matrix.js";
 
 // A phase's name is stepper.phase.<phase>, a way of showing values stepper.mode.<mode>.
 
@@ -138,9 +138,9 @@ function renderCheck(step, ctx) {
     el("thead", {}, [el("tr", {}, [el("th", { text: t("stepper.check.entry") }), el("th", { text: t("stepper.check.backprop") }), el("th", { text: t("stepper.check.estimate") })])]),
     el("tbody", {}, rows.map(([idx, a, b]) => el("tr", {}, [el("td", { text: `[${idx.join(", ")}]` }), el("td", { text: fmtFull(a) }), el("td", { text: fmtFull(b) })]))),
   ]);
-  panel.append(el("div", { class: "stepper-check-head" }, [badge, el("span", { class: "stepper-relerr", text: t("stepper.check.relError", { error: fmt(c.relative_error) }) })]), summary, method, table);
+  panel.append(el("div", { class: "stepper-check-head" }, [badge, el("span", { class: "stepper-relerr", text: t("stepper.check.relError", { error: c.relative_error }) })]), summary, method, table);
   if (c.value_vs_float64 > 0) {
-    panel.append(el("p", { class: "stepper-check-method", text: t("stepper.check.float32", { difference: fmt(c.value_vs_float64) }) }));
+    panel.append(el("p", { class: "stepper-check-method", text: t("stepper.check.float32", { difference: c.value_vs_float64 }) }));
   }
   return panel;
 }

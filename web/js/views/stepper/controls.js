@@ -100,7 +100,7 @@ export function createControls({ onNet, onNotation, onSample, onLabel, onRate })
       indexField.hidden = batchField.hidden = !data;
       labelField.hidden = Boolean(data) || !net?.drawing;
       const names = net?.class_names ?? [];
-      fillSelect(label, names.map((n, i) => ({ value: i, label: n })), Math.min(Number(label.value) || 0, Math.max(0, names.length - 1)));
+      fillSelect(label, names.map((n, i) => ({ value: i, label: pyMessage(n) })), Math.min(Number(label.value) || 0, Math.max(0, names.length - 1)));
       const lr = rules.learning_rate;
       rate.min = String(lr.min);
       rate.max = String(lr.max);

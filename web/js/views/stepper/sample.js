@@ -56,7 +56,7 @@ export function createSample({ onStroke }) {
     },
     /** The batch of a `stepper` reply: thumbnails of its images, or a table of its people. */
     render(sample) {
-      const names = sample.class_names || [];
+      const names = (sample.class_names || []).map((n) => pyMessage(n));  // a toy set's are messages
       const name = (k) => names[sample.labels[k]] ?? String(sample.labels[k]);
       const items = [];
       if (sample.images) {
@@ -68,7 +68,7 @@ export function createSample({ onStroke }) {
         }
       } else if (sample.points) {
         items.push(el("table", { class: "stepper-people" }, [
-          el("thead", {}, [el("tr", {}, [el("th", { text: "#" }), ...(sample.feature_names || []).map((f) => el("th", { text: f.replace("_", " ") })), el("th", { text: "Y" })])]),
+          el("thead", {}, [el("tr", {}, [el("th", { text: "#" }), ...(sample.feature_names || []).map((f) => el("th", { text: pyMessage(f) })), el("th", { text: "Y" })])]),
           el("tbody", {}, sample.points.map((p, k) => el("tr", {}, [
             el("td", { text: String(sample.index + k) }),
             ...p.map((v) => el("td", { text: Number.isInteger(v) ? String(v) : fmt(v) })),

@@ -22,6 +22,18 @@ function axis(label, values) {
   return { label, stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, labelSize: px + 6, font: `${px}px system-ui`, labelFont: `600 ${px}px system-ui`, ...big };
 }
 
+/** uPlot's y-axis width fitted to its widest tick label ("100,0 %" in French is wider than
+ *  uPlot's fixed 50 px), never under `min`. */
+function fitWidth(min) {
+  return (u, values, axisIdx, cycle) => {
+    const a = u.axes[axisIdx];
+    if (cycle > 1) return a._size;
+    const longest = (values ?? []).reduce((acc, v) => (v.length > acc.length ? v : acc), "");
+    u.ctx.font = a.font[0];
+    return Math.max(min, Math.ceil(a.ticks.size + a.gap + u.ctx.measureText(longest).width / devicePixelRatio));
+  };
+}
+
 /** Percent tick labels with as many decimals as the tick spacing needs (97.5%, 98%). */
 function pct(u, splits) {
   const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) * 100 : 1;
@@ -49,7 +61,7 @@ function lineChart(host, { xLabel, yLabel, series, percent = false, points = fal
     legend: { show: true, live: false },
     cursor: { show: true, points: { size: 6 }, drag: { x: false, y: false } },
     scales: { x: xRange ? { time: false, range: () => xRange } : { time: false }, y: percent ? { range: accuracyRange } : { auto: true } },
-    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, axis(yLabel, percent ? pct : (u, splits) => splits.map((v) => formatNumber(v)))],
+    axes: [{ ...axis(xLabel), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { ...axis(yLabel, percent ? pct : (u, splits) => splits.map((v) => formatNumber(v))), size: fitWidth(projector() ? 64 : 50) }],
     series: [
       { label: xLabel },
       ...series.map((s) => ({

@@ -259,10 +259,11 @@ def cmd_models(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- manifest
 
 SNAPSHOT = "python-snapshot.bin.gz"  # written by tools/make_snapshot.mjs (see build.sh)
+SNAPSHOT_FACTS = "python-snapshot.json"  # written beside it: how to restore it ({"delta": ...})
 
 def cmd_manifest(args: argparse.Namespace) -> None:
     """``py/manifest.json``: what the worker loads (wheel name, Python memory snapshot if
-    built, data and model files)."""
+    built, with the facts make_snapshot.mjs wrote beside it, data and model files)."""
     site = Path(args.site)
     wheels = sorted(p.name for p in (site / "py").glob("*.whl"))
     if len(wheels) != 1:
@@ -271,9 +272,10 @@ def cmd_manifest(args: argparse.Namespace) -> None:
     def files(folder: str) -> list[str]:
         return sorted(str(p.relative_to(site)) for p in (site / folder).rglob("*") if p.is_file())
 
-    snapshot = site / "py" / SNAPSHOT
+    snapshot, facts = site / "py" / SNAPSHOT, site / "py" / SNAPSHOT_FACTS
     if snapshot.is_file():  # the worker uses it only if its download has this digest
-        snapshot = {"file": SNAPSHOT, "sha256": sha256_of(snapshot)}
+        snapshot = {"file": SNAPSHOT, "sha256": sha256_of(snapshot), **json.loads(facts.read_text())}
+        facts.unlink()  # in the manifest now
     else:
         snapshot = None
     manifest = {"wheel": wheels[0], "snapshot": snapshot,

@@ -129,6 +129,49 @@ def test_a_damaged_snapshot_means_python_starts_from_scratch(watched_page, base_
     assert watch.problems() == []
 
 
+def stdlib_requests(watch) -> list[str]:
+    return [u for u in watch.requests if u.split("?")[0].endswith("/vendor/pyodide/python_stdlib.zip")]
+
+
+def test_a_first_visit_predicts_before_the_standard_library_is_downloaded(watched_page, base_url):
+    """The snapshot's Python holds the standard-library modules that booting and predicting
+    import; the whole library (python_stdlib.zip) comes with the first request that needs it,
+    after ready, and that request works."""
+    page, watch = watched_page
+    info = boot_bench_page(page, base_url)
+    assert info["python_start"] == "snapshot"
+    assert predicted_label(page) == 7
+    assert stdlib_requests(watch) == []
+    rules = page.evaluate("() => window.bench.client.call('stepper_rules', {})")
+    assert rules["nets"]
+    assert len(stdlib_requests(watch)) == 1
+    assert predicted_label(page) == 7
+    assert watch.problems() == []
+
+
+def test_a_standard_library_that_does_not_arrive_is_said_and_asked_for_again(watched_page,
+                                                                            base_url):
+    page, watch = watched_page
+    refusals = [1]
+
+    def once_unavailable(route):
+        if refusals:
+            refusals.pop()
+            route.fulfill(status=503, body=b"busy")
+        else:
+            route.continue_()
+
+    page.route("**/vendor/pyodide/python_stdlib.zip", once_unavailable)
+    boot_bench_page(page, base_url)
+    error = page.evaluate("""() => window.bench.client.call('stepper_rules', {})
+                                 .then(() => null, (e) => e.message)""")
+    assert error and "standard library could not be loaded" in error and "503" in error
+    assert predicted_label(page) == 7  # predicting never needed it
+    assert page.evaluate("() => window.bench.client.call('stepper_rules', {})")["nets"]
+    assert len(stdlib_requests(watch)) == 2
+    assert watch.page_errors == []
+
+
 def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(site_dir):
     vendor = site_dir / "vendor" / "pyodide"
     entry = json.loads((vendor / "pyodide-lock.json").read_text())["packages"]["numpy"]

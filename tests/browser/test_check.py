@@ -63,6 +63,22 @@ def test_a_correct_solution_in_another_style_passes(page: Page, base_url, tmp_pa
     assert "learn_once_mse" in verdicts and set(verdicts.values()) == {"pass"}, verdicts
 
 
+# what a student's lab file may import besides NumPy: none of it is imported when the page
+# starts (the checker's Python gets the standard library after ready, js/worker.js)
+LAB_IMPORTS = ("bisect collections copy csv dataclasses decimal difflib fractions functools gzip "
+               "heapq itertools json pickle pprint statistics string tarfile textwrap timeit "
+               "typing unittest").split()
+
+
+def test_a_solution_that_imports_the_standard_library_passes(page: Page, base_url, tmp_path):
+    header = "".join(f"import {name}\n" for name in LAB_IMPORTS)
+    header += "assert statistics.mean([1, 2, 3]) == 2 and fractions.Fraction(1, 3) * 3 == 1\n"
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", header + (CORPUS / "good_mlp_loops.py").read_text())
+    assert run_check(page) == "pass"
+    expect(page.locator("[data-function=learn_once_mse]")).to_have_attribute("data-verdict", "pass")
+
+
 def test_a_half_written_starter_says_which_functions_are_not_written_yet(page: Page, base_url):
     open_check(page, base_url)
     page.locator('.check-file-tab[data-file="mlp.py"]').click()

@@ -10,9 +10,10 @@ Pyodide runs, so the same bytecode; pinned pyodide-build and wheel):
    ``python_stdlib.zip`` get .pyc files in place of their .py files, and NumPy's sha256 in
    ``pyodide-lock.json`` (which Pyodide checks when it loads "numpy") is rewritten.
 2. Its archives are not reproducible (each zip entry carries the time it was written), so
-   ``tools/reproducible_zip.py`` rewrites them with fixed times (leaving NumPy's headers and
-   type stubs out: ``DEV_FILES``) and sets the lock's sha256 again. The .pyc files themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write
-   hash-based ones, with no source time in them.
+   ``tools/reproducible_zip.py`` rewrites them with fixed times (leaving out what NumPy
+   never imports: ``dev_only``) and sets the lock's sha256 again. The .pyc files
+   themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write hash-based ones, with no
+   source time in them.
 3. Our wheel keeps its sources (tracebacks show our lines) and gains
    ``__pycache__/<module>.cpython-312.pyc`` beside them: ``wheel unpack``, ``compileall``
    (unchecked-hash .pyc files: the import uses them without comparing source times, which
@@ -32,9 +33,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reproducible_zip  # noqa: E402
 
 BIN = Path(sys.executable).parent
-# In NumPy's wheel, for building against it or for type checkers, never used at run time
-# (256 kB of its 3.5 MB download)
+# In NumPy's wheel and never imported by NumPy itself (so never at run time unless asked for
+# by name): files for building against it or for type checkers (256 kB of its 3.5 MB
+# download); f2py, its Fortran wrapper generator (227 kB), with its PyInstaller hook;
+# lapack_lite, the old LAPACK module nothing imports since NumPy 2.0 (81 kB: numpy.linalg
+# runs on _umath_linalg); the extension modules only NumPy's own tests import (18 kB; not
+# _multiarray_tests, which `import numpy` documents).
 DEV_FILES = (".pyi", ".h", ".pxd", ".pyx", ".a", ".c", ".pc")
+DEV_FOLDERS = ("numpy/f2py/", "numpy/_pyinstaller/")
+UNUSED_MODULES = ("numpy/linalg/lapack_lite.", "numpy/_core/_rational_tests.",
+                  "numpy/_core/_umath_tests.", "numpy/_core/_operand_flag_tests.",
+                  "numpy/_core/_struct_ufunc_tests.")
+
+
+def dev_only(name: str) -> bool:
+    """Whether a file of NumPy's wheel is left out of the site's copy."""
+    return name.endswith(DEV_FILES) or name.startswith(DEV_FOLDERS + UNUSED_MODULES)
+
 EPOCH = "315532800"  # 1980-01-01, as our wheel's SOURCE_DATE_EPOCH in build.sh
 
 
@@ -60,7 +75,7 @@ def compile_pyodide_folder(folder: Path) -> list[Path]:
                  f"{sorted(p.name for p in set(before) ^ set(after))}")
     changed = [p for p in after if after[p] != before[p]]
     for path in changed:
-        reproducible_zip.normalize(path, drop=DEV_FILES if path.suffix == ".whl" else ())
+        reproducible_zip.normalize(path, drop=dev_only if path.suffix == ".whl" else None)
     reproducible_zip.update_lock(folder / "pyodide-lock.json", changed)
     return changed
 

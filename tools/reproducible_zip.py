@@ -41,19 +41,19 @@ def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
     return info
 
 
-def normalize(path: Path, drop: tuple[str, ...] = ()) -> None:
+def normalize(path: Path, drop=None) -> None:
     """Rewrite the zip at ``path`` with fixed entry times and permissions, entries and their
     compression methods unchanged (deflated ones at level ``LEVEL``), but without the files
-    whose names end with one of ``drop`` (and their lines in a wheel's RECORD)."""
+    whose name ``drop(name)`` is true for (and their lines in a wheel's RECORD)."""
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
         for info in zin.infolist():
-            if drop and info.filename.endswith(drop):
+            if drop and drop(info.filename):
                 continue
             data = zin.read(info)
             if drop and info.filename.endswith(".dist-info/RECORD"):
                 lines = data.decode().splitlines(keepends=True)
-                data = "".join(x for x in lines if not x.split(",")[0].endswith(drop)).encode()
+                data = "".join(x for x in lines if not drop(x.split(",")[0])).encode()
             zout.writestr(_entry(info.filename, info.compress_type), data, compresslevel=LEVEL)
     tmp.replace(path)
 

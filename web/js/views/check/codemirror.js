@@ -1,5 +1,6 @@
-// The code editor of the "Check my code" tab: CodeMirror 6 with Python highlighting, line
-// numbers, undo, search, bracket matching, and lint marks for the lines the checker blames.
+// CodeMirror 6 for the code editor of the "Check my code" tab (./editor.js loads this module,
+// and CodeMirror with it, when the tab is first shown): Python highlighting, line numbers,
+// undo, search, bracket matching, and lint marks for the lines the checker blames.
 // Tab moves the focus on (CodeMirror's default without indentWithTab): no keyboard trap.
 
 import { basicSetup, EditorView } from "../../../vendor/codemirror/codemirror.js";
@@ -42,10 +43,11 @@ const theme = EditorView.theme({
   ".cm-scroller": { overflow: "auto" },
 });
 
-/** An editor in `host`; `onChange(text)` after every edit. It lives in a shadow root, where
- * CodeMirror's styles go to constructed style sheets instead of <style> elements, which the
- * page's Content-Security-Policy (style-src 'self', no nonce on a static site) would block. */
-export function createEditor(host, { label, onChange = () => {} }) {
+/** A CodeMirror editor in `host`; `onChange(text)` after every edit. It lives in a shadow
+ * root, where CodeMirror's styles go to constructed style sheets instead of <style> elements,
+ * which the page's Content-Security-Policy (style-src 'self', no nonce on a static site) would
+ * block. Returns ./editor.js's interface: text, load, mark, focusLine. */
+export function createCodeMirror(host, { label, onChange = () => {} }) {
   const root = host.attachShadow({ mode: "open" });
   const extensions = () => [
     basicSetup,

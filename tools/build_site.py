@@ -140,7 +140,8 @@ def digits_tarball() -> Path:
 
 
 def compress_npz(path: Path) -> None:
-    """Rewrite an .npz compressed: the page downloads 1.6 MB of digits instead of 7.7 MB."""
+    """Rewrite an .npz compressed (deflated members): the page downloads 1.6 MB of digits
+    instead of 7.7 MB."""
     import numpy as np
 
     with np.load(path, allow_pickle=False) as data:
@@ -221,6 +222,7 @@ def train_default_mlp(data: Path, out: Path, split: dict) -> dict:
     meta = {"class_names": [str(d) for d in range(10)], "preprocessing": {"deskew": deskew},
             "preset": MLP_PRESET, "test_accuracy": accuracy}
     modelio.save_model(model, out / "mlp-default.npz", meta=meta)
+    compress_npz(out / "mlp-default.npz")  # part of a first visit: 0.82 -> 0.76 MB
     arch = "-".join(map(str, model.layer_sizes))
     print(f"build: MLP preset {MLP_PRESET!r} ({arch}): test accuracy {accuracy:.4f}, "
           f"trained in {seconds:.0f} s")

@@ -7,7 +7,7 @@
 #                            in Firefox and WebKit, and unit inside Pyodide)
 #   ./build.sh bench         build, then print the benchmarks
 #
-# Installs what it needs: .venv (pip install -e .[test,bench,plot]), .venv-pyodide-build (Python
+# Installs what it needs: .venv (pip install -e .[test,bench,plot,site]), .venv-pyodide-build (Python
 # 3.12 from PATH or pyenv, with pinned pyodide-build), node_modules (npm ci), Debian chromium
 # for the browser tests; firefox-esr, webkit2gtk-driver and xvfb for the engine tests.
 # Downloads are cached in .cache/; a second run does no network work.
@@ -46,9 +46,9 @@ ensure_venv() {
   local stamp="$VENV/.backproplab-installed" want
   want="$(hash_of pyproject.toml)"
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    log "pip install -e .[test,bench,plot] (+ build tools)"
+    log "pip install -e .[test,bench,plot,site] (+ build tools)"
     "$PY" -m pip install --quiet --upgrade "pip>=23" "setuptools>=77" wheel
-    "$PY" -m pip install --quiet -e ".[test,bench,plot]"
+    "$PY" -m pip install --quiet -e ".[test,bench,plot,site]"
     echo "$want" >"$stamp"
   fi
 }

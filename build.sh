@@ -7,7 +7,7 @@
 #                            in Firefox and WebKit, and unit inside Pyodide)
 #   ./build.sh bench         build, then print the benchmarks
 #
-# Installs what it needs: .venv (pip install -e .[test,bench,plot]), .venv-pyodide-build (Python
+# Installs what it needs: .venv (pip install -e .[test,bench,plot,site]), .venv-pyodide-build (Python
 # 3.12 from PATH or pyenv, with pinned pyodide-build), node_modules (npm ci), Debian chromium
 # for the browser tests; firefox-esr, webkit2gtk-driver and xvfb for the engine tests.
 # Downloads are cached in .cache/; a second run does no network work.
@@ -46,9 +46,9 @@ ensure_venv() {
   local stamp="$VENV/.backproplab-installed" want
   want="$(hash_of pyproject.toml)"
   if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    log "pip install -e .[test,bench,plot] (+ build tools)"
+    log "pip install -e .[test,bench,plot,site] (+ build tools)"
     "$PY" -m pip install --quiet --upgrade "pip>=23" "setuptools>=77" wheel
-    "$PY" -m pip install --quiet -e ".[test,bench,plot]"
+    "$PY" -m pip install --quiet -e ".[test,bench,plot,site]"
     echo "$want" >"$stamp"
   fi
 }
@@ -165,20 +165,22 @@ py_compile_site() {
 }
 
 build_snapshot() {
-  # Python's memory after start-up, for a faster boot in the page (tools/make_snapshot.mjs);
-  # remade only when Pyodide, NumPy, our wheel or the script change.
-  local key dir out="$STAGE/py/python-snapshot.bin.gz"
+  # Python's memory after start-up and a first prediction, for a faster boot in the page
+  # (tools/make_snapshot.mjs), and what the worker needs to restore it (python-snapshot.json,
+  # merged into py/manifest.json); remade only when Pyodide, NumPy, our wheel, the digits, the
+  # models or the script change.
+  local key dir
   key="$(hash_of "$STAGE"/vendor/pyodide/{pyodide.asm.wasm,pyodide.asm.js,python_stdlib.zip,numpy-*.whl} \
-                 "$STAGE"/py/*.whl tools/make_snapshot.mjs)"
+                 "$STAGE"/py/*.whl "$STAGE"/data/* "$STAGE"/models/* tools/make_snapshot.mjs)"
   dir=".cache/snapshot/$key"
-  if [[ ! -f "$dir/python-snapshot.bin.gz" ]]; then
+  if [[ ! -f "$dir/done" ]]; then
     rm -rf .cache/snapshot && mkdir -p "$dir"
     log "making the Python memory snapshot"
-    node tools/make_snapshot.mjs "$STAGE" "$dir/python-snapshot.bin.gz.tmp" \
+    node tools/make_snapshot.mjs "$STAGE" "$dir/python-snapshot.bin.gz" \
       || die "making the Python memory snapshot failed (above)"
-    mv "$dir/python-snapshot.bin.gz.tmp" "$dir/python-snapshot.bin.gz"
+    touch "$dir/done"
   fi
-  cp "$dir/python-snapshot.bin.gz" "$out"
+  cp "$dir/python-snapshot.bin.gz" "$dir/python-snapshot.json" "$STAGE/py/"
 }
 
 vendor_libs() {
@@ -218,9 +220,9 @@ build_site() {
   vendor_libs
   build_wheel
   py_compile_site
-  build_snapshot
   "$PY" tools/build_site.py digits --out "$STAGE/data/mnist-10k.npz"
   "$PY" tools/build_site.py models --data "$STAGE/data/mnist-10k.npz" --out "$STAGE/models"
+  build_snapshot  # after the digits and models: it makes a first prediction with them
   "$PY" tools/build_site.py settings --out "$STAGE/settings.json"
   "$PY" tools/build_site.py i18n --source web/i18n --out "$STAGE/i18n" \
     --page "$STAGE/index.html"

@@ -10,9 +10,11 @@ Pyodide runs, so the same bytecode; pinned pyodide-build and wheel):
    ``python_stdlib.zip`` get .pyc files in place of their .py files, and NumPy's sha256 in
    ``pyodide-lock.json`` (which Pyodide checks when it loads "numpy") is rewritten.
 2. Its archives are not reproducible (each zip entry carries the time it was written), so
-   ``tools/reproducible_zip.py`` rewrites them with fixed times (leaving NumPy's headers and
-   type stubs out: ``DEV_FILES``) and sets the lock's sha256 again. The .pyc files themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write
-   hash-based ones, with no source time in them.
+   ``tools/reproducible_zip.py`` rewrites them with fixed times (leaving out what NumPy
+   never imports: ``dev_only``; NumPy's subpackages imported only on demand keep their
+   sources: ``ON_DEMAND``) and sets the lock's sha256 again. The .pyc files
+   themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write hash-based ones, with no
+   source time in them.
 3. Our wheel keeps its sources (tracebacks show our lines) and gains
    ``__pycache__/<module>.cpython-312.pyc`` beside them: ``wheel unpack``, ``compileall``
    (unchecked-hash .pyc files: the import uses them without comparing source times, which
@@ -26,15 +28,50 @@ import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reproducible_zip  # noqa: E402
 
 BIN = Path(sys.executable).parent
-# In NumPy's wheel, for building against it or for type checkers, never used at run time
-# (256 kB of its 3.5 MB download)
+# In NumPy's wheel and never imported by NumPy (so never at run time unless asked for by
+# name, and no name in any __all__): files for building against it or for type checkers
+# (256 kB of its 3.5 MB download), its PyInstaller hook; lapack_lite, the old LAPACK module
+# nothing imports since NumPy 2.0 (81 kB gzipped: numpy.linalg runs on _umath_linalg); the
+# extension modules only NumPy's own tests import (18 kB; not _multiarray_tests, which
+# `import numpy` documents). f2py stays: `from numpy import *` imports it.
 DEV_FILES = (".pyi", ".h", ".pxd", ".pyx", ".a", ".c", ".pc")
+DEV_FOLDERS = ("numpy/_pyinstaller/",)
+UNUSED_MODULES = ("numpy/linalg/lapack_lite.", "numpy/_core/_rational_tests.",
+                  "numpy/_core/_umath_tests.", "numpy/_core/_operand_flag_tests.",
+                  "numpy/_core/_struct_ufunc_tests.")
+# NumPy's subpackages that the page never imports unless asked to (not while booting,
+# drawing, training or stepping; `from numpy import *`, np.polynomial, np.testing, np.fft…):
+# they keep their sources, which gzip to half of their bytecode (0.19 MB less to download);
+# an import compiles them once.
+ON_DEMAND = ("numpy/f2py/", "numpy/polynomial/", "numpy/testing/", "numpy/fft/",
+             "numpy/typing/", "numpy/compat/", "numpy/doc/")
+
+
+def dev_only(name: str) -> bool:
+    """Whether a file of NumPy's wheel is left out of the site's copy."""
+    return name.endswith(DEV_FILES) or name.startswith(DEV_FOLDERS + UNUSED_MODULES)
+
+
+def keep_sources(wheel: Path, sources: dict[str, bytes]) -> None:
+    """Rewrite ``wheel`` with the .py file of ``sources`` ({name: source}) in place of the
+    .pyc that pyodide py-compile made of it (its RECORD still names the .py)."""
+    tmp = wheel.with_name(wheel.name + ".tmp")
+    with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            source = info.filename[:-1] if info.filename.endswith(".pyc") else None
+            if source in sources:
+                zout.writestr(source, sources[source])
+            else:
+                zout.writestr(info, zin.read(info))
+    tmp.replace(wheel)
+
 EPOCH = "315532800"  # 1980-01-01, as our wheel's SOURCE_DATE_EPOCH in build.sh
 
 
@@ -53,14 +90,21 @@ def digests(folder: Path) -> dict[Path, str]:
 def compile_pyodide_folder(folder: Path) -> list[Path]:
     """Steps 1 and 2 on ``folder`` (Pyodide's files); returns the archives rewritten."""
     before = digests(folder)
+    on_demand = {}
+    for wheel in folder.glob("numpy-*.whl"):
+        with zipfile.ZipFile(wheel) as archive:
+            on_demand[wheel] = {name: archive.read(name) for name in archive.namelist()
+                                if name.startswith(ON_DEMAND) and name.endswith(".py")}
     run(BIN / "pyodide", "py-compile", "--silent", folder)
+    for wheel, sources in on_demand.items():
+        keep_sources(wheel, sources)
     after = digests(folder)
     if set(after) != set(before):
         sys.exit(f"py_compile_site: pyodide py-compile renamed archives in {folder}: "
                  f"{sorted(p.name for p in set(before) ^ set(after))}")
     changed = [p for p in after if after[p] != before[p]]
     for path in changed:
-        reproducible_zip.normalize(path, drop=DEV_FILES if path.suffix == ".whl" else ())
+        reproducible_zip.normalize(path, drop=dev_only if path.suffix == ".whl" else None)
     reproducible_zip.update_lock(folder / "pyodide-lock.json", changed)
     return changed
 

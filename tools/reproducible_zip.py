@@ -19,9 +19,11 @@ import argparse
 import hashlib
 import json
 import os
+import struct
 import sys
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 LEVEL = 9  # deflate level of rewritten entries
@@ -41,19 +43,19 @@ def _entry(name: str, compress_type: int) -> zipfile.ZipInfo:
     return info
 
 
-def normalize(path: Path, drop: tuple[str, ...] = ()) -> None:
+def normalize(path: Path, drop=None) -> None:
     """Rewrite the zip at ``path`` with fixed entry times and permissions, entries and their
     compression methods unchanged (deflated ones at level ``LEVEL``), but without the files
-    whose names end with one of ``drop`` (and their lines in a wheel's RECORD)."""
+    whose name ``drop(name)`` is true for (and their lines in a wheel's RECORD)."""
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
         for info in zin.infolist():
-            if drop and info.filename.endswith(drop):
+            if drop and drop(info.filename):
                 continue
             data = zin.read(info)
             if drop and info.filename.endswith(".dist-info/RECORD"):
                 lines = data.decode().splitlines(keepends=True)
-                data = "".join(x for x in lines if not x.split(",")[0].endswith(drop)).encode()
+                data = "".join(x for x in lines if not drop(x.split(",")[0])).encode()
             zout.writestr(_entry(info.filename, info.compress_type), data, compresslevel=LEVEL)
     tmp.replace(path)
 
@@ -67,6 +69,26 @@ def create(out: Path, folder: Path, extra: list[Path] = ()) -> None:
         for name, path in files + [(p.name, p) for p in extra]:
             zout.writestr(_entry(name, zipfile.ZIP_DEFLATED), path.read_bytes(),
                           compresslevel=LEVEL)
+
+
+def write_deflated(out: Path, members: list[tuple[str, bytes]], deflate) -> None:
+    """A zip of ``members`` ((name, data), in that order), each stored as ``deflate(data)``
+    (raw deflate: e.g. Zopfli's, which zipfile cannot write), with fixed times and
+    permissions."""
+    year, month, day, hour, minute, second = fixed_time()
+    stamp = struct.pack("<HH", hour << 11 | minute << 5 | second // 2,
+                        (year - 1980) << 9 | month << 5 | day)
+    body, directory = bytearray(), bytearray()
+    for name, data in members:
+        packed, raw_name = deflate(data), name.encode()
+        common = (struct.pack("<HHH", 20, 0, zipfile.ZIP_DEFLATED) + stamp +
+                  struct.pack("<IIIH", zlib.crc32(data), len(packed), len(data), len(raw_name)))
+        directory += (struct.pack("<IH", 0x02014B50, 3 << 8 | 20) + common +
+                      struct.pack("<HHHHII", 0, 0, 0, 0, 0o100644 << 16, len(body)) + raw_name)
+        body += struct.pack("<I", 0x04034B50) + common + struct.pack("<H", 0) + raw_name + packed
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
+                      len(directory), len(body), 0)
+    out.write_bytes(bytes(body + directory + end))
 
 
 def update_lock(lock_path: Path, archives: list[Path]) -> list[str]:

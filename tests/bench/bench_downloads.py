@@ -2,7 +2,8 @@
 first visit, counted where they leave ``tools/serve.py`` (status lines, headers and bodies as
 sent: compressed when the server compresses), in headless Chromium with an empty cache.
 
-Two figures: until the page is ready to predict (``body[data-phase=ready]``), and for the whole
+Two figures: until the page is ready to predict (``body[data-phase=ready]``): every byte of the
+requests that reached the server before that moment, however long they took; and for the whole
 first visit, the offline copy included (``body[data-offline=ready]``: the service worker has
 cached every file). Goal: <= 15 MB on the wire until ready. Also prints the offline zip's size.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import itertools
 import sys
 import tempfile
 import threading
@@ -32,7 +34,8 @@ GOAL_MB = 15
 
 
 class CountingWriter:
-    """The handler's socket writer, counting what it writes per request path (in ``sent``)."""
+    """The handler's socket writer, counting what it writes for each request: ``sent`` maps
+    the handler's current request (its ``arrival``: (time.time(), serial), and path) to bytes."""
 
     lock = threading.Lock()
 
@@ -42,7 +45,8 @@ class CountingWriter:
     def write(self, data) -> int:
         n = self.raw.write(data)
         with self.lock:
-            self.sent[getattr(self.handler, "path", "?").split("?", 1)[0]] += len(data)
+            path = getattr(self.handler, "path", "?").split("?", 1)[0]
+            self.sent[(getattr(self.handler, "arrival", (0.0, 0)), path)] += len(data)
         return n
 
     def flush(self) -> None:
@@ -58,20 +62,30 @@ class CountingWriter:
 
 def counting_server(site: Path):
     """tools/serve.py's server for ``site`` on a free port, started, and a function that
-    returns (bytes sent per path, requests per path) so far."""
+    returns (bytes sent per path, requests per path) for the requests that arrived before
+    ``until`` (time.time(); all of them when None)."""
     server = make_server(site)
     partial = server.RequestHandlerClass
-    sent: collections.Counter[str] = collections.Counter()
+    sent: collections.Counter[tuple] = collections.Counter()
+    serials = itertools.count()
 
     class Counting(partial.func):
         def setup(self):
             super().setup()
             self.wfile = CountingWriter(self.wfile, self, sent)
 
-    def so_far():
+        def parse_request(self):
+            self.arrival = (time.time(), next(serials))
+            return super().parse_request()
+
+    def so_far(until: float | None = None):
         with CountingWriter.lock:
-            return (collections.Counter(sent),
-                    collections.Counter(path for path, _ in list(server.served)))
+            counted = [(key, n) for key, n in sent.items() if until is None or key[0][0] < until]
+        by_path, requests = collections.Counter(), collections.Counter()
+        for ((_, serial), path), n in counted:
+            by_path[path] += n
+            requests[path] += 1
+        return by_path, requests
 
     server.RequestHandlerClass = functools.partial(Counting, *partial.args, **partial.keywords)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -82,12 +96,13 @@ def mb(n: float) -> str:
     return f"{n / 1e6:6.2f} MB"
 
 
-# Calls window.benchPhase(phase) as soon as body[data-phase] or body[data-offline] changes.
+# Calls window.benchPhase(phase, Date.now()) as soon as body[data-phase] or body[data-offline]
+# changes (the page's clock is the server's: same machine).
 PHASE_WATCH = """
 new MutationObserver(() => {
   const { phase, offline } = document.body?.dataset ?? {};
-  if (phase === "ready") window.benchPhase("ready");
-  if (offline === "ready") window.benchPhase("offline");
+  if (phase === "ready") window.benchPhase("ready", Date.now());
+  if (offline === "ready") window.benchPhase("offline", Date.now());
 }).observe(document, { subtree: true, attributes: true,
                       attributeFilter: ["data-phase", "data-offline"] });
 """
@@ -100,9 +115,9 @@ def first_visit(site: Path, profile: Path) -> dict:
     seen: dict[str, tuple] = {}
     t0 = time.perf_counter()
 
-    def phase(_source, name: str) -> None:  # the counts at the moment the page changed phase
+    def phase(_source, name: str, at_ms: float) -> None:  # when the page changed phase
         if name not in seen:
-            seen[name] = (time.perf_counter() - t0, *so_far())
+            seen[name] = (time.perf_counter() - t0, at_ms / 1000)
 
     try:
         with sync_playwright() as p:
@@ -116,10 +131,12 @@ def first_visit(site: Path, profile: Path) -> dict:
             page.wait_for_selector("body[data-phase=ready]", state="attached", timeout=90_000)
             page.wait_for_selector("body[data-offline=ready]", state="attached", timeout=300_000)
             context.close()
+        ready = (seen["ready"][0], *so_far(until=seen["ready"][1]))
+        whole = (seen["offline"][0], *so_far(until=seen["offline"][1]))
     finally:
         server.shutdown()
         server.server_close()
-    return {"ready": seen["ready"], "whole": seen["offline"]}
+    return {"ready": ready, "whole": whole}
 
 
 def report(name: str, seconds: float, sent: collections.Counter, requests: collections.Counter,

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 from conftest import READY_TIMEOUT_MS, wait_ready
+from py_compile_site import ON_DEMAND  # noqa: E402  (tools/, on the path through conftest)
 
 BENCH_PAGE = "__tests__/bench.html"  # drives js/client.js alone: window.bench.{client, info}
 SNAPSHOT = "**/py/python-snapshot.bin.gz"
@@ -129,6 +130,49 @@ def test_a_damaged_snapshot_means_python_starts_from_scratch(watched_page, base_
     assert watch.problems() == []
 
 
+def stdlib_requests(watch) -> list[str]:
+    return [u for u in watch.requests if u.split("?")[0].endswith("/vendor/pyodide/python_stdlib.zip")]
+
+
+def test_a_first_visit_predicts_before_the_standard_library_is_downloaded(watched_page, base_url):
+    """The snapshot's Python holds the standard-library modules that booting and predicting
+    import; the whole library (python_stdlib.zip) comes with the first request that needs it,
+    after ready, and that request works."""
+    page, watch = watched_page
+    info = boot_bench_page(page, base_url)
+    assert info["python_start"] == "snapshot"
+    assert predicted_label(page) == 7
+    assert stdlib_requests(watch) == []
+    rules = page.evaluate("() => window.bench.client.call('stepper_rules', {})")
+    assert rules["nets"]
+    assert len(stdlib_requests(watch)) == 1
+    assert predicted_label(page) == 7
+    assert watch.problems() == []
+
+
+def test_a_standard_library_that_does_not_arrive_is_said_and_asked_for_again(watched_page,
+                                                                            base_url):
+    page, watch = watched_page
+    refusals = [1]
+
+    def once_unavailable(route):
+        if refusals:
+            refusals.pop()
+            route.fulfill(status=503, body=b"busy")
+        else:
+            route.continue_()
+
+    page.route("**/vendor/pyodide/python_stdlib.zip", once_unavailable)
+    boot_bench_page(page, base_url)
+    error = page.evaluate("""() => window.bench.client.call('stepper_rules', {})
+                                 .then(() => null, (e) => e.message)""")
+    assert error and "standard library could not be loaded" in error and "503" in error
+    assert predicted_label(page) == 7  # predicting never needed it
+    assert page.evaluate("() => window.bench.client.call('stepper_rules', {})")["nets"]
+    assert len(stdlib_requests(watch)) == 2
+    assert watch.page_errors == []
+
+
 def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(site_dir):
     vendor = site_dir / "vendor" / "pyodide"
     entry = json.loads((vendor / "pyodide-lock.json").read_text())["packages"]["numpy"]
@@ -138,10 +182,13 @@ def test_numpy_and_our_wheel_carry_bytecode_and_numpy_still_matches_the_lock(sit
         names = set(archive.namelist())
         record = {line.split(",")[0] for line in
                   archive.read("numpy-2.0.2.dist-info/RECORD").decode().splitlines()}
-    assert {"numpy/__init__.pyc", "numpy/linalg/linalg.pyc"} <= names
-    assert not any(n.endswith((".py", ".pyi", ".h")) for n in names)
+    assert {"numpy/__init__.pyc", "numpy/linalg/linalg.pyc", "numpy/f2py/__init__.py",
+            "numpy/polynomial/polynomial.py"} <= names  # bytecode; the parts for on demand: sources
+    assert not any(n.endswith((".py", ".pyi", ".h")) for n in names if not n.startswith(ON_DEMAND))
+    assert not any(n.startswith("numpy/linalg/lapack_lite.") for n in names)
     # pyodide py-compile leaves RECORD naming each .py it turned into a .pyc
-    assert {n + "c" if n.endswith(".py") else n for n in record} == names
+    assert {n + "c" if n.endswith(".py") and not n.startswith(ON_DEMAND) else n
+            for n in record} == names
     ours = next((site_dir / "py").glob("backproplab-*.whl"))
     with zipfile.ZipFile(ours) as archive:
         names = set(archive.namelist())

@@ -63,6 +63,42 @@ def test_a_correct_solution_in_another_style_passes(page: Page, base_url, tmp_pa
     assert "learn_once_mse" in verdicts and set(verdicts.values()) == {"pass"}, verdicts
 
 
+# what a student's lab file may import besides NumPy: none of it is imported when the page
+# starts (the checker's Python gets the standard library after ready, js/worker.js)
+LAB_IMPORTS = ("bisect collections copy csv dataclasses decimal difflib fractions functools gzip "
+               "heapq itertools json pickle pprint statistics string tarfile textwrap timeit "
+               "typing unittest").split()
+
+
+def test_a_solution_that_imports_the_standard_library_passes(page: Page, base_url, tmp_path):
+    header = "".join(f"import {name}\n" for name in LAB_IMPORTS)
+    header += "assert statistics.mean([1, 2, 3]) == 2 and fractions.Fraction(1, 3) * 3 == 1\n"
+    open_check(page, base_url)
+    open_file(page, tmp_path, "mlp.py", header + (CORPUS / "good_mlp_loops.py").read_text())
+    assert run_check(page) == "pass"
+    expect(page.locator("[data-function=learn_once_mse]")).to_have_attribute("data-verdict", "pass")
+
+
+def test_the_editor_comes_when_the_tab_is_first_shown_saying_it_loads(page: Page, base_url):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    held = []  # one of CodeMirror's modules, held back while we look at the tab
+    page.route("**/vendor/codemirror/codemirror-view.js", lambda route: held.append(route))
+    page.goto(base_url)
+    wait_ready(page)
+    assert not [u for u in requested if "/vendor/codemirror/" in u or "/vendor/katex/" in u]
+    page.click("#tab-check")
+    expect(page.locator("#check-editor .check-editor-loading")).to_have_text("Loading the code editor…")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the Check tab never asked for CodeMirror"
+    held[0].continue_()
+    expect(page.locator("#check-editor .cm-content")).to_contain_text("def ", timeout=READY_TIMEOUT_MS)
+    expect(page.locator("#check-editor .check-editor-loading")).to_have_count(0)
+
+
 def test_a_half_written_starter_says_which_functions_are_not_written_yet(page: Page, base_url):
     open_check(page, base_url)
     page.locator('.check-file-tab[data-file="mlp.py"]').click()

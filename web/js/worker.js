@@ -15,10 +15,13 @@
 //                  {..., mount: [File]}: the files are mounted read-only (WORKERFS: read where
 //                  they are, never copied into memory) and Python gets `paths` instead; a
 //                  new mount replaces the previous one (one upload read at a time)
+//                  After a snapshot start, every request but `predict` waits (in order) for
+//                  the standard library, which arrives after ready (see `standardLibrary`).
 // Replies:         {id, ok: true, result} | {id, ok: false, error: {name, message}}, exactly one
 //                  per request; bytes and NumPy buffers come back as typed arrays.
 
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+import { EMPTY_STDLIB, fetchSnapshot, installStandardLibrary } from "./snapshot.js";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
@@ -62,6 +65,7 @@ async function boot() {
 
   let python_start;  // "snapshot" | "scratch" (reported in the ready event's info)
   ({ pyodide, start: python_start } = await startPython(await manifest.catch(() => ({}))));
+  stdlibLater = python_start === "snapshot";
   mark("runtime");
 
   status("numpy", `Loading NumPy… (${elapsed()})`);
@@ -89,11 +93,42 @@ async function boot() {
     pyodide.FS.writeFile(target, bytes);
   }
   mark("files");
-  const info = request({ id: null, type: "init", data_dir: `${FS_ROOT}/data`,
-                         models_dir: `${FS_ROOT}/models` });
+  const info = await ask({ id: null, type: "init", data_dir: `${FS_ROOT}/data`,
+                           models_dir: `${FS_ROOT}/models` });
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   mark("init");
   status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
+}
+
+// After a snapshot start Python has every standard-library module the boot and a prediction
+// import (js/snapshot.js); the rest of the library (python_stdlib.zip, 4 MB) is downloaded
+// after ready, by the first request that needs it (the Train view asks one right after ready),
+// so a first visit predicts without it. `predict` never waits for it: it answers with the
+// models in use when it runs. Every other request waits for it, in the order they came. A
+// request that still misses a module (init, predict) waits for it and is asked again.
+let stdlibLater = false;  // Python started with the empty standard library, the rest to come
+let stdlibLoad = null;
+function standardLibrary() {
+  if (!stdlibLater) return Promise.resolve();
+  stdlibLoad ??= fetchBytes("vendor/pyodide/python_stdlib.zip")
+    .then((bytes) => {
+      installStandardLibrary(pyodide, bytes);
+      stdlibLater = false;
+    })
+    .catch((err) => {
+      stdlibLoad = null;  // the next request that needs it tries again
+      throw new Error(`Python's standard library could not be loaded: ${err?.message ?? err}`);
+    });
+  return stdlibLoad;
+}
+
+/** `request`, asked once more with the whole standard library if it missed a module. */
+async function ask(message, transfer = []) {
+  const reply = request(message, transfer);
+  if (reply.ok || !stdlibLater || !/^(ModuleNotFound|Import)Error$/.test(reply.error.name)) return reply;
+  await standardLibrary();
+  transfer.length = 0;
+  return request(message, transfer);
 }
 
 // Pyodide's OpenBLAS makes training ~1.3x faster (cblas_sgemm instead of einsum, see
@@ -129,24 +164,15 @@ async function startPython({ snapshot }) {
   const indexURL = new URL("vendor/pyodide/", SITE).href;
   if (snapshot && typeof DecompressionStream === "function" && self.crypto?.subtle) {
     try {
-      const _loadSnapshot = fetchSnapshot(snapshot);
+      const _loadSnapshot = fetchSnapshot(snapshot, fetchBytes);
       _loadSnapshot.catch(() => {});  // handled below, once loadPyodide awaits it
-      return { pyodide: await loadPyodide({ indexURL, _loadSnapshot }), start: "snapshot" };
+      return { pyodide: await loadPyodide({ indexURL, _loadSnapshot, stdLibURL: EMPTY_STDLIB }),
+               start: "snapshot" };
     } catch (err) {
       console.warn(`Python snapshot not used (${err?.message ?? err}); starting Python from scratch.`);
     }
   }
   return { pyodide: await loadPyodide({ indexURL }), start: "scratch" };
-}
-
-/** The snapshot's memory: py/<file>, checked against its SHA-256, then gunzipped. */
-async function fetchSnapshot({ file, sha256 }) {
-  const bytes = await fetchBytes(`py/${file}`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  if (hex !== sha256) throw new Error(`py/${file} is damaged (its SHA-256 differs from the build's)`);
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 // JS value -> Python value: typed arrays become bytes, everything else via toPy.
@@ -233,6 +259,7 @@ const booting = boot().catch((err) => {
 });
 booting.catch(() => {});  // each request awaits it and replies with the boot error
 
+let waiting = Promise.resolve();  // the requests that wait for the standard library, in order
 self.onmessage = async (event) => {
   const message = event.data ?? {};
   const id = message.id ?? null;
@@ -242,6 +269,16 @@ self.onmessage = async (event) => {
     postMessage({ id, ok: false, error: errorOf(err) });
     return;
   }
+  if (message.type === "predict") {
+    await answer(message, id);
+    return;
+  }
+  waiting = waiting.then(standardLibrary)
+    .then(() => answer(message, id), (err) => postMessage({ id, ok: false, error: errorOf(err) }))
+    .catch((err) => console.error(err));  // the next requests still get their turn
+};
+
+async function answer(message, id) {
   if (dead) {
     postMessage({ id, ok: false, error: { name: "WorkerCrashed", message: "Python stopped working." } });
     return;
@@ -249,11 +286,16 @@ self.onmessage = async (event) => {
   if (OPENBLAS_AFTER.has(message.type)) loadOpenBLAS();
   if (message.type === "knn_curve") await loadOpenBLAS();
   const transfer = [];
-  const reply = request(message, transfer);
+  let reply;
+  try {
+    reply = await ask(message, transfer);
+  } catch (err) {  // the standard library a request missed could not be loaded
+    reply = { ok: false, error: errorOf(err) };
+  }
   reply.id = id;
   if (!reply.ok && isFatal(reply.error)) {
     dead = true;
     postMessage({ event: "crash", message: reply.error.message });
   }
   postMessage(reply, transfer);
-};
+}

@@ -150,8 +150,13 @@ export async function init(ctx) {
   });
   runButton.setAttribute("aria-keyshortcuts", "Control+Enter");
 
-  // The checker's Python starts when the tab is first shown (a link may open it directly).
-  const startWhenShown = (s) => s.tab === "check" && !checker && startChecker();
+  // The checker's Python and the code editor start when the tab is first shown (a link may
+  // open it directly).
+  const startWhenShown = (s) => {
+    if (s.tab !== "check") return;
+    editor.open().catch((error) => ctx.alert(t("app.view_failed", { name: t("tabs.check"), reason: error?.message || error })));
+    if (!checker) startChecker();
+  };
   ctx.subscribe((s, changed) => changed.includes("tab") && startWhenShown(s));
   startWhenShown(ctx.state);
 }

@@ -24,7 +24,6 @@ import { restoreCifarSubset } from "../cifar-subset.js";
 export async function init(ctx) {
   addStylesheet(new URL("../../css/stepper.css", import.meta.url));
   const section = document.getElementById("view-stepper");
-  const katexReady = loadKatex();
 
   let rules = null; // what Python says the networks take
   let chosen = null; // the sample asked for: {source, index, batch} (source "drawn": a drawing)
@@ -130,8 +129,9 @@ export async function init(ctx) {
     root.dataset.state = "loading";
     status.textContent = t("stepper.computing");
     try {
+      const katexLoad = loadKatex();  // downloaded when the stepper is first shown
+      katexLoad.catch(() => {});  // reported below when awaited
       const client = await ctx.whenReady();
-      katex = katex || (await katexReady);
       if (resolved !== outside) {
         const version = outside;
         await resolve(client);
@@ -148,6 +148,7 @@ export async function init(ctx) {
         Object.assign(fields, drawing);
       }
       const reply = await client.call("stepper", fields);
+      katex = await katexLoad;
       if (id !== seq) return;
       show(reply);
       stale = false;

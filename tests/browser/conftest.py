@@ -133,3 +133,11 @@ def ready_page(page: Page, base_url: str) -> Page:
     page.goto(base_url)
     wait_ready(page)
     return page
+
+
+def goto_started(page, base_url):
+    """Open the page and wait until its modules have run (they await the catalogues and the
+    settings first, which can end after the load event): the language picker is filled by the
+    same code that starts the views, so the upload field and the pad listen by then."""
+    page.goto(base_url)
+    page.locator("#lang-select option").first.wait_for(state="attached")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wait_ready
+from conftest import goto_started, wait_ready
 from drawing import DIGIT_STROKES, draw_strokes, touch_strokes, wait_prediction
 
 
@@ -111,7 +111,7 @@ def test_undo_removes_the_last_stroke_with_the_button_and_with_ctrl_z(ready_page
 def test_the_pad_draws_before_python_is_ready_and_predicts_once_it_is(page, base_url):
     held = []  # the wheel's request, held back so that Python cannot be ready while we draw
     page.route("**/py/backproplab-*.whl", lambda route: held.append(route))
-    page.goto(base_url)
+    goto_started(page, base_url)
     draw_strokes(page, DIGIT_STROKES["1"])
     assert strokes_drawn(page) == 1
     page.wait_for_selector(".result-card[data-state=waiting]", state="attached")

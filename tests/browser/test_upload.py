@@ -22,6 +22,7 @@ from backproplab.knn import KNN
 from backproplab.mlp import MLP
 from backproplab.photos import to_rgb32
 from backproplab.training import Trainer
+from conftest import goto_started
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from synthetic_cifar import NAMES, synthetic_images  # noqa: E402
@@ -207,14 +208,6 @@ def test_a_pasted_image_is_predicted(ready_page):
     )
     results = results_by_file(page, 1)
     assert {k: v["label"] for k, v in results.items()} == {"clipboard.png": "4"}
-
-
-def goto_started(page, base_url):
-    """Open the page and wait until its modules have run (they await the catalogues and the
-    settings first, which can end after the load event): the language picker is filled by the
-    same code that starts the views, so the upload field listens by then."""
-    page.goto(base_url)
-    page.locator("#lang-select option").first.wait_for(state="attached")
 
 
 def test_files_uploaded_before_python_is_ready_are_predicted_once_it_is(page, base_url, tmp_path):

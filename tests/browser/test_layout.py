@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, wait_ready
+from conftest import ROOT, goto_started, wait_ready
 from drawing import DIGIT_STROKES, draw_strokes, wait_prediction
 
 SHOTS = ROOT / "dist" / "screenshots"
@@ -95,8 +95,9 @@ def test_retry_after_a_failed_start_reaches_ready_and_predicts_what_was_drawn(wa
     broken = lambda route: route.fulfill(status=200, body=b"not an npz file",  # noqa: E731
                                          content_type="application/octet-stream")
     page.route("**/data/mnist-10k.npz", broken)
-    page.goto(base_url)
+    goto_started(page, base_url)
     draw_strokes(page, DIGIT_STROKES["1"])
+    assert page.get_attribute("#draw-pad", "data-strokes") == "1"
     page.wait_for_selector("body[data-phase=error]", state="attached", timeout=60_000)
     assert page.get_attribute("#load-stages [data-state=failed]", "data-stage") == "models"
     assert "Python could not start" in page.inner_text("[role=alert]")

@@ -335,6 +335,8 @@ def test_a_cifar_networks_input_shows_as_32x32_colour_images(page, base_url, tmp
     page.click("#tab-train")
     page.click("#train-use")
     page.wait_for_selector("body[data-input=rgb32]", state="attached", timeout=30_000)
+    page.wait_for_selector("#saved-list[data-model=saved][data-save=done]", state="attached",
+                           timeout=60_000)  # kept in IndexedDB before the reload
     page.goto(f"{base_url}#tab=stepper&net=trained&step=A0")
     page.reload()
     page.wait_for_selector("body[data-input=rgb32]", state="attached", timeout=30_000)

@@ -12,24 +12,14 @@ import numpy as np
 import pytest
 
 from backproplab.api import Session, handle
+from protocol_calls import call, error_of, ok
 from backproplab.cifar import CifarReader, read_cifar10
 from synthetic_cifar import NAMES, batch_files, write_archive, write_tar_gz
 
 SIZES = {"cifar_train": 600, "cifar_test": 200}
 
 
-def ok(reply: dict) -> dict:
-    assert reply["ok"], reply.get("error")
-    return reply["result"]
 
-
-def call(session: Session, type_: str, **fields) -> dict:
-    return handle({"id": 1, "type": type_, **fields}, session)
-
-
-def error_of(reply: dict) -> str:
-    assert not reply["ok"], f"expected a refusal, got {reply['result']!r}"
-    return reply["error"]["message"]
 
 
 def read_all(session: Session, paths, **sizes) -> tuple[dict, list]:

@@ -8,23 +8,13 @@ import numpy as np
 import pytest
 
 from backproplab import knn as knn_module
-from backproplab.api import Session, handle
+from backproplab.api import Session
+from protocol_calls import call, error_of, ok
 from backproplab.api import knn_curve as api_knn_curve
 from synthetic_cifar import NAMES, synthetic_images
 
 
-def ok(reply: dict) -> dict:
-    assert reply["ok"], reply.get("error")
-    return reply["result"]
 
-
-def call(session: Session, type_: str, **fields) -> dict:
-    return handle({"id": 1, "type": type_, **fields}, session)
-
-
-def error_of(reply: dict) -> str:
-    assert not reply["ok"], f"expected a refusal, got {reply['result']!r}"
-    return reply["error"]["message"]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 from backproplab import datasets
 from backproplab.api import Session, handle
+from protocol_calls import call, error_of, ok
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = {"hidden": "8,8", "activation": "tanh", "loss": "binary_cross_entropy",
@@ -26,18 +27,7 @@ def digits_dir() -> str:
     pytest.fail(f"{datasets.DIGITS_FILE} not found: run `{datasets.FETCH_COMMAND}` or ./build.sh")
 
 
-def ok(reply: dict) -> dict:
-    assert reply["ok"], reply.get("error")
-    return reply["result"]
 
-
-def call(session: Session, type_: str, **fields) -> dict:
-    return handle({"id": 1, "type": type_, **fields}, session)
-
-
-def error_of(reply: dict) -> str:
-    assert not reply["ok"], f"expected a refusal, got {reply['result']!r}"
-    return reply["error"]["message"]
 
 
 def stroke_image(kind: str, rng: np.random.Generator) -> bytes:

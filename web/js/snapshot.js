@@ -19,11 +19,17 @@ async function sha256Hex(bytes) {
 }
 
 /** The snapshot's memory, for loadPyodide's `_loadSnapshot`: py/<file> checked against its
- *  SHA-256, gunzipped, and its delta undone with the data segment of the site's
- *  pyodide.asm.wasm (itself checked). Throws when anything does not match.
- *  fetchBytes(site-relative path) -> Uint8Array. */
-export async function fetchSnapshot({ file, sha256, delta }, fetchBytes) {
-  const [packed, wasm] = await Promise.all([fetchBytes(`py/${file}`), fetchBytes(delta.file)]);
+ *  SHA-256, gunzipped as it downloads, and its delta undone with the data segment of the
+ *  site's pyodide.asm.wasm (itself checked). Throws when anything does not match.
+ *  fetchOk(site-relative path) -> Promise<Response>, 2xx. */
+export async function fetchSnapshot({ file, sha256, delta }, fetchOk) {
+  const bytesOf = (response) => response.arrayBuffer().then((b) => new Uint8Array(b));
+  const snapshot = fetchOk(`py/${file}`).then((response) => {
+    const [toCheck, toInflate] = response.body.tee();
+    return Promise.all([bytesOf(new Response(toCheck)),
+                        bytesOf(new Response(toInflate.pipeThrough(new DecompressionStream("gzip"))))]);
+  });
+  const [[packed, memory], wasm] = await Promise.all([snapshot, fetchOk(delta.file).then(bytesOf)]);
   if ((await sha256Hex(packed)) !== sha256) {
     throw new Error(`py/${file} is damaged (its SHA-256 differs from the build's)`);
   }
@@ -31,8 +37,6 @@ export async function fetchSnapshot({ file, sha256, delta }, fetchBytes) {
   if (segment.length !== delta.length || (await sha256Hex(segment)) !== delta.sha256) {
     throw new Error(`${delta.file} is not the one py/${file} was made with`);
   }
-  const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
-  const memory = new Uint8Array(await new Response(stream).arrayBuffer());
   if (memory.length < delta.at + delta.length) throw new Error(`py/${file} is too short`);
   for (let i = 0; i < delta.length; i++) memory[delta.at + i] ^= segment[i];
   return memory;

@@ -151,9 +151,16 @@ def wire_error(exc: BaseException) -> dict:
 
 def catalogue() -> dict[str, str]:
     """``{message_key: English text}`` for every key a reply or a schema label can carry."""
-    from . import api  # noqa: F401 - importing the handlers registers every module's texts
-    from .check import report  # noqa: F401 - the checker's texts
+    import importlib
+    import pkgutil
+
+    from . import __name__ as package, __path__ as folders
     from .settings import DATASETS
+
+    # every module registers its texts when imported (the page imports some only when used)
+    for module in pkgutil.walk_packages(folders, f"{package}."):
+        if not module.name.endswith(".__main__"):
+            importlib.import_module(module.name)
 
     texts = dict(_TEXTS)
     for name, entry in DATASETS.items():  # the labels are registered (``DATASET_NAMES``)

@@ -17,11 +17,16 @@ type or non-object request, the malformed fields of ``fields.as_bytes``, ``rgba_
 Fields are JSON-safe values; pixel data may arrive as ``bytes``/``memoryview`` (typed arrays
 converted by the worker) and results may hold ``bytes`` (sent back as ``Uint8Array``).
 Handlers live in the sibling modules, one module per concern, registered with ``@handler``.
-State that outlives a request (loaded models, a training run) lives in ``SESSION``.
+The modules the page's boot and its first predictions need (``init``, ``predict``) are
+imported with this package; the others when a request first names a type none of those
+registered (``LATER``): the page is ready sooner, and the Train tab's first request pays
+for them once. State that outlives a request (loaded models, a training run) lives in
+``SESSION``.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable
 
 from ..messages import wire_error
@@ -65,7 +70,7 @@ def handle(request: dict, session: Session | None = None) -> dict:
         if not isinstance(request, dict):
             raise ProtocolError(f"A request must be an object. Got {type(request).__name__}.")
         kind = request.get("type")
-        fn = HANDLERS.get(kind)
+        fn = HANDLERS.get(kind) or (import_all() and HANDLERS.get(kind))
         if fn is None:
             known = ", ".join(sorted(HANDLERS))
             raise ProtocolError(f"Unknown request type {kind!r}. Known: {known}.")
@@ -78,9 +83,19 @@ def handle(request: dict, session: Session | None = None) -> dict:
 def _ping(session: Session, request: dict) -> dict:
     from .. import __version__
 
+    import_all()
     return {"version": __version__, "handlers": sorted(HANDLERS)}
 
 
-# Each handler module registers its request types on import (after HANDLERS and @handler exist).
-from . import (check, cifar, in_use, knn_curve, lesson, models, predict,  # noqa: E402,F401
-               stepper, train)
+def import_all() -> bool:
+    """Import the handler modules not imported at start (``LATER``); True."""
+    for name in LATER:
+        importlib.import_module(f"{__name__}.{name}")
+    return True
+
+
+# Each handler module registers its request types on import (after HANDLERS and @handler exist):
+# these two now (the page's boot and predictions), the others on the first request for them.
+from . import in_use, predict  # noqa: E402,F401
+
+LATER = ("check", "cifar", "knn_curve", "lesson", "models", "stepper", "train")

@@ -19,14 +19,32 @@ planes, y uint8 (N,) labels 0..9):
 Left out on purpose: CIFAR-100, and any pickle beyond what the official files hold.
 """
 
-from ..cancel import Cancelled
-from .archive import BATCHES, CifarData, CifarReader, read_cifar10
-from .curves import knn_curve
-from .fetch import fetch_cifar10
-from .expected import CHANCE, EXPECTED_ACCURACY, judge
-from .subset import DEFAULT_SIZES, lab_sizes, stratified_indices, stratified_subset
-from .unpickle import CLASS_NAMES, CifarFormatError, UnsafePickleError
+import importlib
 
-__all__ = ["BATCHES", "CHANCE", "CLASS_NAMES", "Cancelled", "CifarData", "CifarFormatError", "CifarReader",
-           "DEFAULT_SIZES", "EXPECTED_ACCURACY", "UnsafePickleError", "fetch_cifar10", "judge",
-           "knn_curve", "lab_sizes", "read_cifar10", "stratified_indices", "stratified_subset"]
+#: name -> the module that defines it; imported on first use (PEP 562), so that importing
+#: ``DEFAULT_SIZES`` (the settings do, at the page's boot) does not read in the archive
+#: reader, the downloader and the k-NN curve.
+_WHERE = {
+    "Cancelled": "..cancel",
+    "BATCHES": ".archive", "CifarData": ".archive", "CifarReader": ".archive",
+    "read_cifar10": ".archive",
+    "knn_curve": ".curves",
+    "fetch_cifar10": ".fetch",
+    "CHANCE": ".expected", "EXPECTED_ACCURACY": ".expected", "judge": ".expected",
+    "DEFAULT_SIZES": ".subset", "lab_sizes": ".subset", "stratified_indices": ".subset",
+    "stratified_subset": ".subset",
+    "CLASS_NAMES": ".unpickle", "CifarFormatError": ".unpickle", "UnsafePickleError": ".unpickle",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -42,7 +42,6 @@ from ..mlp import MLP
 from ..optimizers import make_optimizer
 from .checks import CHECK_THRESHOLD, FD_STEP, MAX_CHECKED
 from .notation import NOTATIONS
-from .steps import Pass, backward_steps, forward_steps, update_steps
 
 __all__ = ["backprop_steps", "NOTATIONS", "CHECK_THRESHOLD", "MAX_CHECKED", "FD_STEP"]
 
@@ -61,6 +60,8 @@ def backprop_steps(model: MLP, X, Y, notation: str = "rows", learning_rate: floa
     if isinstance(max_checked, bool) or not isinstance(max_checked, int) or max_checked < 2:
         raise ValueError(f"Expected max_checked >= 2. Got {max_checked!r}.")
     sgd = make_optimizer("sgd", learning_rate=learning_rate)  # validates the rate
+    # here, not at the top: settings imports NOTATIONS at the page's boot, which never steps
+    from .steps import Pass, backward_steps, forward_steps, update_steps
 
     p = Pass.run(model, X, Y, notation, max_checked)
     steps = forward_steps(p)

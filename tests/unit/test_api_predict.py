@@ -183,6 +183,26 @@ def test_init_refuses_stored_features_made_with_another_recipe(shapes_dirs, tmp_
     assert "recipe {'deskew': True, 'blur': 1.0}" in message and "./build.sh" in message
 
 
+def test_init_takes_the_split_from_the_stored_features_and_refuses_features_for_other_digits(
+        shapes_dirs, tmp_path):
+    session = Session()
+    ok(call(session, "init", data_dir=shapes_dirs[0], models_dir=shapes_dirs[1]))
+    digits = session.store["digits"]
+    train_idx, test_idx = datasets.stratified_split(digits["y"], 0.2, 0)
+    np.testing.assert_array_equal(digits["train_idx"], train_idx)
+    np.testing.assert_array_equal(digits["test_idx"], test_idx)
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in Path(shapes_dirs[1]).iterdir():
+        (models / f.name).write_bytes(f.read_bytes())
+    with np.load(models / "knn-features.npz") as f:
+        F, idx = f["F"], f["train_idx"]
+    np.savez(models / "knn-features.npz", F=F, train_idx=idx + 400)  # 400 digits in all
+    message = refusal(call(Session(), "init", data_dir=shapes_dirs[0], models_dir=str(models)))
+    assert "knn-features.npz was made for other digits" in message and "./build.sh" in message
+
+
 @pytest.mark.parametrize("fields, shown", [
     ({"pixels": bytes(783)}, "784 bytes (28×28). Got 783"),
     ({"pixels": "abc"}, "Expected pixels as bytes (a Uint8Array). Got str"),
@@ -217,6 +237,11 @@ def test_the_built_default_models_classify_real_test_digits():
     info = ok(call(session, "init", data_dir=str(BUILT_DATA), models_dir=str(BUILT_MODELS)))
     assert info["dataset"]["n_train"] == 8000 and info["dataset"]["n_test"] == 2000
     digits = session.store["digits"]
+    # the split init took from the k-NN features file is the index's stratified split
+    split = json.loads((BUILT_MODELS / "index.json").read_text())["split"]
+    train_idx, test_idx = datasets.stratified_split(digits["y"], split["test_fraction"], split["seed"])
+    np.testing.assert_array_equal(digits["train_idx"], train_idx)
+    np.testing.assert_array_equal(digits["test_idx"], test_idx)
     test_idx = digits["test_idx"][::7][:300]
     mlp_right = knn_right = 0
     for i in test_idx:

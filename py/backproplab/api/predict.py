@@ -109,9 +109,10 @@ def load_knn(X_train: np.ndarray, y_train: np.ndarray, preset: str = "best",
 
 
 def _load_features(models_dir: Path, entry: dict, preset: str,
-                   train_idx: np.ndarray) -> np.ndarray | None:
-    """The build's k-NN features of the training digits, if present and made for this
-    split and this preset's recipe."""
+                   n_samples: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The build's k-NN features of the training digits and the training split they were
+    made for, (F uint8 (n_train, 784), train_idx (n_train,)), if present and made for this
+    preset's recipe and for ``n_samples`` digits."""
     name = entry.get("features")
     if not name:
         return None
@@ -120,10 +121,11 @@ def _load_features(models_dir: Path, entry: dict, preset: str,
                          f"{preset!r} uses {KNN_PRESETS[preset]['recipe']}: rebuild with ./build.sh.")
     with np.load(models_dir / name, allow_pickle=False) as f:
         F, idx = f["F"], f["train_idx"]
-    if F.dtype != np.uint8 or not np.array_equal(idx, train_idx):
-        raise ValueError(f"{name} was made for another training split or dtype ({F.dtype}): "
+    if (F.dtype != np.uint8 or F.shape != (len(idx), 784) or idx.ndim != 1
+            or (idx.size and (idx.min() < 0 or idx.max() >= n_samples))):
+        raise ValueError(f"{name} was made for other digits ({F.dtype} {F.shape}): "
                          "rebuild with ./build.sh.")
-    return F
+    return F, idx
 
 
 def _load_mlp(models_dir: Path, entry: dict | None):
@@ -154,17 +156,22 @@ def init(session: Session, request: dict) -> dict:
     split = index.get("split", {"test_fraction": 0.2, "seed": 0})
     t0 = time.perf_counter()
     X, y = datasets.load_digits(Path(data_dir) / index.get("dataset", datasets.DIGITS_FILE))
-    train_idx, test_idx = datasets.stratified_split(y, split["test_fraction"], split["seed"])
-    session.data_dir = data_dir
-    session.store["digits"] = {"X": X, "y": y, "train_idx": train_idx, "test_idx": test_idx,
-                               "name": "mnist-10k"}
-
     preset = index.get("knn", {}).get("preset", "best")
     if preset not in KNN_PRESETS:
         raise ValueError(f"Unknown k-NN preset {preset!r} in the model index. "
                          f"Known: {', '.join(KNN_PRESETS)}.")
-    features = (_load_features(Path(models_dir), index.get("knn", {}), preset, train_idx)
-                if models_dir else None)
+    stored = (_load_features(Path(models_dir), index.get("knn", {}), preset, len(y))
+              if models_dir else None)
+    # The build's features carry the split they were made for (stratified_split of the
+    # index's "split", tested): the boot need not draw it again (nor import numpy.random).
+    features, train_idx = stored if stored else (
+        None, datasets.stratified_split(y, split["test_fraction"], split["seed"])[0])
+    test_mask = np.ones(len(y), dtype=bool)
+    test_mask[train_idx] = False
+    test_idx = np.flatnonzero(test_mask)
+    session.data_dir = data_dir
+    session.store["digits"] = {"X": X, "y": y, "train_idx": train_idx, "test_idx": test_idx,
+                               "name": "mnist-10k"}
     t1 = time.perf_counter()
     knn = load_knn(X[train_idx], y[train_idx], preset, features)
     t2 = time.perf_counter()

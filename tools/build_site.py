@@ -275,7 +275,8 @@ SNAPSHOT_FACTS = "python-snapshot.json"  # written beside it: how to restore it 
 
 def cmd_manifest(args: argparse.Namespace) -> None:
     """``py/manifest.json``: what the worker loads (wheel name, Python memory snapshot if
-    built, with the facts make_snapshot.mjs wrote beside it, data and model files)."""
+    built, with the facts make_snapshot.mjs wrote beside it, NumPy's wheel and its SHA-256,
+    data and model files)."""
     site = Path(args.site)
     wheels = sorted(p.name for p in (site / "py").glob("*.whl"))
     if len(wheels) != 1:
@@ -290,7 +291,10 @@ def cmd_manifest(args: argparse.Namespace) -> None:
         facts.unlink()  # in the manifest now
     else:
         snapshot = None
+    # NumPy's wheel as the lock has it after py-compile: the worker unpacks it itself (js/wheel.js)
+    numpy = json.loads((site / "vendor" / "pyodide" / "pyodide-lock.json").read_text())["packages"]["numpy"]
     manifest = {"wheel": wheels[0], "snapshot": snapshot,
+                "numpy": {"file": f"vendor/pyodide/{numpy['file_name']}", "sha256": numpy["sha256"]},
                 "data": files("data"), "models": files("models")}
     (site / "py" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"build: manifest -> wheel {wheels[0]}, {len(manifest['data'])} data, "

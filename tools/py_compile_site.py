@@ -15,10 +15,13 @@ Pyodide runs, so the same bytecode; pinned pyodide-build and wheel):
    sources: ``ON_DEMAND``) and sets the lock's sha256 again. The .pyc files
    themselves are: ``SOURCE_DATE_EPOCH`` makes ``py_compile`` write hash-based ones, with no
    source time in them.
-3. Our wheel keeps its sources (tracebacks show our lines) and gains
-   ``__pycache__/<module>.cpython-312.pyc`` beside them: ``wheel unpack``, ``compileall``
-   (unchecked-hash .pyc files: the import uses them without comparing source times, which
-   unpacking the wheel in the browser resets), ``wheel pack`` (a new RECORD).
+3. Our wheel keeps its sources (tracebacks show our lines) and gains ``<module>.pyc`` beside
+   each ``<module>.py``: ``wheel unpack``, ``compileall -b``, ``wheel pack`` (a new RECORD).
+   The page does not install it: it imports straight from the wheel, a zip on ``sys.path``
+   in ``PAGE_FOLDER`` (js/worker.js), and Python's zip importer reads ``<module>.pyc`` there
+   (never ``__pycache__``), unchecked-hash so that it never compares source times, with
+   file names in the bytecode that are where the wheel is. Elsewhere (``pip install``, the
+   Pyodide unit run) the importer prefers ``<module>.py`` and the .pyc files are unused.
 """
 
 from __future__ import annotations
@@ -109,14 +112,19 @@ def compile_pyodide_folder(folder: Path) -> list[Path]:
     return changed
 
 
+#: Where the page's worker puts our wheel in Pyodide's file system (js/worker.js: FS_ROOT,
+#: then the wheel's own path in the site) and imports it from.
+PAGE_FOLDER = "/site/py"
+
+
 def compile_our_wheel(wheel: Path) -> None:
     """Step 3: ``wheel`` rewritten in place with .pyc files beside its sources."""
     with tempfile.TemporaryDirectory() as tmp:
         run(sys.executable, "-m", "wheel", "unpack", "--dest", tmp, wheel)
         (unpacked,) = Path(tmp).iterdir()
-        # file names in the bytecode: where Pyodide installs it, not this temporary folder
-        run(sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
-            "-s", unpacked, "-p", "/lib/python3.12/site-packages", unpacked)
+        # file names in the bytecode: inside the wheel where the page imports it from
+        run(sys.executable, "-m", "compileall", "-q", "-b", "--invalidation-mode", "unchecked-hash",
+            "-s", unpacked, "-p", f"{PAGE_FOLDER}/{wheel.name}", unpacked)
         out = Path(tmp, "out")
         out.mkdir()
         run(sys.executable, "-m", "wheel", "pack", "--dest-dir", out, unpacked)

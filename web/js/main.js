@@ -96,6 +96,9 @@ let client = null;
 let readyResolve;
 // resolves once, at the first successful boot; a failed boot leaves it pending for Retry
 const readyPromise = new Promise((r) => (readyResolve = r));
+let settleBoot;
+// resolves at the first boot that ends, ready or failed (the other views load then)
+const whenBootSettled = new Promise((r) => (settleBoot = r));
 let softTimer = null;
 let closeBootAlert = () => {};
 let bootGeneration = 0;
@@ -149,6 +152,7 @@ async function boot() {
     setPhase("ready");
     closeBootAlert(); // a failure before Retry is history now
     readyResolve(clientProxy);
+    settleBoot();
   } catch (error) {
     if (generation !== bootGeneration) return;
     clearTimeout(softTimer);
@@ -159,6 +163,7 @@ async function boot() {
     if (failed) failed.dataset.state = "failed";
     status.retry.hidden = false;
     closeBootAlert = alert(t("load.failed_alert", { reason }));
+    settleBoot();
   }
 }
 
@@ -264,10 +269,20 @@ function start() {
   photoMode.init(ctx);
   models.init(ctx);
   boot();
-  loadOptionalView("train", "./views/train.js");
-  loadOptionalView("stepper", "./views/stepper.js");
-  loadOptionalView("check", "./views/check.js");
+  for (const [name, url] of Object.entries(OPTIONAL_VIEWS)) {
+    let loading = null;
+    const load = () => (loading ??= loadOptionalView(name, url));
+    if (state.tab === name) load();
+    subscribe((s, changed) => changed.includes("tab") && s.tab === name && load());
+    whenBootSettled.then(load);
+  }
 }
+
+// The other tabs' views (about 40 modules) load once Python is ready (or its start failed),
+// or when their tab is shown if that comes first: loaded at once, they took the CPU that
+// Python's start needs (2 cores: the page, the worker and V8's compiling share them).
+const OPTIONAL_VIEWS = { train: "./views/train.js", stepper: "./views/stepper.js",
+                         check: "./views/check.js" };
 
 async function loadOptionalView(name, url) {
   const section = views[name];

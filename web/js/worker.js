@@ -20,10 +20,15 @@
 // Replies:         {id, ok: true, result} | {id, ok: false, error: {name, message}}, exactly one
 //                  per request; bytes and NumPy buffers come back as typed arrays.
 
-import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+import { downloadRuntime, servePyodide } from "./runtime-wasm.js";
 import { EMPTY_STDLIB, fetchSnapshot, installStandardLibrary } from "./snapshot.js";
+import { fetchWheel, install } from "./wheel.js";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
+// First of all: Pyodide's WebAssembly, compiled while it downloads (js/runtime-wasm.js), and
+// Pyodide's loader (imported here, not statically, so that neither waits for the other).
+const RUNTIME = downloadRuntime(new URL("vendor/pyodide/pyodide.asm.wasm", SITE));
+const PYODIDE = import("../vendor/pyodide/pyodide.mjs");
 const FS_ROOT = "/site";                        // where data/ and models/ live inside Pyodide
 const ROLE = { "backproplab-checker": "checker", "backproplab-knn": "knn" }[self.name] ?? "page";
 const QUIET = { messageCallback: () => {}, errorCallback: (m) => console.warn(m) };  // loadPackage
@@ -40,10 +45,15 @@ function status(stage, message, extra = {}) {
   postMessage({ event: "status", stage, message, ...extra });
 }
 
-async function fetchBytes(path) {
+/** The response for `path` (relative to the site's root); throws unless it is 2xx. */
+async function fetchOk(path) {
   const response = await fetch(new URL(path, SITE));
   if (!response.ok) throw new Error(`Could not load ${path}: HTTP ${response.status}.`);
-  return new Uint8Array(await response.arrayBuffer());
+  return response;
+}
+
+async function fetchBytes(path) {
+  return new Uint8Array(await (await fetchOk(path)).arrayBuffer());
 }
 
 async function boot() {
@@ -62,6 +72,10 @@ async function boot() {
   const files = manifest.then((m) => (ROLE !== "page" ? [] :
     Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)]))));
   files.catch(() => {});  // reported where it is awaited
+  const wheel = manifest.then((m) => fetchBytes(`py/${m.wheel}`));
+  wheel.catch(() => {});
+  const numpyFiles = manifest.then((m) => fetchWheel(m.numpy.file, m.numpy.sha256, fetchBytes));
+  numpyFiles.catch(() => {});  // Pyodide loads it instead (loadNumPy)
 
   let python_start;  // "snapshot" | "scratch" (reported in the ready event's info)
   ({ pyodide, start: python_start } = await startPython(await manifest.catch(() => ({}))));
@@ -69,13 +83,18 @@ async function boot() {
   mark("runtime");
 
   status("numpy", `Loading NumPy… (${elapsed()})`);
-  const { wheel } = await manifest;
-  const wheelLoad = pyodide.loadPackage(new URL(`py/${wheel}`, SITE).href, QUIET);
-  await pyodide.loadPackage("numpy", QUIET);
+  await loadNumPy(numpyFiles);
   mark("numpy");
 
+  // Our wheel is imported from, not installed: a zip on sys.path (its .pyc files sit beside
+  // its sources, compiled for this path: tools/py_compile_site.py, PAGE_FOLDER).
   status("package", `Loading backproplab… (${elapsed()})`);
-  await wheelLoad;
+  const wheelPath = `${FS_ROOT}/py/${(await manifest).wheel}`;
+  pyodide.FS.mkdirTree(`${FS_ROOT}/py`);
+  pyodide.FS.writeFile(wheelPath, await wheel);
+  const sys = pyodide.pyimport("sys");
+  sys.path.insert(0, wheelPath);
+  sys.destroy();
   mark("wheel");
   api = pyodide.pyimport("backproplab.api");
   pyBytes = pyodide.pyimport("operator").methodcaller("to_bytes");
@@ -98,6 +117,18 @@ async function boot() {
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   mark("init");
   status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
+}
+
+// NumPy's files, unpacked by the browser while Python started (js/wheel.js), go into
+// site-packages; if they could not be had, Pyodide loads NumPy itself.
+async function loadNumPy(unpacked) {
+  try {
+    const folder = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('site-packages'))");
+    install(pyodide, await unpacked, folder);
+  } catch (err) {
+    console.warn(`NumPy's wheel not unpacked here (${err?.message ?? err}); Pyodide loads it.`);
+    await pyodide.loadPackage("numpy", QUIET);
+  }
 }
 
 // After a snapshot start Python has every standard-library module the boot and a prediction
@@ -162,17 +193,18 @@ function loadOpenBLAS() {
 // Returns {pyodide, start: "snapshot" | "scratch"}.
 async function startPython({ snapshot }) {
   const indexURL = new URL("vendor/pyodide/", SITE).href;
+  const { loadPyodide } = await PYODIDE;
+  const load = (options) => servePyodide(RUNTIME, () => loadPyodide({ indexURL, ...options }));
   if (snapshot && typeof DecompressionStream === "function" && self.crypto?.subtle) {
     try {
-      const _loadSnapshot = fetchSnapshot(snapshot, fetchBytes);
+      const _loadSnapshot = fetchSnapshot(snapshot, fetchOk);
       _loadSnapshot.catch(() => {});  // handled below, once loadPyodide awaits it
-      return { pyodide: await loadPyodide({ indexURL, _loadSnapshot, stdLibURL: EMPTY_STDLIB }),
-               start: "snapshot" };
+      return { pyodide: await load({ _loadSnapshot, stdLibURL: EMPTY_STDLIB }), start: "snapshot" };
     } catch (err) {
       console.warn(`Python snapshot not used (${err?.message ?? err}); starting Python from scratch.`);
     }
   }
-  return { pyodide: await loadPyodide({ indexURL }), start: "scratch" };
+  return { pyodide: await load({}), start: "scratch" };
 }
 
 // JS value -> Python value: typed arrays become bytes, everything else via toPy.

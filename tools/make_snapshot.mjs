@@ -105,7 +105,10 @@ async function modulesTheBootImports() {
   const probe = await loadPyodide({ indexURL });
   const before = new Set(probe.runPython(STDLIB_MODULES).split(" "));
   await probe.loadPackage("numpy", quiet);
-  await probe.loadPackage(join(site, "py", wheel), quiet);
+  // our wheel as the worker has it: a zip on sys.path, at the path its bytecode names
+  probe.FS.mkdirTree("/site/py");
+  probe.FS.writeFile(`/site/py/${wheel}`, readFileSync(join(site, "py", wheel)));
+  probe.runPython(`import sys; sys.path.insert(0, "/site/py/${wheel}")`);
   probe.runPython("import backproplab.api");
   if (existsSync(join(site, "models", "index.json"))) {
     for (const folder of ["data", "models"]) {

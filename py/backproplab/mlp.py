@@ -115,7 +115,11 @@ class MLP:
     """
 
     def __init__(self, layer_sizes: Sequence[int], activation: str = "sigmoid",
-                 loss: str = "softmax_cross_entropy", dtype="float32", seed: int = 0):
+                 loss: str = "softmax_cross_entropy", dtype="float32", seed: int = 0,
+                 weights: Optional[tuple] = None):
+        """weights: (W, B), lists of W_l (n_{l-1}, n_l) and B_l (1, n_l) in ``dtype``, the
+        caller's to check, in place of the random start drawn from ``seed`` (a model file:
+        no random numbers, nor numpy.random, which the page's boot never imports)."""
         sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
         if (sizes is None or len(sizes) < 2
                 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
@@ -141,6 +145,9 @@ class MLP:
         self.seed = seed
         self.hidden = ACTIVATIONS[activation]
         self.output_activation = ACTIVATIONS[self.loss_fn.output_activation]
+        if weights is not None:
+            self.W, self.B = list(weights[0]), list(weights[1])
+            return
         rng = np.random.default_rng(seed)
         self.W: list = []
         self.B: list = []

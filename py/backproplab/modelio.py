@@ -186,8 +186,8 @@ def _check_outputs(model: MLP) -> None:
     """Refuse a network whose outputs on a few sample inputs are not finite: finite but huge
     weights (1e300) overflow, and every prediction would be NaN."""
     n = model.layer_sizes[0]
-    rng = np.random.default_rng(0)
-    X = np.vstack([np.zeros(n), np.ones(n), -np.ones(n), rng.uniform(-1, 1, (5, n))])
+    varied = np.sin(np.arange(5 * n).reshape(5, n))  # in [-1, 1], no numpy.random at boot
+    X = np.vstack([np.zeros(n), np.ones(n), -np.ones(n), varied])
     with np.errstate(all="ignore"):
         P = model.predict_proba(X.astype(model.dtype))
     if not np.isfinite(P).all():
@@ -219,15 +219,15 @@ def _build(meta: dict, arrays: dict):
             _fail(TEXTS("model-dtype", value=quote(arch.get("dtype")), known=list(DTYPES)))
         L = len(sizes) - 1
         _check_extra_arrays(arrays, {f"{p}{l}" for l in range(1, L + 1) for p in "WB"}, kind)
+        dtype = (arch["dtype"],)
+        W = [_expect(arrays, f"W{l}", (sizes[l - 1], sizes[l]), dtype).copy()
+             for l in range(1, L + 1)]
+        B = [_expect(arrays, f"B{l}", (1, sizes[l]), dtype).copy() for l in range(1, L + 1)]
         try:
-            model = MLP(sizes, arch["activation"], arch["loss"], arch["dtype"], seed=0)
+            model = MLP(sizes, arch["activation"], arch["loss"], arch["dtype"], seed=0,
+                        weights=(W, B))
         except ValueError as exc:
             _fail(TEXTS("inconsistent", error=_cut(exc)))
-        dtype = (arch["dtype"],)
-        model.W = [_expect(arrays, f"W{l}", (sizes[l - 1], sizes[l]), dtype).copy()
-                   for l in range(1, L + 1)]
-        model.B = [_expect(arrays, f"B{l}", (1, sizes[l]), dtype).copy()
-                   for l in range(1, L + 1)]
         _check_outputs(model)
         n_classes = max(2, sizes[-1])
     else:

@@ -57,6 +57,16 @@ def test_mlp_round_trip_predicts_identically(mlp, digits, fmt):
     assert meta["preprocessing"] == {"deskew": True} and meta["test_accuracy"] == 0.97
 
 
+def test_loading_an_mlp_draws_no_random_start(mlp, monkeypatch):
+    """The page's boot loads the default MLP: no random weights drawn only to be replaced
+    (and no numpy.random to import for them)."""
+    data = model_to_bytes(mlp, META, format="npz")
+    monkeypatch.setattr(np.random, "default_rng", lambda *a, **k: pytest.fail("random start drawn"))
+    loaded, _ = model_from_bytes(data)
+    for mine, theirs in zip(loaded.parameters(), mlp.parameters()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 @pytest.mark.parametrize("fmt", ["npz", "json"])
 def test_float64_binary_mlp_round_trips(fmt):
     net = MLP([2, 3, 3, 1], activation="sigmoid", loss="binary_cross_entropy",

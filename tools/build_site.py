@@ -291,7 +291,7 @@ def cmd_manifest(args: argparse.Namespace) -> None:
         facts.unlink()  # in the manifest now
     else:
         snapshot = None
-    # NumPy's wheel as the lock has it after py-compile: the worker unpacks it itself (js/wheel.js)
+    # NumPy's wheel as the lock has it after py-compile: the worker unpacks it itself (js/zips.js)
     numpy = json.loads((site / "vendor" / "pyodide" / "pyodide-lock.json").read_text())["packages"]["numpy"]
     manifest = {"wheel": wheels[0], "snapshot": snapshot,
                 "numpy": {"file": f"vendor/pyodide/{numpy['file_name']}", "sha256": numpy["sha256"]},

@@ -22,7 +22,7 @@
 
 import { downloadRuntime, servePyodide } from "./runtime-wasm.js";
 import { EMPTY_STDLIB, fetchSnapshot, installStandardLibrary } from "./snapshot.js";
-import { fetchWheel, install } from "./wheel.js";
+import { fetchWheel, install, storedCopy } from "./zips.js";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 // First of all: Pyodide's WebAssembly, compiled while it downloads (js/runtime-wasm.js), and
@@ -56,6 +56,17 @@ async function fetchBytes(path) {
   return new Uint8Array(await (await fetchOk(path)).arrayBuffer());
 }
 
+/** A data or model file; an .npz with its arrays inflated here (js/zips.js: storedCopy), or
+ *  as downloaded if that fails (np.load reads both). */
+async function fetchFile(path) {
+  const bytes = await fetchBytes(path);
+  if (!path.endsWith(".npz")) return bytes;
+  return storedCopy(bytes).catch((err) => {
+    console.warn(`${path}: ${err?.message ?? err}; Python inflates it`);
+    return bytes;
+  });
+}
+
 async function boot() {
   const started = performance.now();
   const elapsed = () => `${Math.round(performance.now() - started)} ms`;
@@ -70,7 +81,7 @@ async function boot() {
     return r.json();
   });
   const files = manifest.then((m) => (ROLE !== "page" ? [] :
-    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchBytes(path)]))));
+    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchFile(path)]))));
   files.catch(() => {});  // reported where it is awaited
   const wheel = manifest.then((m) => fetchBytes(`py/${m.wheel}`));
   wheel.catch(() => {});
@@ -119,7 +130,7 @@ async function boot() {
   status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
 }
 
-// NumPy's files, unpacked by the browser while Python started (js/wheel.js), go into
+// NumPy's files, unpacked by the browser while Python started (js/zips.js), go into
 // site-packages; if they could not be had, Pyodide loads NumPy itself.
 async function loadNumPy(unpacked) {
   try {

@@ -5,6 +5,11 @@ training digits, measured in the page's own worker through ``client.js``.
 Targets: ready <= 2.5 s cold on localhost (median of 5); MLP predict <= 50 ms; k-NN <= 150 ms.
 
     python tests/bench/bench_page.py [--runs 5] [--predictions 30] [--site dist/site]
+                                     [--against OTHER_SITE]
+
+``--against`` (another build, e.g. a copy of dist/site from before a change) alternates its
+cold loads with the site's, in the same browser: on these noisy 2-core machines a figure
+measured an hour apart can differ by 20%, two builds measured in turns much less.
 """
 
 from __future__ import annotations
@@ -45,29 +50,39 @@ def ms(values) -> str:
             f"max {max(values):7.1f}   (n={len(values)})")
 
 
+def cold_ready(browser, url: str) -> float:
+    """Navigation -> ``body[data-phase=ready]`` in ms, in a fresh context (empty cache)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-phase=ready]", state="attached", timeout=60_000)
+    ready = page.evaluate(
+        "() => performance.now() - performance.getEntriesByType('navigation')[0].startTime")
+    context.close()
+    return ready
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--predictions", type=int, default=30)
     parser.add_argument("--site", type=Path, default=SITE,
                         help="built site folder (default dist/site); e.g. an older build to compare")
+    parser.add_argument("--against", type=Path,
+                        help="another built site whose cold loads alternate with these")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").is_file():
         print(f"{args.site} is not built: run ./build.sh", file=sys.stderr)
         return 1
     server, url = serve_in_thread(args.site, mounts={"/__tests__/": str(TEST_PAGES)})
-    results: dict[str, list[float]] = {"ready": []}
+    other_server, other = serve_in_thread(args.against) if args.against else (None, None)
+    results: dict[str, list[float]] = {"ready": [], "against": []}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for run in range(args.runs):
-            context = browser.new_context()  # cold: empty cache every run
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_selector("body[data-phase=ready]", state="attached", timeout=60_000)
-            nav_to_ready = page.evaluate(
-                "() => performance.now() - performance.getEntriesByType('navigation')[0].startTime")
-            results["ready"].append(nav_to_ready)
-            context.close()
+            results["ready"].append(cold_ready(browser, url))
+            if other:
+                results["against"].append(cold_ready(browser, other))
         context = browser.new_context()
         page = context.new_page()
         page.goto(url + "__tests__/bench.html")
@@ -83,9 +98,13 @@ def main(argv=None) -> int:
         context.close()
         browser.close()
     server.shutdown()
+    if other_server:
+        other_server.shutdown()
 
     print(f"Backprop Lab page benchmarks (headless Chromium, localhost, {args.site})")
     print(f"  navigation -> ready (cold)     {ms(results['ready'])}   target <= 2500 ms")
+    if args.against:
+        print(f"    {args.against} in turns: {ms(results['against'])}")
     print("  worker boot stages (ms since worker start): "
           + ", ".join(f"{s['stage']} {s['t']:.0f}" for s in stages))
     print(f"  Python started from: {info_start}")

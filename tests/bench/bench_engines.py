@@ -98,7 +98,8 @@ def bench(engine: str, url: str, runs: int, reload: bool) -> None:
     try:
         b.goto(url + "__tests__/bench.html")
         b.wait_js("() => window.bench && window.bench.ready", timeout=90, what="bench page ready")
-        info = b.js("() => ({boot: window.bench.info.boot_ms, start: window.bench.info.python_start})")
+        info = b.js("() => ({boot: window.bench.info.boot_ms, start: window.bench.info.python_start,"
+                    " numpy: window.bench.info.numpy_from})")
     finally:
         b.close()
     line = f"{engine:9s} ready (cold) median {statistics.median(cold):5.1f} s  " \
@@ -107,7 +108,8 @@ def bench(engine: str, url: str, runs: int, reload: bool) -> None:
         line += f"   after reload (offline copy) median {statistics.median(warm):5.1f} s"
     print(line, flush=True)
     stages = "  ".join(f"{k} {v}" for k, v in (info["boot"] or {}).items())
-    print(f"{'':9s} worker boot_ms ({info['start']}): {stages}", flush=True)
+    print(f"{'':9s} worker boot_ms ({info['start']}, NumPy unpacked by {info['numpy']}): {stages}",
+          flush=True)
 
 
 def main(argv=None) -> int:

@@ -114,6 +114,7 @@ def test_a_python_error_during_boot_becomes_a_visible_alert(watched_page, base_u
 def test_python_starts_from_the_builds_memory_snapshot(page, base_url):
     info = boot_bench_page(page, base_url)
     assert info["python_start"] == "snapshot"
+    assert info["numpy_from"] == "browser"  # js/zips.js unpacked NumPy's wheel
     assert predicted_label(page) == 7  # the bench page's stroke is a 7
 
 
@@ -126,6 +127,26 @@ def test_a_damaged_snapshot_means_python_starts_from_scratch(watched_page, base_
                                                      content_type="application/gzip"))
     info = boot_bench_page(page, base_url)
     assert info["python_start"] == "scratch"
+    assert predicted_label(page) == 7
+    assert watch.problems() == []
+
+
+def test_a_damaged_numpy_download_means_pyodide_loads_numpy(watched_page, base_url):
+    """js/zips.js checks the wheel's SHA-256; on a mismatch Pyodide loads NumPy itself
+    (its own request, checked against the lock)."""
+    page, watch = watched_page
+    served = []
+
+    def damaged_once(route):
+        served.append(route.request.url)
+        if len(served) == 1:
+            route.fulfill(status=200, body=b"PK\x05\x06" + bytes(18), content_type="application/zip")
+        else:
+            route.continue_()
+
+    page.route("**/vendor/pyodide/numpy-*.whl", damaged_once)
+    info = boot_bench_page(page, base_url)
+    assert info["numpy_from"] == "pyodide" and len(served) == 2
     assert predicted_label(page) == 7
     assert watch.problems() == []
 

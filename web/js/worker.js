@@ -94,7 +94,7 @@ async function boot() {
   mark("runtime");
 
   status("numpy", `Loading NumPy… (${elapsed()})`);
-  await loadNumPy(numpyFiles);
+  const numpy_from = await loadNumPy(numpyFiles);  // reported in the ready event's info
   mark("numpy");
 
   // Our wheel is imported from, not installed: a zip on sys.path (its .pyc files sit beside
@@ -113,7 +113,7 @@ async function boot() {
 
   if (ROLE !== "page") {
     if (ROLE === "knn") await loadOpenBLAS();
-    status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start } });
+    status("ready", `Ready (${elapsed()})`, { info: { role: ROLE, boot_ms, python_start, numpy_from } });
     return;
   }
   status("models", `Loading digits and models… (${elapsed()})`);
@@ -127,18 +127,21 @@ async function boot() {
                            models_dir: `${FS_ROOT}/models` });
   if (!info.ok) throw Object.assign(new Error(info.error.message), { name: info.error.name });
   mark("init");
-  status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start } });
+  status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start, numpy_from } });
 }
 
 // NumPy's files, unpacked by the browser while Python started (js/zips.js), go into
 // site-packages; if they could not be had, Pyodide loads NumPy itself.
+// Returns who unpacked NumPy: "browser" | "pyodide".
 async function loadNumPy(unpacked) {
   try {
     const folder = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('site-packages'))");
     install(pyodide, await unpacked, folder);
+    return "browser";
   } catch (err) {
     console.warn(`NumPy's wheel not unpacked here (${err?.message ?? err}); Pyodide loads it.`);
     await pyodide.loadPackage("numpy", QUIET);
+    return "pyodide";
   }
 }
 

@@ -2,25 +2,27 @@
 //
 // Left to itself, loadPyodide compiles the wasm only once the snapshot's memory is ready
 // (it awaits `_loadSnapshot` first): ~1 s after the worker starts, on 2 cores. Here the
-// worker's first act compiles it with `WebAssembly.compileStreaming`, which compiles while
-// the bytes arrive and lets the browser cache the compiled code for the next visit, and
-// `servePyodide` answers Pyodide's own request for the file with that module (a patched
-// `fetch` and `WebAssembly.instantiateStreaming` inside this worker, put back once Pyodide
-// has started). The snapshot's delta (js/snapshot.js) reads the file's bytes with a second
-// request, which the browser answers from its cache once the first is done.
+// worker's first act downloads it and compiles it with `WebAssembly.compileStreaming`, which
+// compiles while the bytes arrive and lets the browser cache the compiled code for the next
+// visit; a clone of the response keeps its bytes for the snapshot's delta (js/snapshot.js),
+// so that the file is downloaded once. `servePyodide` answers Pyodide's own request for it
+// with that module (a patched `fetch` and `WebAssembly.instantiateStreaming` inside this
+// worker, put back once Pyodide has started).
 
-/** Start compiling `url` (a pyodide.asm.wasm) as it downloads.
- *  Returns {url, module: Promise<WebAssembly.Module>}; a failed streaming compile (a server
- *  that does not say application/wasm) compiles the downloaded bytes instead. */
+/** Start downloading and compiling `url` (a pyodide.asm.wasm).
+ *  Returns {url, module: Promise<WebAssembly.Module>, bytes: Promise<Uint8Array>}; a failed
+ *  streaming compile (a server that does not say application/wasm) compiles the bytes. */
 export function downloadRuntime(url) {
-  const download = () => fetch(url).then((response) => {
+  const responses = fetch(url).then((response) => {
     if (!response.ok) throw new Error(`Could not load ${url}: HTTP ${response.status}.`);
-    return response;
+    return [response, response.clone()];
   });
-  const module = WebAssembly.compileStreaming(download())
-    .catch(() => download().then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)));
-  module.catch(() => {});  // reported by whoever awaits it
-  return { url: String(url), module };
+  const bytes = responses.then(([, copy]) => copy.arrayBuffer()).then((b) => new Uint8Array(b));
+  const module = responses.then(([response]) => WebAssembly.compileStreaming(response))
+    .catch(() => bytes.then((b) => WebAssembly.compile(b)));
+  bytes.catch(() => {});
+  module.catch(() => {});  // reported by whoever awaits them
+  return { url: String(url), module, bytes };
 }
 
 /** Run `start()` (a loadPyodide call) with Pyodide's request for `runtime.url` answered by

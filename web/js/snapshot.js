@@ -21,15 +21,16 @@ async function sha256Hex(bytes) {
 /** The snapshot's memory, for loadPyodide's `_loadSnapshot`: py/<file> checked against its
  *  SHA-256, gunzipped as it downloads, and its delta undone with the data segment of the
  *  site's pyodide.asm.wasm (itself checked). Throws when anything does not match.
- *  fetchOk(site-relative path) -> Promise<Response>, 2xx. */
-export async function fetchSnapshot({ file, sha256, delta }, fetchOk) {
-  const bytesOf = (response) => response.arrayBuffer().then((b) => new Uint8Array(b));
+ *  fetchOk(site-relative path) -> Promise<Response>, 2xx; bytesOf(path) -> Promise<Uint8Array>
+ *  (the delta's file). */
+export async function fetchSnapshot({ file, sha256, delta }, fetchOk, bytesOf) {
+  const read = (response) => response.arrayBuffer().then((b) => new Uint8Array(b));
   const snapshot = fetchOk(`py/${file}`).then((response) => {
     const [toCheck, toInflate] = response.body.tee();
-    return Promise.all([bytesOf(new Response(toCheck)),
-                        bytesOf(new Response(toInflate.pipeThrough(new DecompressionStream("gzip"))))]);
+    return Promise.all([read(new Response(toCheck)),
+                        read(new Response(toInflate.pipeThrough(new DecompressionStream("gzip"))))]);
   });
-  const [[packed, memory], wasm] = await Promise.all([snapshot, fetchOk(delta.file).then(bytesOf)]);
+  const [[packed, memory], wasm] = await Promise.all([snapshot, bytesOf(delta.file)]);
   if ((await sha256Hex(packed)) !== sha256) {
     throw new Error(`py/${file} is damaged (its SHA-256 differs from the build's)`);
   }

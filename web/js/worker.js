@@ -211,7 +211,9 @@ async function startPython({ snapshot }) {
   const load = (options) => servePyodide(RUNTIME, () => loadPyodide({ indexURL, ...options }));
   if (snapshot && typeof DecompressionStream === "function" && self.crypto?.subtle) {
     try {
-      const _loadSnapshot = fetchSnapshot(snapshot, fetchOk);
+      // the delta's file is the runtime's, whose bytes are already downloading
+      const bytesOf = (path) => (new URL(path, SITE).href === RUNTIME.url ? RUNTIME.bytes : fetchBytes(path));
+      const _loadSnapshot = fetchSnapshot(snapshot, fetchOk, bytesOf);
       _loadSnapshot.catch(() => {});  // handled below, once loadPyodide awaits it
       return { pyodide: await load({ _loadSnapshot, stdLibURL: EMPTY_STDLIB }), start: "snapshot" };
     } catch (err) {

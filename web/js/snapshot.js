@@ -13,7 +13,8 @@
  *  `stdLibURL`: the standard library the snapshot's zip importer expects at start. */
 export const EMPTY_STDLIB = "data:application/zip;base64,UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==";
 
-async function sha256Hex(bytes) {
+/** The SHA-256 of `bytes`, in hex. */
+export async function sha256Hex(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -12,10 +12,7 @@
 // - The digits and models (.npz, deflated to download less): `storedCopy` gives Python the
 //   same archive with its members inflated, so that np.load only reads them.
 
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "./snapshot.js";
 
 /** The members of a zip archive (Uint8Array), inflated: Promise<[{path, crc, bytes}]>.
  *  Stored and deflated members only (what wheels hold); throws on anything else. */

@@ -22,7 +22,7 @@
 
 import { downloadRuntime, servePyodide } from "./runtime-wasm.js";
 import { EMPTY_STDLIB, fetchSnapshot, installStandardLibrary } from "./snapshot.js";
-import { fetchWheel, install, storedCopy } from "./zips.js";
+import { fetchWheel, storedCopy } from "./zips.js";
 
 const SITE = new URL("../", import.meta.url);   // the site's root folder
 // First of all: Pyodide's WebAssembly, compiled while it downloads (js/runtime-wasm.js), and
@@ -81,7 +81,7 @@ async function boot() {
     return r.json();
   });
   const files = manifest.then((m) => (ROLE !== "page" ? [] :
-    Promise.all([...m.data, ...m.models].map(async (path) => [path, await fetchFile(path)]))));
+    Promise.all([...m.data, ...m.models].map(async (path) => ({ path, bytes: await fetchFile(path) })))));
   files.catch(() => {});  // reported where it is awaited
   const wheel = manifest.then((m) => fetchBytes(`py/${m.wheel}`));
   wheel.catch(() => {});
@@ -100,11 +100,10 @@ async function boot() {
   // Our wheel is imported from, not installed: a zip on sys.path (its .pyc files sit beside
   // its sources, compiled for this path: tools/py_compile_site.py, PAGE_FOLDER).
   status("package", `Loading backproplab… (${elapsed()})`);
-  const wheelPath = `${FS_ROOT}/py/${(await manifest).wheel}`;
-  pyodide.FS.mkdirTree(`${FS_ROOT}/py`);
-  pyodide.FS.writeFile(wheelPath, await wheel);
+  const wheelFile = `py/${(await manifest).wheel}`;
+  writeFiles([{ path: wheelFile, bytes: await wheel }], FS_ROOT);
   const sys = pyodide.pyimport("sys");
-  sys.path.insert(0, wheelPath);
+  sys.path.insert(0, `${FS_ROOT}/${wheelFile}`);
   sys.destroy();
   mark("wheel");
   api = pyodide.pyimport("backproplab.api");
@@ -117,11 +116,7 @@ async function boot() {
     return;
   }
   status("models", `Loading digits and models… (${elapsed()})`);
-  for (const [path, bytes] of await files) {
-    const target = `${FS_ROOT}/${path}`;
-    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-    pyodide.FS.writeFile(target, bytes);
-  }
+  writeFiles(await files, FS_ROOT);
   mark("files");
   const info = await ask({ id: null, type: "init", data_dir: `${FS_ROOT}/data`,
                            models_dir: `${FS_ROOT}/models` });
@@ -130,13 +125,23 @@ async function boot() {
   status("ready", `Ready (${elapsed()})`, { info: { ...info.result, boot_ms, python_start, numpy_from } });
 }
 
+/** Write `files` ([{path, bytes}], paths relative to `folder`) into Pyodide's file system. */
+function writeFiles(files, folder) {
+  for (const { path, bytes } of files) {
+    const target = `${folder}/${path}`;
+    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    pyodide.FS.writeFile(target, bytes);
+  }
+}
+
 // NumPy's files, unpacked by the browser while Python started (js/zips.js), go into
 // site-packages; if they could not be had, Pyodide loads NumPy itself.
 // Returns who unpacked NumPy: "browser" | "pyodide".
 async function loadNumPy(unpacked) {
   try {
     const folder = pyodide.runPython("import sys; next(p for p in sys.path if p.endswith('site-packages'))");
-    install(pyodide, await unpacked, folder);
+    writeFiles(await unpacked, folder);
+    pyodide.runPython("import importlib; importlib.invalidate_caches()");  // import sees them
     return "browser";
   } catch (err) {
     console.warn(`NumPy's wheel not unpacked here (${err?.message ?? err}); Pyodide loads it.`);

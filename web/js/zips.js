@@ -6,7 +6,7 @@
 //   imports (~160 ms). Here the download starts with the worker; its SHA-256 is checked
 //   against the build's (py/manifest.json, the one pyodide-lock.json holds); each member is
 //   inflated by the browser's own DecompressionStream ("deflate-raw") as soon as the bytes are
-//   there; `install` writes the files into site-packages once Python is up. Extension modules
+//   there; the worker writes the files into site-packages once Python is up. Extension modules
 //   are then loaded by Python's import, when first imported (Emscripten's dlopen reads them
 //   from the file system: a worker may compile WebAssembly synchronously).
 // - The digits and models (.npz, deflated to download less): `storedCopy` gives Python the
@@ -99,14 +99,4 @@ export async function fetchWheel(url, sha256, fetchBytes) {
     throw new Error(`${url} is damaged (its SHA-256 differs from the build's)`);
   }
   return unzip(zip);
-}
-
-/** Write unpacked `files` under `folder` (site-packages) and have Python's import see them. */
-export function install(pyodide, files, folder) {
-  for (const { path, bytes } of files) {
-    const target = `${folder}/${path}`;
-    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-    pyodide.FS.writeFile(target, bytes);
-  }
-  pyodide.runPython("import importlib; importlib.invalidate_caches()");
 }

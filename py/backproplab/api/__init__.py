@@ -70,7 +70,10 @@ def handle(request: dict, session: Session | None = None) -> dict:
         if not isinstance(request, dict):
             raise ProtocolError(f"A request must be an object. Got {type(request).__name__}.")
         kind = request.get("type")
-        fn = HANDLERS.get(kind) or (import_all() and HANDLERS.get(kind))
+        fn = HANDLERS.get(kind)
+        if fn is None:
+            import_all()
+            fn = HANDLERS.get(kind)
         if fn is None:
             known = ", ".join(sorted(HANDLERS))
             raise ProtocolError(f"Unknown request type {kind!r}. Known: {known}.")
@@ -87,11 +90,10 @@ def _ping(session: Session, request: dict) -> dict:
     return {"version": __version__, "handlers": sorted(HANDLERS)}
 
 
-def import_all() -> bool:
-    """Import the handler modules not imported at start (``LATER``); True."""
+def import_all() -> None:
+    """Import the handler modules not imported at start (``LATER``)."""
     for name in LATER:
         importlib.import_module(f"{__name__}.{name}")
-    return True
 
 
 # Each handler module registers its request types on import (after HANDLERS and @handler exist):
